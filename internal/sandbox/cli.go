@@ -1,0 +1,97 @@
+package sandbox
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Main runs `terraform-provider-scalable sandbox [flags]` until interrupted
+// and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args, stdout, stderr)
+}
+
+// run serves until ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: terraform-provider-scalable sandbox [flags]\n\n"+
+			"Serves a local DigitalOcean API v2 on loopback. Point godo, doctl (--api-url),\n"+
+			"the DigitalOcean provider (DIGITALOCEAN_API_URL) or this provider (api_endpoint)\n"+
+			"at the printed URL with the printed token.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var (
+		listen    = fs.String("listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free one)")
+		token     = fs.String("token", "", "bearer token to accept (default: a random one, printed)")
+		timeScale = fs.Float64("time-scale", 1, "multiplier for every realistic delay, e.g. 0.05 boots a 45 s droplet in 2.25 s")
+		stateFile = fs.String("state", "", "file to persist the world in (written atomically after each change)")
+		limit     = fs.Int("droplet-limit", 25, "the account's droplet limit")
+		perMinute = fs.Int("rate-limit-minute", 250, "requests allowed per (scaled) minute")
+		perHour   = fs.Int("rate-limit-hour", 5000, "requests allowed per (scaled) hour")
+		seed      = fs.Uint64("seed", 0, "seed for fault injection (0: random)")
+		verbose   = fs.Bool("log", false, "log one line per request to stderr (bodies are never logged)")
+		envFile   = fs.String("env-file", "", "also write DIGITALOCEAN_API_URL and DIGITALOCEAN_TOKEN lines to this file once listening")
+	)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	opts := Options{
+		Token:              *token,
+		TimeScale:          *timeScale,
+		StateFile:          *stateFile,
+		DropletLimit:       *limit,
+		RateLimitPerMinute: *perMinute,
+		RateLimitPerHour:   *perHour,
+		Seed:               *seed,
+	}
+	if *verbose {
+		opts.Logger = log.New(stderr, "sandbox: ", log.LstdFlags|log.Lmicroseconds)
+	}
+	s, err := New(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "sandbox: %v\n", err)
+		return 1
+	}
+	if err := s.Start(*listen); err != nil {
+		fmt.Fprintf(stderr, "sandbox: %v\n", err)
+		return 1
+	}
+	env := fmt.Sprintf("DIGITALOCEAN_API_URL=%s\nDIGITALOCEAN_TOKEN=%s\n", s.URL(), s.Token())
+	if *envFile != "" {
+		if err := writeFileAtomic(*envFile, []byte(env)); err != nil {
+			fmt.Fprintf(stderr, "sandbox: %v\n", err)
+			_ = s.Close()
+			return 1
+		}
+	}
+	fmt.Fprint(stdout, env)
+	fmt.Fprintf(stderr, "sandbox: DigitalOcean API v2 on %s (time scale %g); control API under %s/_sandbox/\n", s.URL(), *timeScale, s.URL())
+
+	<-ctx.Done()
+	if err := s.Close(); err != nil {
+		fmt.Fprintf(stderr, "sandbox: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

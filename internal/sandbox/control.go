@@ -1,0 +1,201 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Config is the run-time configuration the control API reads and changes.
+type Config struct {
+	TimeScale          float64 `json:"time_scale"`
+	DropletLimit       int     `json:"droplet_limit"`
+	RateLimitPerMinute int     `json:"rate_limit_per_minute"`
+	RateLimitPerHour   int     `json:"rate_limit_per_hour"`
+	Delays             Delays  `json:"delays"`
+}
+
+// Config reports the sandbox's current configuration.
+func (s *Server) Config() Config {
+	perMinute, perHour := s.limiter.limits()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Config{
+		TimeScale:          s.factor,
+		DropletLimit:       s.world.Account.DropletLimit,
+		RateLimitPerMinute: perMinute,
+		RateLimitPerHour:   perHour,
+		Delays:             s.delays,
+	}
+}
+
+// SetDropletLimit changes the account's droplet limit.
+func (s *Server) SetDropletLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.world.Account.DropletLimit = n
+	_ = s.persistLocked()
+}
+
+// SetRateLimits changes the per-minute and per-hour budgets (0 keeps one).
+func (s *Server) SetRateLimits(perMinute, perHour int) { s.limiter.configure(perMinute, perHour) }
+
+// AddFault appends a fault rule.
+func (s *Server) AddFault(r FaultRule) error { return s.faults.add(r) }
+
+// SetFaults replaces every fault rule.
+func (s *Server) SetFaults(rules []FaultRule) error { return s.faults.set(rules) }
+
+// ClearFaults removes every fault rule.
+func (s *Server) ClearFaults() { _ = s.faults.set(nil) }
+
+// Faults lists the rules with what each has done so far.
+func (s *Server) Faults() []FaultRule { return s.faults.list() }
+
+// RateLimitStorm answers every API request with 429 for d (wall time), as
+// when the account's budget is exhausted by another client.
+func (s *Server) RateLimitStorm(d time.Duration) { s.limiter.storm(s.clock.Now().Add(d)) }
+
+// Counts returns per-endpoint request counts since the last ResetCounts.
+func (s *Server) Counts() RequestCounts { return s.counts.snapshot() }
+
+// ResetCounts zeroes the request counts.
+func (s *Server) ResetCounts() { s.counts.reset() }
+
+// Reset empties the world (ids keep counting up), clears faults, counts and
+// rate-limit windows.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	old := s.world
+	s.world = newWorld(old.Account.DropletLimit)
+	s.world.NextDropletID = old.NextDropletID
+	s.world.NextActionID = old.NextActionID
+	s.world.NextImageID = old.NextImageID
+	s.world.Account.UUID = old.Account.UUID
+	_ = s.persistLocked()
+	s.mu.Unlock()
+	s.ClearFaults()
+	s.ResetCounts()
+	s.limiter.reset()
+}
+
+// Inspect runs f with the world locked and settled, for tests and the
+// control API. f must not keep references past its return.
+func (s *Server) Inspect(f func(w *World)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.settle(s.clock.Now())
+	f(s.world)
+}
+
+// Mutate runs f with the world locked and settled, then persists it.
+func (s *Server) Mutate(f func(w *World, now time.Time) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.settle(now)
+	if err := f(s.world, now); err != nil {
+		return err
+	}
+	return s.persistLocked()
+}
+
+func (s *Server) controlRoutes() {
+	m := s.control
+	m.HandleFunc("GET /_sandbox/config", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Config())
+	})
+	m.HandleFunc("PATCH /_sandbox/config", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			DropletLimit       *int `json:"droplet_limit"`
+			RateLimitPerMinute int  `json:"rate_limit_per_minute"`
+			RateLimitPerHour   int  `json:"rate_limit_per_hour"`
+		}
+		if !readControl(w, r, &in) {
+			return
+		}
+		if in.DropletLimit != nil {
+			s.SetDropletLimit(*in.DropletLimit)
+		}
+		s.SetRateLimits(in.RateLimitPerMinute, in.RateLimitPerHour)
+		writeJSON(w, http.StatusOK, s.Config())
+	})
+	m.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
+	})
+	m.HandleFunc("PUT /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Rules []FaultRule `json:"rules"`
+		}
+		if !readControl(w, r, &in) {
+			return
+		}
+		if err := s.SetFaults(in.Rules); err != nil {
+			writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "%s", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
+	})
+	m.HandleFunc("POST /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		var in FaultRule
+		if !readControl(w, r, &in) {
+			return
+		}
+		if err := s.AddFault(in); err != nil {
+			writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "%s", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"rules": s.Faults()})
+	})
+	m.HandleFunc("DELETE /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("POST /_sandbox/rate_limit/storm", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Duration Duration `json:"duration"`
+		}
+		if !readControl(w, r, &in) {
+			return
+		}
+		s.RateLimitStorm(time.Duration(in.Duration))
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("GET /_sandbox/requests", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Counts())
+	})
+	m.HandleFunc("DELETE /_sandbox/requests", func(w http.ResponseWriter, r *http.Request) {
+		s.ResetCounts()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("POST /_sandbox/droplets/{id}/kill", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.Atoi(r.PathValue("id"))
+		if err != nil {
+			writeJSON(w, http.StatusNotFound, errNotFound())
+			return
+		}
+		if err := s.KillDroplet(id); err != nil {
+			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no sandbox control endpoint %s %s", r.Method, r.URL.Path))
+	})
+}
+
+// readControl decodes a control request body, answering 400 itself on error.
+func readControl(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiErr(http.StatusBadRequest, "%s", fmt.Sprintf("control request body: %v", err)))
+		return false
+	}
+	return true
+}

@@ -1,0 +1,345 @@
+// Package sandbox is a local twin of the DigitalOcean API v2: the parts a
+// horizontally scaled web tier uses (droplets, actions, load balancers,
+// monitoring, tags, catalog, ...) with DigitalOcean's shapes, status flows,
+// errors and rate limits. Real clients (godo, doctl, Terraform providers)
+// talk to it over HTTP on loopback. A control API under /_sandbox/ injects
+// faults and reports request counts.
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Server. The zero value is a realistic sandbox: real
+// time, DigitalOcean's default limits, no persistence.
+type Options struct {
+	// Token is the only bearer token accepted. Empty generates one.
+	Token string
+	// TimeScale multiplies every realistic delay (and the rate-limit
+	// windows), so 0.01 boots a 45 s droplet in 450 ms. 0 means 1.
+	TimeScale float64
+	// StateFile, when set, persists the world after every change and loads
+	// it at start.
+	StateFile string
+	// DropletLimit is the account's droplet limit (DigitalOcean's default 25).
+	DropletLimit int
+	// RateLimitPerMinute and RateLimitPerHour default to 250 and 5000.
+	RateLimitPerMinute int
+	RateLimitPerHour   int
+	// Delays override the realistic durations before scaling.
+	Delays Delays
+	// Clock defaults to the wall clock.
+	Clock Clock
+	// Seed makes fault injection reproducible; 0 picks one.
+	Seed uint64
+	// Logger receives one line per request when set. Bodies are never
+	// logged: they can hold user_data.
+	Logger *log.Logger
+}
+
+// Server is the sandbox: an http.Handler speaking the DigitalOcean API.
+type Server struct {
+	opts   Options
+	token  string
+	factor float64
+	delays Delays
+	clock  Clock
+	logger *log.Logger
+
+	api     *http.ServeMux
+	control *http.ServeMux
+
+	mu    sync.Mutex // guards world
+	world *World
+
+	limiter *rateLimiter
+	faults  *faultSet
+	counts  *requestCounts
+
+	listener net.Listener
+	httpSrv  *http.Server
+	baseURL  string
+}
+
+// New builds a server, loading opts.StateFile when it exists. A state file
+// that cannot be read is an error: the sandbox never silently starts empty
+// over a world someone saved.
+func New(opts Options) (*Server, error) {
+	if opts.TimeScale == 0 {
+		opts.TimeScale = 1
+	}
+	if opts.TimeScale < 0 {
+		return nil, fmt.Errorf("time scale must be positive, got %v", opts.TimeScale)
+	}
+	if opts.DropletLimit == 0 {
+		opts.DropletLimit = 25
+	}
+	if opts.RateLimitPerMinute == 0 {
+		opts.RateLimitPerMinute = 250
+	}
+	if opts.RateLimitPerHour == 0 {
+		opts.RateLimitPerHour = 5000
+	}
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
+	}
+	if opts.Token == "" {
+		opts.Token = "sandbox-" + strings.ReplaceAll(newUUID(), "-", "")
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	s := &Server{
+		opts:    opts,
+		token:   opts.Token,
+		factor:  opts.TimeScale,
+		delays:  opts.Delays.withDefaults(),
+		clock:   opts.Clock,
+		logger:  opts.Logger,
+		api:     http.NewServeMux(),
+		control: http.NewServeMux(),
+		limiter: newRateLimiter(opts.RateLimitPerMinute, opts.RateLimitPerHour,
+			scale(time.Minute, opts.TimeScale), scale(time.Hour, opts.TimeScale)),
+		faults: newFaultSet(seed),
+		counts: newRequestCounts(),
+	}
+	if opts.StateFile != "" {
+		w, err := loadWorld(opts.StateFile)
+		if err != nil {
+			return nil, err
+		}
+		s.world = w
+	}
+	if s.world == nil {
+		s.world = newWorld(opts.DropletLimit)
+	}
+	s.routes()
+	s.controlRoutes()
+	return s, nil
+}
+
+// Token is the bearer token the sandbox accepts.
+func (s *Server) Token() string { return s.token }
+
+// URL is the sandbox's base URL once Start has run.
+func (s *Server) URL() string { return s.baseURL }
+
+// Start listens on addr, which must be a loopback address, and serves in
+// the background.
+func (s *Server) Start(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("listen address %q is not loopback: the sandbox only binds 127.0.0.1 or ::1", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.listener = ln
+	s.baseURL = "http://" + ln.Addr().String()
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.httpSrv.Serve(ln) }()
+	return nil
+}
+
+// Close stops serving and writes the state file one last time.
+func (s *Server) Close() error {
+	var errs []error
+	if s.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		errs = append(errs, s.httpSrv.Shutdown(ctx))
+	}
+	s.mu.Lock()
+	errs = append(errs, s.persistLocked())
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// ServeHTTP routes control requests to the control API and everything else
+// through auth, rate limiting and the DigitalOcean routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_sandbox/") || r.URL.Path == "/_sandbox" {
+		if !s.authorized(r) {
+			writeJSON(w, http.StatusUnauthorized, apiErr(http.StatusUnauthorized, ""))
+			return
+		}
+		s.control.ServeHTTP(w, r)
+		return
+	}
+
+	requestID := newUUID()
+	_, pattern := s.api.Handler(r)
+	if pattern == "/" {
+		pattern = "unmatched"
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		s.counts.add(pattern, rec.status)
+		if s.logger != nil {
+			s.logger.Printf("%s %s -> %d (%s)", r.Method, r.URL.RequestURI(), rec.status, requestID)
+		}
+	}()
+	w.Header().Set("X-Request-Id", requestID)
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, requestID))
+
+	if !s.authorized(r) {
+		writeAPIError(rec, requestID, apiErr(http.StatusUnauthorized, ""))
+		return
+	}
+	now := s.clock.Now()
+	q := s.limiter.take(now)
+	setRateHeaders(w.Header(), q)
+	if !q.allowed {
+		writeAPIError(rec, requestID, apiErr(http.StatusTooManyRequests, ""))
+		return
+	}
+	s.api.ServeHTTP(rec, r)
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	auth := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(auth, "Bearer ")
+	return ok && token == s.token
+}
+
+type requestIDKey struct{}
+
+// call is one API request being served under the world lock.
+type call struct {
+	s         *Server
+	w         *World
+	r         *http.Request
+	body      []byte
+	now       time.Time
+	requestID string
+}
+
+// handler serves one endpoint. It returns the status and the body to
+// encode; an *APIError body becomes DigitalOcean's error shape.
+type handler func(c *call) (int, any)
+
+// handle registers h under a Go ServeMux pattern such as
+// "GET /v2/droplets/{id}". The pattern is also the endpoint's name in
+// request counts and fault rules.
+func (s *Server) handle(pattern string, h handler) {
+	s.api.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		requestID, _ := r.Context().Value(requestIDKey{}).(string)
+		fault := s.faults.decide(pattern)
+		if fault.latency > 0 {
+			select {
+			case <-time.After(fault.latency):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if fault.err != nil && !fault.afterCommit {
+			writeAPIError(w, requestID, fault.err)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+		if err != nil {
+			writeAPIError(w, requestID, errBadRequest(""))
+			return
+		}
+		status, out := s.run(r, body, requestID, h)
+		if fault.err != nil {
+			// The work was done; the client only hears of a failure, as
+			// when a response is lost on its way back.
+			writeAPIError(w, requestID, fault.err)
+			return
+		}
+		if apiError, ok := out.(*APIError); ok {
+			writeAPIError(w, requestID, apiError)
+			return
+		}
+		writeJSON(w, status, out)
+	})
+}
+
+func (s *Server) run(r *http.Request, body []byte, requestID string, h handler) (int, any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.settle(now)
+	c := &call{s: s, w: s.world, r: r, body: body, now: now, requestID: requestID}
+	status, out := h(c)
+	if _, failed := out.(*APIError); !failed && r.Method != http.MethodGet {
+		if err := s.persistLocked(); err != nil {
+			return http.StatusInternalServerError, apiErr(http.StatusInternalServerError, "%s", err.Error())
+		}
+	}
+	return status, out
+}
+
+// decode reads the request body as JSON into v. DigitalOcean ignores
+// unknown fields and answers malformed bodies with 400 bad_request.
+func (c *call) decode(v any) *APIError {
+	if len(bytes.TrimSpace(c.body)) == 0 {
+		return errBadRequest("")
+	}
+	if err := json.Unmarshal(c.body, v); err != nil {
+		return errBadRequest("error parsing request body: %s", err.Error())
+	}
+	return nil
+}
+
+// after returns the due time of work that takes d in the real DigitalOcean.
+func (c *call) after(d time.Duration) time.Time { return c.now.Add(scale(d, c.s.factor)) }
+
+// baseURL is the scheme and host clients used to reach us, for links.
+func (c *call) baseURL() string {
+	scheme := "http"
+	if c.r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.r.Host
+}
+
+func writeAPIError(w http.ResponseWriter, requestID string, e *APIError) {
+	out := *e
+	out.RequestID = requestID
+	writeJSON(w, e.Status, &out)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	if status == http.StatusNoContent || body == nil {
+		w.WriteHeader(status)
+		return
+	}
+	buf, err := json.Marshal(body)
+	if err != nil {
+		status = http.StatusInternalServerError
+		buf, _ = json.Marshal(apiErr(status, "encode response: %s", err.Error()))
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf)
+	_, _ = w.Write([]byte("\n"))
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
