@@ -12,8 +12,8 @@ func (s *Server) settleActions(now time.Time) {}
 // Snapshot is a droplet backup or snapshot image.
 type Snapshot struct{}
 
-func (s *Server) dropletRoutes()             {}
-func (s *Server) catalogRoutes()             {}
+func (s *Server) dropletRoutes() {}
+
 func (s *Server) settleDroplets(now time.Time) {}
 
 // KillDroplet powers a droplet off as a crash would.

@@ -1,6 +1,5 @@
 package sandbox
 
-
 // AlertPolicy is TODO: owned by the area's implementer.
 type AlertPolicy struct{}
 

@@ -1,6 +1,5 @@
 package sandbox
 
-
 // SSHKey is TODO: owned by the area's implementer.
 type SSHKey struct{}
 

@@ -20,19 +20,19 @@ type World struct {
 
 	Account Account `json:"account"`
 
-	Droplets       map[int]*Droplet           `json:"droplets"`
-	Actions        map[int]*Action            `json:"actions"`
-	LoadBalancers  map[string]*LoadBalancer   `json:"load_balancers"`
-	AlertPolicies  map[string]*AlertPolicy    `json:"alert_policies"`
-	Tags           map[string]*Tag            `json:"tags"`
-	UptimeChecks   map[string]*UptimeCheck    `json:"uptime_checks"`
-	UptimeAlerts   map[string]*UptimeAlert    `json:"uptime_alerts"`
-	Firewalls      map[string]*Firewall       `json:"firewalls"`
-	Certificates   map[string]*Certificate    `json:"certificates"`
-	VPCs           map[string]*VPC            `json:"vpcs"`
-	SSHKeys        map[int]*SSHKey            `json:"ssh_keys"`
-	Snapshots      map[int]*Snapshot          `json:"snapshots"`
-	AutoscalePools map[string]*AutoscalePool  `json:"autoscale_pools"`
+	Droplets       map[int]*Droplet          `json:"droplets"`
+	Actions        map[int]*Action           `json:"actions"`
+	LoadBalancers  map[string]*LoadBalancer  `json:"load_balancers"`
+	AlertPolicies  map[string]*AlertPolicy   `json:"alert_policies"`
+	Tags           map[string]*Tag           `json:"tags"`
+	UptimeChecks   map[string]*UptimeCheck   `json:"uptime_checks"`
+	UptimeAlerts   map[string]*UptimeAlert   `json:"uptime_alerts"`
+	Firewalls      map[string]*Firewall      `json:"firewalls"`
+	Certificates   map[string]*Certificate   `json:"certificates"`
+	VPCs           map[string]*VPC           `json:"vpcs"`
+	SSHKeys        map[int]*SSHKey           `json:"ssh_keys"`
+	Snapshots      map[int]*Snapshot         `json:"snapshots"`
+	AutoscalePools map[string]*AutoscalePool `json:"autoscale_pools"`
 }
 
 // Account is the single account the sandbox token belongs to.
