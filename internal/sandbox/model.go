@@ -35,6 +35,10 @@ type Droplet struct {
 	// Killed marks a droplet that a sandbox fault powered off: it stays
 	// listed but fails health checks until powered on again.
 	Killed bool `json:"killed,omitempty"`
+	// FailsHealth is sandbox-only: the droplet runs but its app never
+	// answers health checks (booted from a "broken-*" image, or set by the
+	// control API), so rollout failures can be tested.
+	FailsHealth bool `json:"fails_health,omitempty"`
 }
 
 // BackupPolicy is DigitalOcean's droplet backup policy.
