@@ -1,0 +1,89 @@
+package tier
+
+import (
+	"context"
+	"time"
+)
+
+// Cloud is everything the tier needs from DigitalOcean. internal/doclient
+// implements it with godo; every method honours ctx and retries what is
+// safe to retry.
+type Cloud interface {
+	// ListDroplets returns every droplet carrying tag, oldest first.
+	ListDroplets(ctx context.Context, tag string) ([]Droplet, error)
+	// GetDroplet returns nil, nil when the droplet does not exist.
+	GetDroplet(ctx context.Context, id int) (*Droplet, error)
+	// CreateDroplets creates up to 10 droplets in one request. After a
+	// failed or unanswered request it looks for droplets the request
+	// already made (by name, under req.Tags[0]) before trying again, so it
+	// never makes a name twice. It returns what exists even with an error.
+	CreateDroplets(ctx context.Context, req DropletRequest) ([]Droplet, error)
+	// DeleteDroplet deletes one droplet; a droplet already gone is success.
+	DeleteDroplet(ctx context.Context, id int) error
+	// TagDroplets and UntagDroplets change one tag on many droplets; the
+	// tag is created first when missing.
+	TagDroplets(ctx context.Context, tag string, ids []int) error
+	UntagDroplets(ctx context.Context, tag string, ids []int) error
+	// SetBackups enables, changes or (nil) disables a droplet's backups and
+	// waits for the action to complete.
+	SetBackups(ctx context.Context, d Droplet, backups *BackupSpec) error
+	// BackupPolicies returns the backup policy of every droplet with backups.
+	BackupPolicies(ctx context.Context) (map[int]BackupSpec, error)
+
+	// GetLoadBalancer returns nil, nil when it does not exist.
+	GetLoadBalancer(ctx context.Context, id string) (*LoadBalancer, error)
+	// FindLoadBalancer finds a load balancer by name, nil, nil when none.
+	FindLoadBalancer(ctx context.Context, name string) (*LoadBalancer, error)
+	CreateLoadBalancer(ctx context.Context, req LoadBalancerRequest) (*LoadBalancer, error)
+	// UpdateLoadBalancer retries while the load balancer is busy with a
+	// previous change.
+	UpdateLoadBalancer(ctx context.Context, id string, req LoadBalancerRequest) (*LoadBalancer, error)
+	DeleteLoadBalancer(ctx context.Context, id string) error
+	// DropletHealth returns, per droplet, the load balancer's health-check
+	// verdicts since the given time, oldest first (true = healthy).
+	DropletHealth(ctx context.Context, lbID string, since time.Time) (map[int][]bool, error)
+
+	ListAlertPolicies(ctx context.Context) ([]AlertPolicy, error)
+	CreateAlertPolicy(ctx context.Context, req AlertRequest) (*AlertPolicy, error)
+	UpdateAlertPolicy(ctx context.Context, id string, req AlertRequest) (*AlertPolicy, error)
+	DeleteAlertPolicy(ctx context.Context, id string) error
+}
+
+// DropletRequest creates droplets from one template.
+type DropletRequest struct {
+	Names      []string
+	Region     string
+	Size       string
+	Image      string
+	SSHKeys    []string
+	UserData   string
+	Monitoring bool
+	IPv6       bool
+	Backups    *BackupSpec
+	Tags       []string // Tags[0] is the tier tag used to find droplets after a failure
+	VPCUUID    string
+}
+
+// LoadBalancerRequest creates or replaces the tier's load balancer.
+type LoadBalancerRequest struct {
+	Name    string
+	Region  string
+	VPCUUID string
+	Tag     string // the droplets it targets
+	Tags    []string
+	Spec    LoadBalancerSpec
+}
+
+// AlertRequest creates or replaces an alert policy.
+type AlertRequest struct {
+	Type        string
+	Description string
+	Compare     string
+	Value       float64
+	Window      string
+	Entities    []string
+	Tags        []string
+	Emails      []string
+	Slack       []SlackTarget
+	Enabled     bool
+}

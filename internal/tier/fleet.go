@@ -1,0 +1,90 @@
+package tier
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Fleet is what exists of a tier in the cloud.
+type Fleet struct {
+	// Droplets are the tier's droplets, oldest first: those carrying the
+	// tier tag, and those known from state that were drained (untagged)
+	// but not yet deleted.
+	Droplets     []Droplet
+	LoadBalancer *LoadBalancer // nil when there is none
+	Alerts       []AlertPolicy
+}
+
+// Droplet is one observed droplet.
+type Droplet struct {
+	ID           int
+	Name         string
+	Status       string // new | active | off | archive
+	CreatedAt    time.Time
+	Region       string
+	Size         string
+	Image        string // slug when the image has one, else its numeric id
+	ImageID      int
+	PublicIPv4   string
+	PrivateIPv4  string
+	PublicIPv6   string
+	VPCUUID      string
+	Tags         []string
+	Monitoring   bool
+	IPv6         bool
+	Backups      bool
+	BackupPolicy *BackupSpec // known only when backups are on and policies were read
+}
+
+// Droplet statuses as DigitalOcean reports them.
+const (
+	StatusNew     = "new"
+	StatusActive  = "active"
+	StatusOff     = "off"
+	StatusArchive = "archive"
+)
+
+// Revision is the template revision the droplet was built from, "" when it
+// carries none (a droplet tagged by hand).
+func (d Droplet) Revision() string {
+	for _, t := range d.Tags {
+		if rev, ok := strings.CutPrefix(t, revisionTagPrefix); ok {
+			return rev
+		}
+	}
+	return ""
+}
+
+// InService reports whether the load balancer may route to the droplet:
+// it carries the tier tag.
+func (d Droplet) InService(tier string) bool { return slices.Contains(d.Tags, Tag(tier)) }
+
+// LoadBalancer is the observed load balancer.
+type LoadBalancer struct {
+	ID         string
+	Name       string
+	IP         string
+	Status     string // new | active | errored
+	Region     string
+	VPCUUID    string
+	Tag        string
+	Tags       []string
+	DropletIDs []int
+	Spec       LoadBalancerSpec
+}
+
+// AlertPolicy is an observed monitoring alert policy.
+type AlertPolicy struct {
+	UUID        string
+	Type        string
+	Description string
+	Compare     string
+	Value       float64
+	Window      string
+	Entities    []string
+	Tags        []string
+	Emails      []string
+	Slack       []SlackTarget
+	Enabled     bool
+}

@@ -1,0 +1,550 @@
+package tier
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Op names one kind of step.
+type Op string
+
+// The steps a plan is made of.
+const (
+	OpCreateLoadBalancer Op = "create_load_balancer"
+	OpUpdateLoadBalancer Op = "update_load_balancer"
+	OpWaitLoadBalancer   Op = "wait_load_balancer" // until active
+	OpCreateAlert        Op = "create_alert"
+	OpUpdateAlert        Op = "update_alert"
+	OpDeleteAlert        Op = "delete_alert"
+	OpCreateDroplets     Op = "create_droplets" // Count new droplets of Wave
+	OpWaitDroplets       Op = "wait_droplets"   // Wave's droplets (and Droplets) ready; healthy when Health
+	OpDrainDroplets      Op = "drain_droplets"  // take out of the load balancer's tag
+	OpWaitDrained        Op = "wait_drained"    // one health-check interval
+	OpDeleteDroplets     Op = "delete_droplets"
+	OpSetBackups         Op = "set_backups"
+	OpTagDroplets        Op = "tag_droplets"
+	OpUntagDroplets      Op = "untag_droplets"
+)
+
+// Step is one action. Steps of a phase run concurrently; phases run in order.
+type Step struct {
+	Op       Op
+	Wave     int         // create/wait: which wave's new droplets
+	Count    int         // create: how many
+	Droplets []int       // ids acted on (wait: existing droplets to wait for too)
+	Tag      string      // tag/untag
+	Alert    int         // create/update: index into Spec.Alerts
+	AlertID  string      // update/delete
+	Backups  *BackupSpec // set_backups: nil disables
+	Health   bool        // wait: gate on rollout health, not only status
+	Reason   string
+}
+
+func (s Step) String() string {
+	var b strings.Builder
+	b.WriteString(string(s.Op))
+	switch s.Op {
+	case OpCreateDroplets:
+		fmt.Fprintf(&b, " wave=%d count=%d", s.Wave, s.Count)
+	case OpWaitDroplets:
+		fmt.Fprintf(&b, " wave=%d", s.Wave)
+		if len(s.Droplets) > 0 {
+			fmt.Fprintf(&b, " also=%v", s.Droplets)
+		}
+		if s.Health {
+			b.WriteString(" health")
+		}
+	case OpTagDroplets, OpUntagDroplets:
+		fmt.Fprintf(&b, " %s %v", s.Tag, s.Droplets)
+	case OpCreateAlert:
+		fmt.Fprintf(&b, " #%d", s.Alert)
+	case OpUpdateAlert:
+		fmt.Fprintf(&b, " #%d %s", s.Alert, s.AlertID)
+	case OpDeleteAlert:
+		fmt.Fprintf(&b, " %s", s.AlertID)
+	case OpSetBackups:
+		if s.Backups == nil {
+			fmt.Fprintf(&b, " off %v", s.Droplets)
+		} else {
+			fmt.Fprintf(&b, " %s %v", s.Backups.Plan, s.Droplets)
+		}
+	default:
+		if len(s.Droplets) > 0 {
+			fmt.Fprintf(&b, " %v", s.Droplets)
+		}
+	}
+	return b.String()
+}
+
+// Phase is a set of steps that run at the same time.
+type Phase []Step
+
+// Plan is the ordered work that turns a fleet into the spec.
+type Plan struct {
+	Phases  []Phase
+	Summary Summary
+}
+
+// Empty reports whether there is nothing to do.
+func (p Plan) Empty() bool { return len(p.Phases) == 0 }
+
+// Steps flattens the plan, phase by phase.
+func (p Plan) Steps() []Step {
+	var out []Step
+	for _, ph := range p.Phases {
+		out = append(out, ph...)
+	}
+	return out
+}
+
+func (p Plan) String() string {
+	var b strings.Builder
+	for i, ph := range p.Phases {
+		names := make([]string, len(ph))
+		for j, s := range ph {
+			names[j] = s.String()
+		}
+		fmt.Fprintf(&b, "%d: %s\n", i+1, strings.Join(names, " | "))
+	}
+	return b.String()
+}
+
+// Summary counts what a plan changes, for plan-time messages.
+type Summary struct {
+	Create       int // droplets added for capacity
+	Replace      int // outdated droplets replaced by new ones
+	Remove       int // droplets removed without replacement (scale in, strangers)
+	Repair       int // broken or half-drained droplets deleted (and replaced by Create)
+	Waves        int // rollout waves
+	WaveSize     int // largest number of droplets a wave creates
+	LoadBalancer string
+	AlertsCreate int
+	AlertsUpdate int
+	AlertsDelete int
+	Backups      int // droplets whose backups change
+	Retag        int // tag changes on droplets that stay
+}
+
+// Empty reports whether the summary records no change.
+func (s Summary) Empty() bool { return s == Summary{} }
+
+// DropletsChange reports whether the set of droplets changes.
+func (s Summary) DropletsChange() bool {
+	return s.Create+s.Replace+s.Remove+s.Repair > 0 || s.Backups+s.Retag > 0
+}
+
+func (s Summary) String() string {
+	var parts []string
+	plural := func(n int, one string) string {
+		if n == 1 {
+			return fmt.Sprintf("1 %s", one)
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	if s.Replace > 0 {
+		parts = append(parts, fmt.Sprintf("%s will be replaced in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize))
+	}
+	if s.Create > 0 {
+		parts = append(parts, fmt.Sprintf("%s will be created", plural(s.Create, "droplet")))
+	}
+	if s.Repair > 0 {
+		parts = append(parts, fmt.Sprintf("%s that are off or half-removed will be deleted", plural(s.Repair, "droplet")))
+	}
+	if s.Remove > 0 {
+		parts = append(parts, fmt.Sprintf("%s will be drained from the load balancer and deleted", plural(s.Remove, "droplet")))
+	}
+	if s.LoadBalancer != "" {
+		parts = append(parts, fmt.Sprintf("the load balancer will be %s", s.LoadBalancer))
+	}
+	if n := s.AlertsCreate + s.AlertsUpdate + s.AlertsDelete; n > 0 {
+		parts = append(parts, fmt.Sprintf("alert policies: %d to create, %d to update, %d to delete", s.AlertsCreate, s.AlertsUpdate, s.AlertsDelete))
+	}
+	if s.Backups > 0 {
+		parts = append(parts, fmt.Sprintf("backups change on %s", plural(s.Backups, "droplet")))
+	}
+	if s.Retag > 0 {
+		parts = append(parts, fmt.Sprintf("%s change", plural(s.Retag, "tag")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// wave is one step of a rolling replacement.
+type wave struct {
+	removeFirst []Droplet // out of service before the new droplets exist
+	create      int
+	removeAfter []Droplet // out of service once the new droplets are ready
+}
+
+// ComputePlan returns the steps that turn fleet into spec. It is pure: the
+// same inputs always give the same plan, and it performs no I/O.
+func ComputePlan(spec Spec, fleet Fleet) Plan {
+	var p planner
+	p.spec, p.fleet = spec, fleet
+	return p.plan()
+}
+
+type planner struct {
+	spec    Spec
+	fleet   Fleet
+	setup   Phase // concurrent with the first wave's creates
+	summary Summary
+}
+
+func (p *planner) plan() Plan {
+	rev := p.spec.Droplet.Revision()
+	var current, outdated, broken []Droplet
+	for _, d := range p.fleet.Droplets {
+		switch {
+		case !d.InService(p.spec.Name) || d.Status == StatusOff || d.Status == StatusArchive:
+			broken = append(broken, d)
+		case d.Revision() == rev:
+			current = append(current, d)
+		default:
+			outdated = append(outdated, d)
+		}
+	}
+	n := max(p.spec.Droplet.Instances, 0)
+
+	// Broken and half-drained droplets serve nothing: delete them now.
+	if len(broken) > 0 {
+		p.setup = append(p.setup, Step{Op: OpDeleteDroplets, Droplets: ids(broken), Reason: "off, or drained but not deleted"})
+		p.summary.Repair = len(broken)
+	}
+
+	// Scale in: current droplets beyond the wanted count, per policy.
+	p.sortForRemoval(current)
+	var scaleIn []Droplet
+	if len(current) > n {
+		scaleIn, current = current[:len(current)-n], current[len(current)-n:]
+	}
+
+	waves := p.waves(n, len(current), outdated)
+	rollout := len(outdated) > 0
+	p.loadBalancerSteps()
+	lbPhase := p.alertSteps()
+	p.dropletSettingSteps(current)
+
+	var pending []int // current droplets still booting: wait for them too
+	for _, d := range current {
+		if d.Status == StatusNew {
+			pending = append(pending, d.ID)
+		}
+	}
+	if len(waves) == 0 && len(pending) > 0 {
+		waves = []wave{{}}
+	}
+
+	var phases []Phase
+	first := p.setup
+	if len(scaleIn) > 0 {
+		p.summary.Remove += len(scaleIn)
+	}
+	// Removals without replacement (scale-in) go in the first wave's
+	// removeFirst: they drain before anything else happens.
+	if len(scaleIn) > 0 {
+		if len(waves) == 0 {
+			waves = []wave{{}}
+		}
+		waves[0].removeFirst = append(scaleIn, waves[0].removeFirst...)
+	}
+
+	for i, w := range waves {
+		num := i + 1
+		var creates Phase
+		if w.create > 0 {
+			creates = Phase{{Op: OpCreateDroplets, Wave: num, Count: w.create}}
+		}
+		if len(w.removeFirst) > 0 {
+			phases = append(phases, append(first, drain(w.removeFirst)...))
+			first = nil
+			phases = append(phases, Phase{{Op: OpWaitDrained, Droplets: ids(w.removeFirst)}})
+			creates = append(creates, Step{Op: OpDeleteDroplets, Droplets: ids(w.removeFirst)})
+		}
+		creates = append(first, creates...)
+		first = nil
+		if len(creates) > 0 {
+			phases = append(phases, creates)
+		}
+		if w.create > 0 || (num == 1 && len(pending) > 0) {
+			wait := Step{Op: OpWaitDroplets, Wave: num, Health: rollout}
+			if w.create == 0 {
+				wait.Wave = 0
+			}
+			if num == 1 {
+				wait.Droplets = pending
+			}
+			waitPhase := Phase{wait}
+			if num == 1 && p.summary.LoadBalancer == "created" {
+				waitPhase = append(waitPhase, Step{Op: OpWaitLoadBalancer})
+			}
+			phases = append(phases, waitPhase)
+		}
+		if len(w.removeAfter) > 0 {
+			phases = append(phases, drain(w.removeAfter))
+			phases = append(phases, Phase{{Op: OpWaitDrained, Droplets: ids(w.removeAfter)}})
+			phases = append(phases, Phase{{Op: OpDeleteDroplets, Droplets: ids(w.removeAfter)}})
+		}
+	}
+	if len(first) > 0 {
+		phases = append(phases, first)
+	}
+	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
+		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
+	}
+	if len(lbPhase) > 0 {
+		// Alerts on load balancer metrics need its id: after its creation.
+		phases = insertAfterLoadBalancer(phases, lbPhase)
+	}
+	return Plan{Phases: phases, Summary: p.summary}
+}
+
+// waves splits a rolling replacement into waves bounded by max_surge and
+// max_unavailable. Serving droplets never drop below instances -
+// max_unavailable, and there are never more than instances + max_surge.
+func (p *planner) waves(n, current int, outdated []Droplet) []wave {
+	surge, unavailable := p.spec.Rollout.MaxSurge, p.spec.Rollout.MaxUnavailable
+	old := slices.Clone(outdated)
+	p.sortOutdated(old)
+	floor := max(n-unavailable, 0)
+	var out []wave
+	created, replacedOld := 0, 0
+	for len(old) > 0 || current < n {
+		var w wave
+		k := min(len(old), max(0, current+len(old)-floor))
+		w.removeFirst, old = old[:k], old[k:]
+		w.create = min(n-current, n+surge-(current+len(old)))
+		if w.create <= 0 && k == 0 {
+			w.create = min(1, n-current) // both budgets zero: move anyway, one at a time
+			if w.create == 0 {
+				k = 1
+				w.removeFirst, old = old[:1], old[1:]
+			}
+		}
+		w.create = max(w.create, 0)
+		after := min(len(old), max(0, current+w.create+len(old)-n))
+		w.removeAfter, old = old[:after], old[after:]
+		current += w.create
+		created += w.create
+		replacedOld += len(w.removeFirst) + len(w.removeAfter)
+		if w.create > p.summary.WaveSize {
+			p.summary.WaveSize = w.create
+		}
+		out = append(out, w)
+	}
+	if len(outdated) > 0 {
+		p.summary.Replace = min(created, replacedOld)
+		p.summary.Remove += replacedOld - p.summary.Replace
+		p.summary.Create = created - p.summary.Replace
+		p.summary.Waves = len(out)
+	} else {
+		p.summary.Create = created
+	}
+	return out
+}
+
+// sortForRemoval orders droplets so the ones to remove first come first:
+// those not serving, then per scale-in policy (newest first by default).
+func (p *planner) sortForRemoval(ds []Droplet) {
+	oldestFirst := p.spec.Rollout.ScaleInPolicy == ScaleInOldestFirst
+	sort.SliceStable(ds, func(i, j int) bool {
+		ai, aj := ds[i].Status == StatusActive, ds[j].Status == StatusActive
+		if ai != aj {
+			return !ai
+		}
+		if ds[i].CreatedAt.Equal(ds[j].CreatedAt) {
+			if oldestFirst {
+				return ds[i].ID < ds[j].ID
+			}
+			return ds[i].ID > ds[j].ID
+		}
+		if oldestFirst {
+			return ds[i].CreatedAt.Before(ds[j].CreatedAt)
+		}
+		return ds[i].CreatedAt.After(ds[j].CreatedAt)
+	})
+}
+
+// sortOutdated orders outdated droplets for replacement: those not serving
+// first, then oldest first (they have run the old template longest).
+func (p *planner) sortOutdated(ds []Droplet) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		ai, aj := ds[i].Status == StatusActive, ds[j].Status == StatusActive
+		if ai != aj {
+			return !ai
+		}
+		if ds[i].CreatedAt.Equal(ds[j].CreatedAt) {
+			return ds[i].ID < ds[j].ID
+		}
+		return ds[i].CreatedAt.Before(ds[j].CreatedAt)
+	})
+}
+
+func (p *planner) loadBalancerSteps() {
+	lb := p.fleet.LoadBalancer
+	switch {
+	case lb == nil:
+		p.setup = append(p.setup, Step{Op: OpCreateLoadBalancer})
+		p.summary.LoadBalancer = "created"
+	case !LoadBalancerMatches(*lb, p.spec):
+		p.setup = append(p.setup, Step{Op: OpUpdateLoadBalancer, Reason: "settings differ"})
+		p.summary.LoadBalancer = "updated"
+	}
+}
+
+// alertSteps adds alert changes to setup and returns those that must wait
+// for a load balancer being created.
+func (p *planner) alertSteps() Phase {
+	byIndex, extra := TierAlerts(p.spec.Name, p.fleet.Alerts)
+	lbID := ""
+	if p.fleet.LoadBalancer != nil {
+		lbID = p.fleet.LoadBalancer.ID
+	}
+	var afterLB Phase
+	for i, a := range p.spec.Alerts {
+		m, _ := LookupAlertMetric(a.Metric)
+		needsLB := m.LoadBalancer && lbID == ""
+		have, ok := byIndex[i]
+		var step Step
+		switch {
+		case !ok:
+			step = Step{Op: OpCreateAlert, Alert: i, Reason: describeAlert(a)}
+			p.summary.AlertsCreate++
+		case needsLB || !alertMatches(have, alertRequest(p.spec, i, lbID)):
+			step = Step{Op: OpUpdateAlert, Alert: i, AlertID: have.UUID, Reason: describeAlert(a)}
+			p.summary.AlertsUpdate++
+		default:
+			continue
+		}
+		if needsLB {
+			afterLB = append(afterLB, step)
+		} else {
+			p.setup = append(p.setup, step)
+		}
+	}
+	var stale []AlertPolicy
+	for i, pol := range byIndex {
+		if i >= len(p.spec.Alerts) {
+			stale = append(stale, pol)
+		}
+	}
+	stale = append(stale, extra...)
+	sort.Slice(stale, func(i, j int) bool { return stale[i].UUID < stale[j].UUID })
+	for _, pol := range stale {
+		p.setup = append(p.setup, Step{Op: OpDeleteAlert, AlertID: pol.UUID})
+		p.summary.AlertsDelete++
+	}
+	return afterLB
+}
+
+// dropletSettingSteps brings tags and backups of droplets that stay in line.
+func (p *planner) dropletSettingSteps(staying []Droplet) {
+	if len(staying) == 0 {
+		return
+	}
+	want := map[string]bool{}
+	for _, t := range p.spec.DropletTags() {
+		want[t] = true
+	}
+	missing := map[string][]int{}
+	extra := map[string][]int{}
+	var wrongBackups []int
+	for _, d := range staying {
+		for t := range want {
+			if !slices.Contains(d.Tags, t) {
+				missing[t] = append(missing[t], d.ID)
+			}
+		}
+		for _, t := range d.Tags {
+			if !want[t] {
+				extra[t] = append(extra[t], d.ID)
+			}
+		}
+		if !backupsMatch(d, p.spec.Droplet.Backups) {
+			wrongBackups = append(wrongBackups, d.ID)
+		}
+	}
+	for _, t := range sortedKeys(missing) {
+		p.setup = append(p.setup, Step{Op: OpTagDroplets, Tag: t, Droplets: sortedInts(missing[t])})
+		p.summary.Retag++
+	}
+	for _, t := range sortedKeys(extra) {
+		p.setup = append(p.setup, Step{Op: OpUntagDroplets, Tag: t, Droplets: sortedInts(extra[t])})
+		p.summary.Retag++
+	}
+	if len(wrongBackups) > 0 {
+		p.setup = append(p.setup, Step{Op: OpSetBackups, Droplets: sortedInts(wrongBackups), Backups: p.spec.Droplet.Backups})
+		p.summary.Backups = len(wrongBackups)
+	}
+}
+
+// backupsMatch reports whether a droplet's backups are as specified. A
+// policy that was not observed is taken as matching.
+func backupsMatch(d Droplet, want *BackupSpec) bool {
+	if want == nil {
+		return !d.Backups
+	}
+	if !d.Backups {
+		return false
+	}
+	if d.BackupPolicy == nil {
+		return true
+	}
+	return *d.BackupPolicy == *want
+}
+
+func hasOp(phases []Phase, op Op) bool {
+	for _, ph := range phases {
+		for _, s := range ph {
+			if s.Op == op {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func drain(ds []Droplet) Phase {
+	return Phase{{Op: OpDrainDroplets, Droplets: ids(ds)}}
+}
+
+// insertAfterLoadBalancer puts steps in the phase after the one creating the
+// load balancer (the load balancer id is known once its create returns).
+func insertAfterLoadBalancer(phases []Phase, steps Phase) []Phase {
+	for i, ph := range phases {
+		for _, s := range ph {
+			if s.Op == OpCreateLoadBalancer {
+				if i+1 < len(phases) {
+					phases[i+1] = append(phases[i+1], steps...)
+					return phases
+				}
+				return append(phases, steps)
+			}
+		}
+	}
+	return append(phases, steps)
+}
+
+func ids(ds []Droplet) []int {
+	out := make([]int, len(ds))
+	for i, d := range ds {
+		out[i] = d.ID
+	}
+	return out
+}
+
+func sortedKeys(m map[string][]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedInts(s []int) []int {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}

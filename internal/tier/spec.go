@@ -1,0 +1,172 @@
+// Package tier is the domain of a horizontally scaled web tier: what the
+// user wants (Spec), what exists (Fleet), the pure difference between them
+// (Plan) and the executor that carries a plan out through a Cloud. It knows
+// nothing of Terraform.
+package tier
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"time"
+)
+
+// Spec is the desired web tier.
+type Spec struct {
+	Name         string
+	Region       string
+	VPCUUID      string // empty: the region's default VPC
+	Tags         []string
+	Droplet      DropletSpec
+	LoadBalancer LoadBalancerSpec
+	Alerts       []AlertSpec
+	Rollout      RolloutSpec
+}
+
+// DropletSpec describes every droplet of the tier.
+type DropletSpec struct {
+	Instances  int
+	Size       string
+	Image      string
+	SSHKeys    []string
+	UserData   string
+	Monitoring bool
+	IPv6       bool
+	Backups    *BackupSpec // nil: no backups
+}
+
+// BackupSpec is a droplet backup policy.
+type BackupSpec struct {
+	Plan    string // daily | weekly
+	Weekday string // SUN..SAT, weekly only
+	Hour    int    // 0, 4, 8, 12, 16, 20
+}
+
+// LoadBalancerSpec is the tier's load balancer. It always targets the
+// tier's tag.
+type LoadBalancerSpec struct {
+	SizeUnit               int
+	RedirectHTTPToHTTPS    bool
+	EnableProxyProtocol    bool
+	EnableBackendKeepalive bool
+	HTTPIdleTimeoutSeconds int
+	ForwardingRules        []ForwardingRule
+	HealthCheck            HealthCheck
+	StickySessions         StickySessions
+	FirewallAllow          []string
+	FirewallDeny           []string
+}
+
+// ForwardingRule routes an entry port to a droplet port. Certificates are
+// referred to by name: Let's Encrypt renewals change their ids.
+type ForwardingRule struct {
+	EntryProtocol   string
+	EntryPort       int
+	TargetProtocol  string
+	TargetPort      int
+	CertificateName string
+	TLSPassthrough  bool
+}
+
+// HealthCheck is how the load balancer decides a droplet is in service.
+type HealthCheck struct {
+	Protocol               string
+	Port                   int
+	Path                   string
+	CheckIntervalSeconds   int
+	ResponseTimeoutSeconds int
+	HealthyThreshold       int
+	UnhealthyThreshold     int
+}
+
+// StickySessions pins clients to a droplet with a cookie.
+type StickySessions struct {
+	Type             string // none | cookies
+	CookieName       string
+	CookieTTLSeconds int
+}
+
+// AlertSpec is one monitoring alert policy scoped to the tier.
+type AlertSpec struct {
+	Metric  string // a key of AlertMetrics
+	Compare string // GreaterThan | LessThan
+	Value   float64
+	Window  string // 5m | 10m | 30m | 1h
+	Emails  []string
+	Slack   []SlackTarget
+	Enabled bool
+}
+
+// SlackTarget is a Slack channel an alert posts to.
+type SlackTarget struct {
+	Channel string
+	URL     string
+}
+
+// RolloutSpec bounds how droplets are replaced.
+type RolloutSpec struct {
+	MaxSurge       int
+	MaxUnavailable int
+	Health         string // load_balancer | droplet_status | http
+	HealthTimeout  time.Duration
+	ScaleInPolicy  string // newest_first | oldest_first
+}
+
+// Health modes of a rollout.
+const (
+	HealthLoadBalancer  = "load_balancer"
+	HealthDropletStatus = "droplet_status"
+	HealthHTTP          = "http"
+)
+
+// Scale-in policies.
+const (
+	ScaleInNewestFirst = "newest_first"
+	ScaleInOldestFirst = "oldest_first"
+)
+
+// Tag is the tier's own tag: the inventory of its droplets and alerts, and
+// the load balancer's target.
+func Tag(name string) string { return "scalable-tier:" + name }
+
+// DrainTag marks droplets taken out of service and about to be deleted, so
+// a crash between draining and deleting leaves them recognisable.
+func DrainTag(name string) string { return "scalable-drain:" + name }
+
+// LoadBalancerName is the name of the tier's load balancer.
+func LoadBalancerName(name string) string { return name + "-lb" }
+
+// revisionTagPrefix starts the tag recording which template a droplet was
+// built from.
+const revisionTagPrefix = "scalable-rev:"
+
+// Revision identifies the droplet template: everything that can only change
+// by building new droplets. Droplets carry it as a tag, so which droplets
+// are outdated is known from the cloud alone, even after a crashed apply
+// and for fields the API never returns (user_data, ssh_keys).
+func (s DropletSpec) Revision() string {
+	keys := slices.Clone(s.SSHKeys)
+	slices.Sort(keys)
+	b, _ := json.Marshal(struct {
+		Size, Image, UserData string
+		SSHKeys               []string
+		Monitoring, IPv6      bool
+	}{s.Size, s.Image, s.UserData, keys, s.Monitoring, s.IPv6})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
+}
+
+// RevisionTag is the tag droplets built from this template carry.
+func (s DropletSpec) RevisionTag() string { return revisionTagPrefix + s.Revision() }
+
+// DropletTags are the tags a new droplet of the tier is created with.
+func (s Spec) DropletTags() []string {
+	tags := []string{Tag(s.Name), s.Droplet.RevisionTag()}
+	for _, t := range s.Tags {
+		if !slices.Contains(tags, t) {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}
