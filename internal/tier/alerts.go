@@ -126,10 +126,11 @@ func alertRequest(spec Spec, index int, lbID string) AlertRequest {
 	return req
 }
 
-// alertMatches reports whether an observed policy already is req.
+// alertMatches reports whether an observed policy already is req. Values
+// compare at float32 precision: that is what the API stores.
 func alertMatches(p AlertPolicy, req AlertRequest) bool {
 	return p.Type == req.Type && p.Description == req.Description && p.Compare == req.Compare &&
-		p.Value == req.Value && p.Window == req.Window && p.Enabled == req.Enabled &&
+		float32(p.Value) == float32(req.Value) && p.Window == req.Window && p.Enabled == req.Enabled &&
 		sameSet(p.Entities, req.Entities) && sameSet(p.Tags, req.Tags) &&
 		sameSet(p.Emails, req.Emails) && sameSlack(p.Slack, req.Slack)
 }

@@ -20,6 +20,8 @@ type Cloud interface {
 	CreateDroplets(ctx context.Context, req DropletRequest) ([]Droplet, error)
 	// DeleteDroplet deletes one droplet; a droplet already gone is success.
 	DeleteDroplet(ctx context.Context, id int) error
+	// DeleteDropletsByTag deletes every droplet carrying tag in one request.
+	DeleteDropletsByTag(ctx context.Context, tag string) error
 	// TagDroplets and UntagDroplets change one tag on many droplets; the
 	// tag is created first when missing.
 	TagDroplets(ctx context.Context, tag string, ids []int) error

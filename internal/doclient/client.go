@@ -1,0 +1,266 @@
+// Package doclient implements tier.Cloud with godo: batched creates that are
+// safe to retry, list-by-tag polling, action waits, retries with backoff,
+// and a rate budget shared by every request of the provider.
+package doclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/digitalocean/godo"
+	"golang.org/x/time/rate"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
+)
+
+// Config configures a Client.
+type Config struct {
+	Token    string
+	Endpoint string // API base URL; empty for https://api.digitalocean.com
+	// RetryMax is how many times a failed request (429, 5xx, network) is
+	// retried; RetryWaitMin/Max bound the exponential backoff.
+	RetryMax     int
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// RequestsPerSecond paces requests client-side; 0 leaves pacing to the
+	// API's rate-limit headers.
+	RequestsPerSecond float64
+	// Poll is the interval of action and status polls.
+	Poll      time.Duration
+	UserAgent string
+	// HTTPClient overrides the transport (tests); its Timeout is kept.
+	HTTPClient *http.Client
+	// Logf receives one line per retry; never request bodies.
+	Logf func(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Client talks to DigitalOcean (or the sandbox).
+type Client struct {
+	godo    *godo.Client
+	cfg     Config
+	limiter *rate.Limiter
+	budget  budget
+}
+
+// New builds a client. godo's own retries stay off: they would re-send a
+// POST after a 5xx and could double droplets; this package retries itself.
+func New(cfg Config) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("no API token")
+	}
+	if cfg.RetryWaitMin <= 0 {
+		cfg.RetryWaitMin = time.Second
+	}
+	if cfg.RetryWaitMax < cfg.RetryWaitMin {
+		cfg.RetryWaitMax = max(30*time.Second, cfg.RetryWaitMin)
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 5 * time.Second
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc = &http.Client{Transport: &bearer{token: cfg.Token, base: base}, Timeout: hc.Timeout}
+	opts := []godo.ClientOpt{}
+	if cfg.Endpoint != "" {
+		opts = append(opts, godo.SetBaseURL(strings.TrimRight(cfg.Endpoint, "/")))
+	}
+	if cfg.UserAgent != "" {
+		opts = append(opts, godo.SetUserAgent(cfg.UserAgent))
+	}
+	g, err := godo.New(hc, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("api endpoint %q: %w", cfg.Endpoint, err)
+	}
+	c := &Client{godo: g, cfg: cfg}
+	if cfg.RequestsPerSecond > 0 {
+		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(math.Ceil(cfg.RequestsPerSecond))))
+	}
+	return c, nil
+}
+
+// Godo exposes the underlying client (tests and data sources).
+func (c *Client) Godo() *godo.Client { return c.godo }
+
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b *bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.base.RoundTrip(r)
+}
+
+// budget tracks DigitalOcean's rate-limit headers. When the remaining
+// budget runs low every request waits for the reset instead of spending the
+// last requests and meeting a 429.
+type budget struct {
+	mu        sync.Mutex
+	remaining int
+	reset     time.Time
+	known     bool
+}
+
+// reserve is how many requests are kept back for other clients of the
+// same token.
+const reserve = 2
+
+func (b *budget) observe(r *godo.Response) {
+	if r == nil || r.Response == nil || r.Header.Get("Ratelimit-Remaining") == "" {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.remaining = r.Rate.Remaining
+	b.reset = r.Rate.Reset.Time
+	b.known = true
+}
+
+func (b *budget) wait() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.known || b.remaining > reserve {
+		return 0
+	}
+	d := time.Until(b.reset)
+	if d <= 0 {
+		b.known = false
+		return 0
+	}
+	return d
+}
+
+// call runs one API request with the rate budget and retries. 429 means
+// DigitalOcean did not process the request, so it is retried for any
+// method, after the reset the response names. 5xx and network errors are
+// retried only when idempotent: a POST may have been done.
+func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(context.Context) (*godo.Response, error)) (*godo.Response, error) {
+	for attempt := 0; ; attempt++ {
+		if d := c.budget.wait(); d > 0 {
+			c.logf(ctx, "rate budget low: waiting for reset", map[string]any{"op": op, "wait": d.String()})
+			if err := sleep(ctx, d); err != nil {
+				return nil, fmt.Errorf("%s: waiting for the API rate limit to reset: %w", op, err)
+			}
+		}
+		if c.limiter != nil {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return nil, fmt.Errorf("%s: %w", op, err)
+			}
+		}
+		resp, err := f(ctx)
+		c.budget.observe(resp)
+		if err == nil {
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			return resp, fmt.Errorf("%s: %w", op, errors.Join(ctx.Err(), err))
+		}
+		status := statusOf(resp)
+		retry := status == http.StatusTooManyRequests || (idempotent && (status >= 500 || status == 0))
+		if !retry || attempt >= c.cfg.RetryMax {
+			return resp, err
+		}
+		wait := c.backoff(attempt)
+		if status == http.StatusTooManyRequests && resp != nil && !resp.Rate.Reset.IsZero() {
+			if d := time.Until(resp.Rate.Reset.Time); d > 0 {
+				wait = d
+			}
+		}
+		c.logf(ctx, "retrying after error", map[string]any{"op": op, "status": status, "attempt": attempt + 1, "wait": wait.String(), "error": err.Error()})
+		if err := sleep(ctx, wait); err != nil {
+			return resp, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+}
+
+// backoff is exponential between RetryWaitMin and RetryWaitMax, with jitter.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.cfg.RetryWaitMin * time.Duration(1<<min(attempt, 16))
+	if d > c.cfg.RetryWaitMax || d <= 0 {
+		d = c.cfg.RetryWaitMax
+	}
+	jitter := time.Duration(rand.Int64N(int64(d)/4 + 1))
+	return min(d/2+d/4+jitter, c.cfg.RetryWaitMax)
+}
+
+func (c *Client) logf(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Logf != nil {
+		c.cfg.Logf(ctx, msg, fields)
+	}
+}
+
+func statusOf(resp *godo.Response) int {
+	if resp == nil || resp.Response == nil {
+		return 0
+	}
+	return resp.StatusCode
+}
+
+// isNotFound reports a 404 from DigitalOcean.
+func isNotFound(resp *godo.Response, err error) bool {
+	return err != nil && statusOf(resp) == http.StatusNotFound
+}
+
+// outcomeUnknown reports a failure after which a POST may or may not have
+// been carried out: a 5xx or no answer at all.
+func outcomeUnknown(resp *godo.Response, err error) bool {
+	if err == nil {
+		return false
+	}
+	s := statusOf(resp)
+	return s == 0 || s >= 500
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// listAll walks every page of a list endpoint at 200 per page.
+func listAll[T any](ctx context.Context, c *Client, op string, page func(context.Context, *godo.ListOptions) ([]T, *godo.Response, error)) ([]T, error) {
+	var out []T
+	opt := &godo.ListOptions{Page: 1, PerPage: 200}
+	for {
+		var items []T
+		resp, err := c.call(ctx, op, true, func(ctx context.Context) (*godo.Response, error) {
+			var resp *godo.Response
+			var err error
+			items, resp, err = page(ctx, opt)
+			return resp, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if resp == nil || resp.Links == nil || resp.Links.IsLastPage() {
+			return out, nil
+		}
+		cur, err := resp.Links.CurrentPage()
+		if err != nil {
+			return nil, fmt.Errorf("%s: read page links: %w", op, err)
+		}
+		opt.Page = cur + 1
+	}
+}
+
+var _ tier.Cloud = (*Client)(nil)

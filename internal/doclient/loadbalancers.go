@@ -1,0 +1,297 @@
+package doclient
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/digitalocean/godo"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
+)
+
+// GetLoadBalancer returns nil, nil when it does not exist.
+func (c *Client) GetLoadBalancer(ctx context.Context, id string) (*tier.LoadBalancer, error) {
+	var lb *godo.LoadBalancer
+	resp, err := c.call(ctx, "get load balancer "+id, true, func(ctx context.Context) (*godo.Response, error) {
+		var resp *godo.Response
+		var err error
+		lb, resp, err = c.godo.LoadBalancers.Get(ctx, id)
+		return resp, err
+	})
+	if isNotFound(resp, err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.loadBalancerFromGodo(ctx, lb)
+}
+
+// FindLoadBalancer finds a load balancer by name; nil, nil when none.
+func (c *Client) FindLoadBalancer(ctx context.Context, name string) (*tier.LoadBalancer, error) {
+	all, err := listAll(ctx, c, "list load balancers", func(ctx context.Context, opt *godo.ListOptions) ([]godo.LoadBalancer, *godo.Response, error) {
+		return c.godo.LoadBalancers.List(ctx, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		if all[i].Name == name {
+			return c.loadBalancerFromGodo(ctx, &all[i])
+		}
+	}
+	return nil, nil
+}
+
+// CreateLoadBalancer creates the load balancer. After an unanswered or
+// failed (5xx) request it looks for one of that name before trying again.
+func (c *Client) CreateLoadBalancer(ctx context.Context, req tier.LoadBalancerRequest) (*tier.LoadBalancer, error) {
+	body, err := c.loadBalancerRequest(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		var lb *godo.LoadBalancer
+		resp, err := c.call(ctx, "create load balancer "+req.Name, false, func(ctx context.Context) (*godo.Response, error) {
+			var resp *godo.Response
+			var err error
+			lb, resp, err = c.godo.LoadBalancers.Create(ctx, body)
+			return resp, err
+		})
+		if err == nil {
+			return c.loadBalancerFromGodo(ctx, lb)
+		}
+		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
+			return nil, err
+		}
+		found, ferr := c.FindLoadBalancer(ctx, req.Name)
+		if ferr == nil && found != nil && found.Tag == req.Tag {
+			return found, nil
+		}
+		if attempt >= c.cfg.RetryMax {
+			return nil, err
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// UpdateLoadBalancer replaces the load balancer's settings, waiting out
+// DigitalOcean's "processing previous actions" conflict until ctx ends.
+func (c *Client) UpdateLoadBalancer(ctx context.Context, id string, req tier.LoadBalancerRequest) (*tier.LoadBalancer, error) {
+	body, err := c.loadBalancerRequest(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		var lb *godo.LoadBalancer
+		resp, err := c.call(ctx, "update load balancer "+id, true, func(ctx context.Context) (*godo.Response, error) {
+			var resp *godo.Response
+			var err error
+			lb, resp, err = c.godo.LoadBalancers.Update(ctx, id, body)
+			return resp, err
+		})
+		if err == nil {
+			return c.loadBalancerFromGodo(ctx, lb)
+		}
+		if !isBusy(resp, err) {
+			return nil, err
+		}
+		c.logf(ctx, "load balancer busy with a previous change; retrying", map[string]any{"id": id})
+		if err := sleep(ctx, c.cfg.Poll); err != nil {
+			return nil, fmt.Errorf("update load balancer %s: still processing previous changes when the timeout came: %w", id, err)
+		}
+	}
+}
+
+// isBusy recognises DigitalOcean's 422 for a load balancer that is still
+// applying an earlier change.
+func isBusy(resp *godo.Response, err error) bool {
+	if err == nil || statusOf(resp) != http.StatusUnprocessableEntity {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "previous action") || strings.Contains(msg, "processing") || strings.Contains(msg, "pending")
+}
+
+// DeleteLoadBalancer deletes it; already gone is success.
+func (c *Client) DeleteLoadBalancer(ctx context.Context, id string) error {
+	resp, err := c.call(ctx, "delete load balancer "+id, true, func(ctx context.Context) (*godo.Response, error) {
+		return c.godo.LoadBalancers.Delete(ctx, id)
+	})
+	if isNotFound(resp, err) {
+		return nil
+	}
+	return err
+}
+
+// DropletHealth reads the load balancer's per-droplet health-check series.
+func (c *Client) DropletHealth(ctx context.Context, lbID string, since time.Time) (map[int][]bool, error) {
+	var m *godo.MetricsResponse
+	_, err := c.call(ctx, "read droplet health checks of load balancer "+lbID, true, func(ctx context.Context) (*godo.Response, error) {
+		var resp *godo.Response
+		var err error
+		m, resp, err = c.godo.Monitoring.GetLoadBalancerDropletsHealthChecks(ctx, &godo.LoadBalancerMetricsRequest{
+			LoadBalancerID: lbID, Start: since, End: time.Now(),
+		})
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[int][]bool{}
+	for _, s := range m.Data.Result {
+		id, err := strconv.Atoi(string(s.Metric["droplet_id"]))
+		if err != nil {
+			continue
+		}
+		for _, v := range s.Values {
+			out[id] = append(out[id], float64(v.Value) >= 1)
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) loadBalancerRequest(ctx context.Context, req tier.LoadBalancerRequest) (*godo.LoadBalancerRequest, error) {
+	s := req.Spec
+	idle := uint64(s.HTTPIdleTimeoutSeconds)
+	body := &godo.LoadBalancerRequest{
+		Name:                   req.Name,
+		Region:                 req.Region,
+		SizeUnit:               uint32(s.SizeUnit),
+		Tag:                    req.Tag,
+		Tags:                   req.Tags,
+		RedirectHttpToHttps:    s.RedirectHTTPToHTTPS,
+		EnableProxyProtocol:    s.EnableProxyProtocol,
+		EnableBackendKeepalive: s.EnableBackendKeepalive,
+		VPCUUID:                req.VPCUUID,
+		HTTPIdleTimeoutSeconds: &idle,
+		HealthCheck: &godo.HealthCheck{
+			Protocol:               s.HealthCheck.Protocol,
+			Port:                   s.HealthCheck.Port,
+			Path:                   s.HealthCheck.Path,
+			CheckIntervalSeconds:   s.HealthCheck.CheckIntervalSeconds,
+			ResponseTimeoutSeconds: s.HealthCheck.ResponseTimeoutSeconds,
+			HealthyThreshold:       s.HealthCheck.HealthyThreshold,
+			UnhealthyThreshold:     s.HealthCheck.UnhealthyThreshold,
+		},
+		StickySessions: &godo.StickySessions{
+			Type:             tier.NormalizeSticky(s.StickySessions).Type,
+			CookieName:       tier.NormalizeSticky(s.StickySessions).CookieName,
+			CookieTtlSeconds: tier.NormalizeSticky(s.StickySessions).CookieTTLSeconds,
+		},
+	}
+	if len(s.FirewallAllow)+len(s.FirewallDeny) > 0 {
+		body.Firewall = &godo.LBFirewall{Allow: s.FirewallAllow, Deny: s.FirewallDeny}
+	}
+	var certs map[string]string
+	for _, r := range s.ForwardingRules {
+		fr := godo.ForwardingRule{
+			EntryProtocol: r.EntryProtocol, EntryPort: r.EntryPort,
+			TargetProtocol: r.TargetProtocol, TargetPort: r.TargetPort,
+			TlsPassthrough: r.TLSPassthrough,
+		}
+		if r.CertificateName != "" {
+			if certs == nil {
+				var err error
+				if certs, err = c.certificateIDs(ctx); err != nil {
+					return nil, err
+				}
+			}
+			id, ok := certs[r.CertificateName]
+			if !ok {
+				return nil, fmt.Errorf("forwarding rule %s:%d: no certificate named %q in the account", r.EntryProtocol, r.EntryPort, r.CertificateName)
+			}
+			fr.CertificateID = id
+		}
+		body.ForwardingRules = append(body.ForwardingRules, fr)
+	}
+	return body, nil
+}
+
+// certificateIDs maps certificate names to ids.
+func (c *Client) certificateIDs(ctx context.Context) (map[string]string, error) {
+	all, err := listAll(ctx, c, "list certificates", func(ctx context.Context, opt *godo.ListOptions) ([]godo.Certificate, *godo.Response, error) {
+		return c.godo.Certificates.List(ctx, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(all))
+	for _, cert := range all {
+		out[cert.Name] = cert.ID
+	}
+	return out, nil
+}
+
+func (c *Client) loadBalancerFromGodo(ctx context.Context, lb *godo.LoadBalancer) (*tier.LoadBalancer, error) {
+	out := &tier.LoadBalancer{
+		ID:         lb.ID,
+		Name:       lb.Name,
+		IP:         lb.IP,
+		Status:     lb.Status,
+		VPCUUID:    lb.VPCUUID,
+		Tag:        lb.Tag,
+		Tags:       slices.Clone(lb.Tags),
+		DropletIDs: slices.Clone(lb.DropletIDs),
+	}
+	if lb.Region != nil {
+		out.Region = lb.Region.Slug
+	}
+	s := &out.Spec
+	s.SizeUnit = int(lb.SizeUnit)
+	s.RedirectHTTPToHTTPS = lb.RedirectHttpToHttps
+	s.EnableProxyProtocol = lb.EnableProxyProtocol
+	s.EnableBackendKeepalive = lb.EnableBackendKeepalive
+	if lb.HTTPIdleTimeoutSeconds != nil {
+		s.HTTPIdleTimeoutSeconds = int(*lb.HTTPIdleTimeoutSeconds)
+	}
+	if hc := lb.HealthCheck; hc != nil {
+		s.HealthCheck = tier.HealthCheck{
+			Protocol: hc.Protocol, Port: hc.Port, Path: hc.Path,
+			CheckIntervalSeconds: hc.CheckIntervalSeconds, ResponseTimeoutSeconds: hc.ResponseTimeoutSeconds,
+			HealthyThreshold: hc.HealthyThreshold, UnhealthyThreshold: hc.UnhealthyThreshold,
+		}
+	}
+	if ss := lb.StickySessions; ss != nil {
+		s.StickySessions = tier.NormalizeSticky(tier.StickySessions{Type: ss.Type, CookieName: ss.CookieName, CookieTTLSeconds: ss.CookieTtlSeconds})
+	} else {
+		s.StickySessions = tier.StickySessions{Type: "none"}
+	}
+	if fw := lb.Firewall; fw != nil {
+		s.FirewallAllow = slices.Clone(fw.Allow)
+		s.FirewallDeny = slices.Clone(fw.Deny)
+	}
+	var names map[string]string // certificate id -> name
+	for _, r := range lb.ForwardingRules {
+		fr := tier.ForwardingRule{
+			EntryProtocol: r.EntryProtocol, EntryPort: r.EntryPort,
+			TargetProtocol: r.TargetProtocol, TargetPort: r.TargetPort,
+			TLSPassthrough: r.TlsPassthrough,
+		}
+		if r.CertificateID != "" {
+			if names == nil {
+				ids, err := c.certificateIDs(ctx)
+				if err != nil {
+					return nil, err
+				}
+				names = map[string]string{}
+				for name, id := range ids {
+					names[id] = name
+				}
+			}
+			fr.CertificateName = names[r.CertificateID]
+			if fr.CertificateName == "" {
+				fr.CertificateName = "id:" + r.CertificateID // deleted certificate: show something that differs
+			}
+		}
+		s.ForwardingRules = append(s.ForwardingRules, fr)
+	}
+	return out, nil
+}

@@ -1,0 +1,722 @@
+package tier
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Logger receives progress messages; the provider forwards them to tflog.
+type Logger interface {
+	Info(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Prober checks one droplet's app directly (rollout health "http").
+type Prober func(ctx context.Context, d Droplet, hc HealthCheck) error
+
+// Executor carries plans out through a Cloud.
+type Executor struct {
+	Cloud Cloud
+	// Poll is the time between status polls; default 5 s.
+	Poll time.Duration
+	// TimeScale multiplies fixed waits (draining); 1 for DigitalOcean, the
+	// sandbox's --time-scale when testing against it.
+	TimeScale float64
+	Log       Logger
+	// Probe checks a droplet for health "http".
+	Probe Prober
+}
+
+// batchSize is DigitalOcean's limit of names per multi-create.
+const batchSize = 10
+
+// Apply observes the tier, plans, executes the plan and observes again.
+// The returned fleet is what exists afterwards, also when err is not nil,
+// so that the state can record partial work truthfully.
+func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, error) {
+	ref.Name = spec.Name
+	ref.Alerts = true
+	ref.Backups = ref.Backups || spec.Droplet.Backups != nil
+	fleet, err := Observe(ctx, e.Cloud, ref)
+	if err != nil {
+		return Fleet{}, Plan{}, err
+	}
+	plan := ComputePlan(spec, fleet)
+	if plan.Empty() {
+		return fleet, plan, nil
+	}
+	e.info(ctx, "applying web tier: "+plan.Summary.String(), map[string]any{"tier": spec.Name, "phases": len(plan.Phases)})
+	x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
+	for _, d := range fleet.Droplets {
+		x.byID[d.ID] = d
+	}
+	runErr := x.run(ctx, plan)
+
+	// Observe again, even after a timeout, so the state says what exists.
+	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	ref.KnownDroplets = append(slices.Clone(ref.KnownDroplets), x.knownIDs()...)
+	if x.lb != nil {
+		ref.LoadBalancerID = x.lb.ID
+	}
+	after, obsErr := Observe(octx, e.Cloud, ref)
+	if obsErr != nil {
+		return fleet, plan, errors.Join(runErr, obsErr)
+	}
+	return after, plan, runErr
+}
+
+// Destroy deletes everything the tier owns and waits until it is gone:
+// droplets by tag (and drained ones known from state), the load balancer
+// and the alert policies. Objects already gone count as deleted.
+func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
+	ref.Alerts = true
+	fleet, err := Observe(ctx, e.Cloud, ref)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	do := func(f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	x := &execution{e: e, spec: Spec{Name: ref.Name}}
+	do(func() error { return x.deleteFleet(ctx, fleet.Droplets) })
+	if fleet.LoadBalancer != nil {
+		do(func() error {
+			if err := e.Cloud.DeleteLoadBalancer(ctx, fleet.LoadBalancer.ID); err != nil {
+				return fmt.Errorf("delete load balancer %s: %w", fleet.LoadBalancer.ID, err)
+			}
+			return nil
+		})
+	}
+	for _, p := range fleet.Alerts {
+		do(func() error {
+			if err := e.Cloud.DeleteAlertPolicy(ctx, p.UUID); err != nil {
+				return fmt.Errorf("delete alert policy %s: %w", p.UUID, err)
+			}
+			return nil
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (e *Executor) poll() time.Duration {
+	if e.Poll > 0 {
+		return e.Poll
+	}
+	return 5 * time.Second
+}
+
+func (e *Executor) info(ctx context.Context, msg string, fields map[string]any) {
+	if e.Log != nil {
+		e.Log.Info(ctx, msg, fields)
+	}
+}
+
+// execution is one plan being carried out.
+type execution struct {
+	e     *Executor
+	spec  Spec
+	fleet Fleet
+
+	mu    sync.Mutex
+	lb    *LoadBalancer
+	waves map[int][]Droplet // new droplets by wave
+	byID  map[int]Droplet
+	taken map[string]bool // droplet names in use
+}
+
+func (x *execution) knownIDs() []int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make([]int, 0, len(x.byID))
+	for id := range x.byID {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (x *execution) run(ctx context.Context, plan Plan) error {
+	for i, phase := range plan.Phases {
+		var wg sync.WaitGroup
+		errs := make([]error, len(phase))
+		for j, step := range phase {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[j] = x.step(ctx, step)
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("stopped before phase %d of %d: %w", i+2, len(plan.Phases), ctx.Err())
+		}
+	}
+	return nil
+}
+
+func (x *execution) step(ctx context.Context, s Step) error {
+	c := x.e.Cloud
+	switch s.Op {
+	case OpCreateLoadBalancer:
+		lb, err := c.CreateLoadBalancer(ctx, x.loadBalancerRequest())
+		if err != nil {
+			return fmt.Errorf("create load balancer %s: %w", LoadBalancerName(x.spec.Name), err)
+		}
+		x.setLB(lb)
+		x.e.info(ctx, "load balancer created", map[string]any{"tier": x.spec.Name, "id": lb.ID})
+		return nil
+	case OpUpdateLoadBalancer:
+		lb, err := c.UpdateLoadBalancer(ctx, x.lbID(), x.loadBalancerRequest())
+		if err != nil {
+			return fmt.Errorf("update load balancer %s: %w", x.lbID(), err)
+		}
+		x.setLB(lb)
+		return nil
+	case OpWaitLoadBalancer:
+		return x.waitLoadBalancer(ctx)
+	case OpCreateAlert:
+		req := alertRequest(x.spec, s.Alert, x.lbID())
+		if _, err := c.CreateAlertPolicy(ctx, req); err != nil {
+			return fmt.Errorf("create alert policy %q: %w", req.Description, err)
+		}
+		return nil
+	case OpUpdateAlert:
+		req := alertRequest(x.spec, s.Alert, x.lbID())
+		if _, err := c.UpdateAlertPolicy(ctx, s.AlertID, req); err != nil {
+			return fmt.Errorf("update alert policy %s: %w", s.AlertID, err)
+		}
+		return nil
+	case OpDeleteAlert:
+		if err := c.DeleteAlertPolicy(ctx, s.AlertID); err != nil {
+			return fmt.Errorf("delete alert policy %s: %w", s.AlertID, err)
+		}
+		return nil
+	case OpCreateDroplets:
+		return x.createDroplets(ctx, s.Wave, s.Count)
+	case OpWaitDroplets:
+		return x.waitDroplets(ctx, s)
+	case OpDrainDroplets:
+		if err := c.TagDroplets(ctx, DrainTag(x.spec.Name), s.Droplets); err != nil {
+			return fmt.Errorf("mark droplets %v draining: %w", s.Droplets, err)
+		}
+		if err := c.UntagDroplets(ctx, Tag(x.spec.Name), s.Droplets); err != nil {
+			return fmt.Errorf("take droplets %v out of the load balancer: %w", s.Droplets, err)
+		}
+		x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(s.Droplets)), map[string]any{"tier": x.spec.Name, "droplets": s.Droplets})
+		return nil
+	case OpWaitDrained:
+		return sleep(ctx, x.drainWait())
+	case OpDeleteDroplets:
+		return x.deleteDroplets(ctx, s.Droplets)
+	case OpSetBackups:
+		return x.setBackups(ctx, s)
+	case OpTagDroplets:
+		if err := c.TagDroplets(ctx, s.Tag, s.Droplets); err != nil {
+			return fmt.Errorf("tag droplets %v with %s: %w", s.Droplets, s.Tag, err)
+		}
+		return nil
+	case OpUntagDroplets:
+		if err := c.UntagDroplets(ctx, s.Tag, s.Droplets); err != nil {
+			return fmt.Errorf("untag %s from droplets %v: %w", s.Tag, s.Droplets, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown step %q", s.Op)
+}
+
+func (x *execution) setLB(lb *LoadBalancer) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.lb = lb
+}
+
+func (x *execution) lbID() string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.lb == nil {
+		return ""
+	}
+	return x.lb.ID
+}
+
+func (x *execution) loadBalancerRequest() LoadBalancerRequest {
+	return LoadBalancerRequest{
+		Name:    LoadBalancerName(x.spec.Name),
+		Region:  x.spec.Region,
+		VPCUUID: x.spec.VPCUUID,
+		Tag:     Tag(x.spec.Name),
+		Spec:    x.spec.LoadBalancer,
+	}
+}
+
+func (x *execution) drainWait() time.Duration {
+	scale := x.e.TimeScale
+	if scale <= 0 {
+		scale = 1
+	}
+	interval := x.spec.LoadBalancer.HealthCheck.CheckIntervalSeconds
+	if interval <= 0 {
+		interval = 10
+	}
+	return time.Duration(float64(time.Duration(interval)*time.Second) * scale)
+}
+
+// createDroplets makes count droplets in batches of 10, all batches at
+// once. Droplets that exist are kept even when a batch fails.
+func (x *execution) createDroplets(ctx context.Context, wave, count int) error {
+	names := x.newNames(count)
+	d := x.spec.Droplet
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for start := 0; start < len(names); start += batchSize {
+		batch := names[start:min(start+batchSize, len(names))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			made, err := x.e.Cloud.CreateDroplets(ctx, DropletRequest{
+				Names: batch, Region: x.spec.Region, Size: d.Size, Image: d.Image, SSHKeys: d.SSHKeys,
+				UserData: d.UserData, Monitoring: d.Monitoring, IPv6: d.IPv6, Backups: d.Backups,
+				Tags: x.spec.DropletTags(), VPCUUID: x.spec.VPCUUID,
+			})
+			x.mu.Lock()
+			x.waves[wave] = append(x.waves[wave], made...)
+			for _, m := range made {
+				x.byID[m.ID] = m
+			}
+			x.mu.Unlock()
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("create droplets %s: %w", strings.Join(batch, ", "), err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	x.e.info(ctx, fmt.Sprintf("%d/%d droplets created", len(x.waveDroplets(wave)), count), map[string]any{"tier": x.spec.Name, "wave": wave})
+	return errors.Join(errs...)
+}
+
+func (x *execution) waveDroplets(wave int) []Droplet {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return slices.Clone(x.waves[wave])
+}
+
+// newNames returns count unused droplet names "<tier>-<4 characters>".
+func (x *execution) newNames(count int) []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.taken == nil {
+		x.taken = map[string]bool{}
+		for _, d := range x.fleet.Droplets {
+			x.taken[d.Name] = true
+		}
+	}
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	out := make([]string, 0, count)
+	for len(out) < count {
+		var b [4]byte
+		for i := range b {
+			n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+			b[i] = alphabet[n.Int64()]
+		}
+		name := x.spec.Name + "-" + string(b[:])
+		if !x.taken[name] {
+			x.taken[name] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// waitDroplets polls the fleet by tag (one list per interval for all of
+// them) until the wave's droplets are active, then, for a rollout, until
+// they are healthy by the rollout's health mode.
+func (x *execution) waitDroplets(ctx context.Context, s Step) error {
+	want := slices.Clone(s.Droplets)
+	for _, d := range x.waveDroplets(s.Wave) {
+		want = append(want, d.ID)
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	healthCtx := ctx
+	if s.Health && x.spec.Rollout.HealthTimeout > 0 {
+		var cancel context.CancelFunc
+		healthCtx, cancel = context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout)
+		defer cancel()
+	}
+	active, err := x.waitActive(healthCtx, want)
+	if err != nil {
+		if s.Health && ctx.Err() == nil {
+			return x.failWave(ctx, s.Wave, want, active, "did not become active", err)
+		}
+		return err
+	}
+	if !s.Health {
+		return nil
+	}
+	healthy, seen, err := x.waitHealthy(healthCtx, active)
+	if err != nil {
+		if ctx.Err() == nil {
+			return x.failWave(ctx, s.Wave, want, healthy, seen, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// waitActive returns the droplets once all are active; on failure it
+// returns those that were.
+func (x *execution) waitActive(ctx context.Context, want []int) ([]Droplet, error) {
+	last := -1
+	for {
+		list, err := x.e.Cloud.ListDroplets(ctx, Tag(x.spec.Name))
+		if err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("waiting for droplets %v to become active: %w", want, ctx.Err())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list droplets while waiting for them: %w", err)
+		}
+		byID := map[int]Droplet{}
+		for _, d := range list {
+			byID[d.ID] = d
+		}
+		var ready []Droplet
+		var off []int
+		for _, id := range want {
+			d, ok := byID[id]
+			switch {
+			case ok && d.Status == StatusActive:
+				ready = append(ready, d)
+			case !ok || d.Status == StatusOff || d.Status == StatusArchive:
+				off = append(off, id)
+			}
+		}
+		x.mu.Lock()
+		for _, d := range ready {
+			x.byID[d.ID] = d
+		}
+		x.mu.Unlock()
+		if len(ready) != last {
+			last = len(ready)
+			x.e.info(ctx, fmt.Sprintf("%d/%d droplets active", len(ready), len(want)), map[string]any{"tier": x.spec.Name})
+		}
+		if len(off) > 0 {
+			return ready, fmt.Errorf("droplets %v went away or off while booting", off)
+		}
+		if len(ready) == len(want) {
+			return ready, nil
+		}
+		if err := sleep(ctx, x.e.poll()); err != nil {
+			return ready, fmt.Errorf("timed out waiting for droplets to become active (%d/%d active): %w", len(ready), len(want), err)
+		}
+	}
+}
+
+// waitHealthy waits until every droplet passes the rollout's health check.
+// It returns the healthy droplets and, on failure, what the check saw.
+func (x *execution) waitHealthy(ctx context.Context, ds []Droplet) ([]Droplet, string, error) {
+	mode := x.spec.Rollout.Health
+	if mode == HealthDropletStatus || mode == "" {
+		return ds, "", nil
+	}
+	if mode == HealthLoadBalancer {
+		if err := x.waitLoadBalancer(ctx); err != nil {
+			return nil, "load balancer not active", err
+		}
+	}
+	start := time.Now()
+	healthy := map[int]bool{}
+	seen := map[int]string{}
+	last := -1
+	for {
+		switch mode {
+		case HealthLoadBalancer:
+			verdicts, err := x.e.Cloud.DropletHealth(ctx, x.lbID(), start.Add(-time.Minute))
+			if err != nil && ctx.Err() == nil {
+				return nil, "", fmt.Errorf("read load balancer health checks: %w", err)
+			}
+			for _, d := range ds {
+				v := verdicts[d.ID]
+				switch {
+				case len(v) == 0:
+					seen[d.ID] = "not yet checked by the load balancer"
+				case v[len(v)-1]:
+					healthy[d.ID] = true
+				default:
+					seen[d.ID] = "failing the load balancer's health check"
+				}
+			}
+		case HealthHTTP:
+			hc := x.spec.LoadBalancer.HealthCheck
+			for _, d := range ds {
+				if healthy[d.ID] {
+					continue
+				}
+				if x.e.Probe == nil {
+					return nil, "", fmt.Errorf("rollout health %q needs an HTTP prober", HealthHTTP)
+				}
+				if err := x.e.Probe(ctx, d, hc); err != nil {
+					seen[d.ID] = err.Error()
+				} else {
+					healthy[d.ID] = true
+				}
+			}
+		}
+		var ok []Droplet
+		for _, d := range ds {
+			if healthy[d.ID] {
+				ok = append(ok, d)
+			}
+		}
+		if len(ok) != last {
+			last = len(ok)
+			x.e.info(ctx, fmt.Sprintf("%d/%d droplets healthy", len(ok), len(ds)), map[string]any{"tier": x.spec.Name, "health": mode})
+		}
+		if len(ok) == len(ds) {
+			return ok, "", nil
+		}
+		if err := sleep(ctx, x.e.poll()); err != nil {
+			var parts []string
+			for _, d := range ds {
+				if !healthy[d.ID] {
+					parts = append(parts, fmt.Sprintf("%s (%d): %s", d.Name, d.ID, seen[d.ID]))
+				}
+			}
+			return ok, strings.Join(parts, "; "), err
+		}
+	}
+}
+
+// RolloutError reports a wave that did not become healthy in time. The
+// droplets it names were removed; the old droplets kept serving.
+type RolloutError struct {
+	Wave    int
+	Failed  []Droplet
+	Seen    string
+	Timeout time.Duration
+	Cause   error
+}
+
+func (e *RolloutError) Error() string {
+	names := make([]string, len(e.Failed))
+	for i, d := range e.Failed {
+		names[i] = fmt.Sprintf("%s (%d)", d.Name, d.ID)
+	}
+	msg := fmt.Sprintf("rollout stopped: wave %d was not healthy within %s; removed %s; the previous droplets keep serving", e.Wave, e.Timeout, strings.Join(names, ", "))
+	if e.Seen != "" {
+		msg += ". The health check saw: " + e.Seen
+	}
+	return msg
+}
+
+func (e *RolloutError) Unwrap() error { return e.Cause }
+
+// failWave removes the wave's droplets that are not healthy and reports
+// them. Healthy ones of the new template stay: they are what is wanted.
+func (x *execution) failWave(ctx context.Context, wave int, want []int, healthy []Droplet, seen string, cause error) error {
+	ok := map[int]bool{}
+	for _, d := range healthy {
+		ok[d.ID] = true
+	}
+	var failed []Droplet
+	var failedIDs []int
+	x.mu.Lock()
+	for _, id := range want {
+		if !ok[id] {
+			d := x.byID[id]
+			d.ID = id
+			failed = append(failed, d)
+			failedIDs = append(failedIDs, id)
+		}
+	}
+	x.mu.Unlock()
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	rerr := &RolloutError{Wave: wave, Failed: failed, Seen: seen, Timeout: x.spec.Rollout.HealthTimeout, Cause: cause}
+	if len(failedIDs) == 0 {
+		return rerr
+	}
+	if err := x.e.Cloud.UntagDroplets(cctx, Tag(x.spec.Name), failedIDs); err != nil {
+		return errors.Join(rerr, fmt.Errorf("take failed droplets out of the load balancer: %w", err))
+	}
+	if err := x.deleteDroplets(cctx, failedIDs); err != nil {
+		return errors.Join(rerr, err)
+	}
+	return rerr
+}
+
+func (x *execution) waitLoadBalancer(ctx context.Context) error {
+	id := x.lbID()
+	if id == "" {
+		return errors.New("no load balancer to wait for")
+	}
+	for {
+		lb, err := x.e.Cloud.GetLoadBalancer(ctx, id)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			return fmt.Errorf("get load balancer %s: %w", id, err)
+		case err == nil && lb == nil:
+			return fmt.Errorf("load balancer %s disappeared", id)
+		case err == nil && lb.Status == "active":
+			x.setLB(lb)
+			return nil
+		case err == nil && lb.Status == "errored":
+			return fmt.Errorf("load balancer %s is errored", id)
+		}
+		if err := sleep(ctx, x.e.poll()); err != nil {
+			return fmt.Errorf("timed out waiting for load balancer %s to become active: %w", id, err)
+		}
+	}
+}
+
+// deleteDroplets deletes droplets (gone already counts as deleted) and
+// waits until neither the tier tag nor the drain tag lists them.
+func (x *execution) deleteDroplets(ctx context.Context, ids []int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	sem := make(chan struct{}, 10)
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := x.e.Cloud.DeleteDroplet(ctx, id); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("delete droplet %d: %w", id, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return x.waitGone(ctx, ids)
+}
+
+// waitGone waits until neither the tier tag nor the drain tag lists any of
+// the droplets.
+func (x *execution) waitGone(ctx context.Context, ids []int) error {
+	gone := func() ([]int, error) {
+		var left []int
+		for _, tag := range []string{Tag(x.spec.Name), DrainTag(x.spec.Name)} {
+			list, err := x.e.Cloud.ListDroplets(ctx, tag)
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range list {
+				if slices.Contains(ids, d.ID) && !slices.Contains(left, d.ID) {
+					left = append(left, d.ID)
+				}
+			}
+		}
+		sort.Ints(left)
+		return left, nil
+	}
+	for {
+		left, err := gone()
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("list droplets while waiting for deletion: %w", err)
+		}
+		if err == nil && len(left) == 0 {
+			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name})
+			return nil
+		}
+		if err := sleep(ctx, x.e.poll()); err != nil {
+			return fmt.Errorf("timed out waiting for droplets %v to be deleted: %w", left, err)
+		}
+	}
+}
+
+// deleteFleet deletes every droplet of a tier: by tag in one request each
+// for the tier and drain tags, one by one for the rest, then waits.
+func (x *execution) deleteFleet(ctx context.Context, ds []Droplet) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	var loose []int
+	for _, d := range ds {
+		if !d.InService(x.spec.Name) && !slices.Contains(d.Tags, DrainTag(x.spec.Name)) {
+			loose = append(loose, d.ID)
+		}
+	}
+	for _, tag := range []string{Tag(x.spec.Name), DrainTag(x.spec.Name)} {
+		if err := x.e.Cloud.DeleteDropletsByTag(ctx, tag); err != nil {
+			return fmt.Errorf("delete droplets tagged %s: %w", tag, err)
+		}
+	}
+	for _, id := range loose {
+		if err := x.e.Cloud.DeleteDroplet(ctx, id); err != nil {
+			return fmt.Errorf("delete droplet %d: %w", id, err)
+		}
+	}
+	return x.waitGone(ctx, ids(ds))
+}
+
+func (x *execution) setBackups(ctx context.Context, s Step) error {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	sem := make(chan struct{}, 10)
+	for _, id := range s.Droplets {
+		x.mu.Lock()
+		d := x.byID[id]
+		x.mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := x.e.Cloud.SetBackups(ctx, d, s.Backups); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("set backups of droplet %d: %w", id, err))
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

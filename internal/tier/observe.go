@@ -1,0 +1,194 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// Ref is what state knows of a tier: enough to find everything it owns.
+type Ref struct {
+	Name           string
+	LoadBalancerID string
+	// KnownDroplets are droplet ids from state. Those no longer carrying
+	// the tier tag (drained by an apply that died before deleting them) are
+	// fetched one by one; normally there are none.
+	KnownDroplets []int
+	// Alerts and Backups say whether to read alert and backup policies
+	// (one list request each); skipped when the tier has none.
+	Alerts  bool
+	Backups bool
+}
+
+// Observe reads the tier's fleet: one list by tag (a page per 200
+// droplets), one load balancer GET, and the alert and backup policy lists
+// when asked, all at once.
+func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
+	var (
+		f        Fleet
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		errs     []error
+		policies map[int]BackupSpec
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ds, err := cloud.ListDroplets(ctx, Tag(ref.Name))
+		if err != nil {
+			fail(fmt.Errorf("list droplets tagged %s: %w", Tag(ref.Name), err))
+			return
+		}
+		mu.Lock()
+		f.Droplets = append(f.Droplets, ds...)
+		mu.Unlock()
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		lb, err := findLoadBalancer(ctx, cloud, ref)
+		if err != nil {
+			fail(err)
+			return
+		}
+		mu.Lock()
+		f.LoadBalancer = lb
+		mu.Unlock()
+	}()
+	if ref.Alerts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			all, err := cloud.ListAlertPolicies(ctx)
+			if err != nil {
+				fail(fmt.Errorf("list alert policies: %w", err))
+				return
+			}
+			var mine []AlertPolicy
+			for _, p := range all {
+				if name, _, ok := AlertIndex(p); ok && name == ref.Name {
+					mine = append(mine, p)
+				}
+			}
+			mu.Lock()
+			f.Alerts = mine
+			mu.Unlock()
+		}()
+	}
+	if ref.Backups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ps, err := cloud.BackupPolicies(ctx)
+			if err != nil {
+				fail(fmt.Errorf("list backup policies: %w", err))
+				return
+			}
+			mu.Lock()
+			policies = ps
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return Fleet{}, errors.Join(errs...)
+	}
+
+	// Droplets known from state but no longer tagged: drained, not deleted.
+	seen := map[int]bool{}
+	for _, d := range f.Droplets {
+		seen[d.ID] = true
+	}
+	var missing []int
+	for _, id := range ref.KnownDroplets {
+		if !seen[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		found, err := getDroplets(ctx, cloud, missing)
+		if err != nil {
+			return Fleet{}, err
+		}
+		f.Droplets = append(f.Droplets, found...)
+	}
+	for i := range f.Droplets {
+		if p, ok := policies[f.Droplets[i].ID]; ok {
+			p := p
+			f.Droplets[i].BackupPolicy = &p
+		}
+	}
+	SortDroplets(f.Droplets)
+	return f, nil
+}
+
+// SortDroplets orders droplets oldest first (then by id).
+func SortDroplets(ds []Droplet) {
+	sort.SliceStable(ds, func(i, j int) bool {
+		if !ds[i].CreatedAt.Equal(ds[j].CreatedAt) {
+			return ds[i].CreatedAt.Before(ds[j].CreatedAt)
+		}
+		return ds[i].ID < ds[j].ID
+	})
+}
+
+func findLoadBalancer(ctx context.Context, cloud Cloud, ref Ref) (*LoadBalancer, error) {
+	if ref.LoadBalancerID != "" {
+		lb, err := cloud.GetLoadBalancer(ctx, ref.LoadBalancerID)
+		if err != nil {
+			return nil, fmt.Errorf("get load balancer %s: %w", ref.LoadBalancerID, err)
+		}
+		if lb != nil {
+			return lb, nil
+		}
+	}
+	// Not in state (or deleted): a crashed apply may have made one.
+	lb, err := cloud.FindLoadBalancer(ctx, LoadBalancerName(ref.Name))
+	if err != nil {
+		return nil, fmt.Errorf("find load balancer %s: %w", LoadBalancerName(ref.Name), err)
+	}
+	if lb != nil && lb.Tag != Tag(ref.Name) && !slices.Contains(lb.Tags, Tag(ref.Name)) {
+		return nil, nil // same name, someone else's
+	}
+	return lb, nil
+}
+
+// getDroplets fetches droplets by id, at most 8 at a time, skipping those
+// that no longer exist.
+func getDroplets(ctx context.Context, cloud Cloud, ids []int) ([]Droplet, error) {
+	var (
+		mu   sync.Mutex
+		out  []Droplet
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 8)
+	)
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			d, err := cloud.GetDroplet(ctx, id)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, fmt.Errorf("get droplet %d: %w", id, err))
+				return
+			}
+			if d != nil {
+				out = append(out, *d)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
