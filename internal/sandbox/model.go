@@ -14,6 +14,7 @@ type Droplet struct {
 	Name         string        `json:"name"`
 	Region       string        `json:"region"`
 	Size         string        `json:"size"`
+	Disk         int           `json:"disk"` // GB; stays put on a resize without disk
 	ImageID      int           `json:"image_id"`
 	Status       string        `json:"status"` // new, active, off, archive
 	Locked       bool          `json:"locked"`
@@ -39,6 +40,11 @@ type Droplet struct {
 	// answers health checks (booted from a "broken-*" image, or set by the
 	// control API), so rollout failures can be tested.
 	FailsHealth bool `json:"fails_health,omitempty"`
+	// PendingActionID is the action in progress on the droplet (its create
+	// included); DigitalOcean runs one at a time.
+	PendingActionID int `json:"pending_action_id,omitempty"`
+	// PublicNetworking false leaves the droplet without public addresses.
+	NoPublicNetworking bool `json:"no_public_networking,omitempty"`
 }
 
 // BackupPolicy is DigitalOcean's droplet backup policy.

@@ -1,0 +1,689 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Droplet create limits, as DigitalOcean enforces them.
+const (
+	// MaxDropletsPerCreate is how many names one multi-create may carry.
+	MaxDropletsPerCreate = 10
+	// MaxUserDataBytes is the largest user_data DigitalOcean accepts (64 KiB).
+	MaxUserDataBytes = 64 << 10
+	// MaxDropletNameLength is the longest droplet name.
+	MaxDropletNameLength = 255
+)
+
+// DropletNamePattern is DigitalOcean's rule for droplet names: hostname
+// characters, starting and ending with a letter or digit.
+var DropletNamePattern = regexp.MustCompile(`^[a-zA-Z0-9]?[a-zA-Z0-9.\-]*[a-zA-Z0-9]$`)
+
+// DigitalOcean's texts for droplet create errors.
+const (
+	msgInvalidName      = "Only valid hostname characters are allowed. (a-z, A-Z, 0-9, . and -)"
+	msgInvalidSize      = "You specified an invalid size for Droplet creation."
+	msgSizeUnavailable  = "Size is not available in this region."
+	msgInvalidImage     = "You specified an invalid image for Droplet creation."
+	msgImageNotInRegion = "The image you specified is not available in the selected region, you can transfer it to this region from the images pages."
+	msgInvalidSSHKeys   = "You specified invalid ssh key ids for Droplet creation."
+	msgDropletLimit     = "creating this/these droplet(s) will exceed your droplet limit"
+)
+
+// createDropletRequest is the body of POST /v2/droplets, single (name) or
+// multiple (names). image and ssh_keys entries may be numbers or strings.
+type createDropletRequest struct {
+	Name             string               `json:"name"`
+	Names            []string             `json:"names"`
+	Region           string               `json:"region"`
+	Size             string               `json:"size"`
+	Image            json.RawMessage      `json:"image"`
+	SSHKeys          []json.RawMessage    `json:"ssh_keys"`
+	Backups          bool                 `json:"backups"`
+	BackupPolicy     *backupPolicyRequest `json:"backup_policy"`
+	IPv6             bool                 `json:"ipv6"`
+	Monitoring       bool                 `json:"monitoring"`
+	UserData         string               `json:"user_data"`
+	Tags             []string             `json:"tags"`
+	VPCUUID          string               `json:"vpc_uuid"`
+	WithDropletAgent *bool                `json:"with_droplet_agent"`
+	PublicNetworking *bool                `json:"public_networking"`
+}
+
+// dropletSpec is a validated create request: everything but the names.
+type dropletSpec struct {
+	region       Region
+	size         Size
+	image        imageRef
+	vpc          *VPC
+	sshKeys      []string
+	tags         []string
+	backups      bool
+	backupPolicy *backupPolicyRequest
+}
+
+// requestedNames returns the names of a single or multi create.
+func (r *createDropletRequest) requestedNames() ([]string, bool, *APIError) {
+	multi := r.Names != nil
+	names := r.Names
+	if !multi {
+		names = []string{r.Name}
+	}
+	switch {
+	case multi && len(names) == 0:
+		return nil, multi, errUnprocessable("names must list between 1 and %d Droplet names", MaxDropletsPerCreate)
+	case len(names) > MaxDropletsPerCreate:
+		return nil, multi, errUnprocessable("names may list at most %d Droplets per request; got %d", MaxDropletsPerCreate, len(names))
+	}
+	for _, n := range names {
+		if err := validateDropletName(n); err != nil {
+			return nil, multi, err
+		}
+	}
+	return names, multi, nil
+}
+
+func validateDropletName(n string) *APIError {
+	switch {
+	case n == "":
+		return errUnprocessable("name is required: send name for one Droplet or names for up to %d", MaxDropletsPerCreate)
+	case len(n) > MaxDropletNameLength:
+		return errUnprocessable("Name is too long (maximum is %d characters); got %d", MaxDropletNameLength, len(n))
+	case !DropletNamePattern.MatchString(n):
+		return errUnprocessable("%s", msgInvalidName)
+	}
+	return nil
+}
+
+// imageRefText turns the image field (slug or numeric id) into a lookup key.
+func imageRefText(raw json.RawMessage) (string, bool) {
+	var slug string
+	if json.Unmarshal(raw, &slug) == nil {
+		return slug, slug != ""
+	}
+	var id int
+	if json.Unmarshal(raw, &id) == nil && id > 0 {
+		return strconv.Itoa(id), true
+	}
+	return "", false
+}
+
+// sshKeyRefs accepts ids and fingerprints. Keys are not looked up: the
+// sandbox's SSH key store is optional for droplets.
+func sshKeyRefs(raw []json.RawMessage) ([]string, *APIError) {
+	out := make([]string, 0, len(raw))
+	for _, r := range raw {
+		var fp string
+		if json.Unmarshal(r, &fp) == nil && fp != "" {
+			out = append(out, fp)
+			continue
+		}
+		var id int
+		if json.Unmarshal(r, &id) == nil && id > 0 {
+			out = append(out, strconv.Itoa(id))
+			continue
+		}
+		return nil, errUnprocessable("%s", msgInvalidSSHKeys)
+	}
+	return out, nil
+}
+
+// validateCreate checks everything but the names and the droplet limit, in
+// the order DigitalOcean reports problems: size, image, region, then the
+// rest.
+func (c *call) validateCreate(req *createDropletRequest) (*dropletSpec, *APIError) {
+	spec := &dropletSpec{backups: req.Backups, backupPolicy: req.BackupPolicy}
+	size, ok := lookupSize(req.Size)
+	if !ok {
+		return nil, errUnprocessable("%s", msgInvalidSize)
+	}
+	spec.size = size
+	ref, ok := imageRefText(req.Image)
+	if !ok {
+		return nil, errUnprocessable("%s", msgInvalidImage)
+	}
+	if spec.image, ok = c.w.resolveImage(ref); !ok {
+		return nil, errUnprocessable("%s", msgInvalidImage)
+	}
+
+	regionName := req.Region
+	if req.VPCUUID != "" {
+		vpc, ok := c.w.VPCs[req.VPCUUID]
+		if !ok {
+			return nil, errUnprocessable("vpc_uuid %q does not match a VPC in this account", req.VPCUUID)
+		}
+		if regionName == "" {
+			regionName = vpc.Region
+		}
+		spec.vpc = vpc
+	}
+	region, apiErr := regionForCreate(regionName, size, spec.image)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	spec.region = region
+	if !size.offeredIn(region.Slug) {
+		return nil, errUnprocessable("%s", msgSizeUnavailable)
+	}
+	if !spec.image.availableIn(region.Slug) {
+		return nil, errUnprocessable("%s", msgImageNotInRegion)
+	}
+	if need := spec.image.minDiskSize(); size.Disk < need {
+		return nil, errUnprocessable("The image you specified needs a disk of at least %d GB; size %s has %d GB.", need, size.Slug, size.Disk)
+	}
+	if spec.vpc != nil && spec.vpc.Region != region.Slug {
+		return nil, errUnprocessable("vpc_uuid %q is a VPC in %s; a Droplet in %s must use a VPC in the same region", spec.vpc.ID, spec.vpc.Region, region.Slug)
+	}
+
+	if spec.sshKeys, apiErr = sshKeyRefs(req.SSHKeys); apiErr != nil {
+		return nil, apiErr
+	}
+	if n := len(req.UserData); n > MaxUserDataBytes {
+		return nil, errUnprocessable("user_data may not exceed 64 KiB (%d bytes); got %d bytes", MaxUserDataBytes, n)
+	}
+	for _, t := range req.Tags {
+		if !tagNamePattern.MatchString(t) {
+			return nil, errUnprocessable("tags: %q is not a valid tag name: tags are 1 to 255 characters of letters, digits, ':', '-' and '_'", t)
+		}
+	}
+	spec.tags = dedupe(req.Tags)
+	if req.PublicNetworking != nil && !*req.PublicNetworking && req.IPv6 {
+		return nil, errUnprocessable("ipv6 must be false when public_networking is false")
+	}
+	if req.BackupPolicy != nil && !req.Backups {
+		return nil, errUnprocessable("backup_policy can only be set when backups is true")
+	}
+	if req.Backups {
+		if _, apiErr := resolveBackupPolicy(req.BackupPolicy, nil, 0); apiErr != nil {
+			return nil, apiErr
+		}
+	}
+	return spec, nil
+}
+
+func dedupe(xs []string) []string {
+	out := []string{}
+	for _, x := range xs {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func createDroplets(c *call) (int, any) {
+	var req createDropletRequest
+	if err := c.decode(&req); err != nil {
+		return err.Status, err
+	}
+	names, multi, apiErr := req.requestedNames()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	spec, apiErr := c.validateCreate(&req)
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	if len(c.w.Droplets)+len(names) > c.w.Account.DropletLimit {
+		return http.StatusUnprocessableEntity, errUnprocessable("%s", msgDropletLimit)
+	}
+
+	w := c.w
+	vpc := spec.vpc
+	if vpc == nil {
+		vpc = w.defaultVPC(c.now, spec.region.Slug)
+	}
+	// Addresses first: a full VPC must fail the request before it creates
+	// anything.
+	used := w.privateIPsIn(vpc.ID)
+	privateIPs := make([]string, len(names))
+	for i := range names {
+		ip, err := allocatePrivateIPv4(vpc, used)
+		if err != nil {
+			return http.StatusUnprocessableEntity, errUnprocessable("%s", err.Error())
+		}
+		privateIPs[i] = ip
+	}
+	w.ensureTags(c.now, spec.tags)
+	agent := req.WithDropletAgent == nil || *req.WithDropletAgent
+	noPublic := req.PublicNetworking != nil && !*req.PublicNetworking
+
+	var created []*Droplet
+	var links []LinkAction
+	for i, name := range names {
+		d := &Droplet{
+			ID: w.NextDropletID, Name: name, Region: spec.region.Slug, Size: spec.size.Slug,
+			Disk: spec.size.Disk, ImageID: spec.image.id(), Status: "new",
+			CreatedAt: c.now, ActiveAt: c.after(c.s.delays.DropletBoot),
+			Tags: slices.Clone(spec.tags), VPCUUID: vpc.ID, PrivateIPv4: privateIPs[i],
+			Monitoring: req.Monitoring, DropletAgent: agent, BackupIDs: []int{}, SnapshotIDs: []int{},
+			UserData: req.UserData, SSHKeys: spec.sshKeys, NoPublicNetworking: noPublic,
+			FailsHealth: spec.image.snapshot == nil && spec.image.public.Broken,
+		}
+		w.NextDropletID++
+		if !noPublic {
+			d.PublicIPv4 = publicIPv4(d.Region, d.ID)
+			if req.IPv6 {
+				d.PublicIPv6 = publicIPv6(d.Region, d.ID)
+			}
+		}
+		if spec.backups {
+			d.Backups = true
+			d.BackupPolicy, _ = resolveBackupPolicy(spec.backupPolicy, nil, d.ID)
+		}
+		w.Droplets[d.ID] = d
+		a := c.startDropletAction(d, "create", c.s.delays.DropletBoot)
+		a.DueAt = d.ActiveAt
+		created = append(created, d)
+		links = append(links, c.actionLink(a, "create"))
+	}
+
+	if !multi {
+		return http.StatusAccepted, map[string]any{
+			"droplet": w.renderDroplet(created[0], c.now), "links": Links{Actions: links}}
+	}
+	out := make([]dropletJSON, len(created))
+	for i, d := range created {
+		out[i] = w.renderDroplet(d, c.now)
+	}
+	return http.StatusAccepted, map[string]any{"droplets": out, "links": Links{Actions: links}}
+}
+
+func listDroplets(c *call) (int, any) {
+	q := c.r.URL.Query()
+	tag, name := q.Get("tag_name"), q.Get("name")
+	if tag != "" && name != "" {
+		return http.StatusUnprocessableEntity, errUnprocessable("tag_name can not be combined with name")
+	}
+	var matched []*Droplet
+	if q.Get("type") != "gpus" { // the sandbox has no GPU sizes
+		for _, d := range c.w.dropletsSorted() {
+			if (tag == "" || d.hasTag(tag)) && (name == "" || strings.EqualFold(d.Name, name)) {
+				matched = append(matched, d)
+			}
+		}
+	}
+	page, links, meta := pageOf(c, matched)
+	out := make([]dropletJSON, len(page))
+	for i, d := range page {
+		out[i] = c.w.renderDroplet(d, c.now)
+	}
+	return http.StatusOK, map[string]any{"droplets": out, "links": links, "meta": meta}
+}
+
+// dropletFromPath finds the droplet named by the {id} path value.
+func (c *call) dropletFromPath() (*Droplet, *APIError) {
+	id, err := strconv.Atoi(c.r.PathValue("id"))
+	if err != nil {
+		return nil, errNotFound()
+	}
+	d, ok := c.w.Droplets[id]
+	if !ok {
+		return nil, errNotFound()
+	}
+	return d, nil
+}
+
+// destroyDroplet removes a droplet and its backups; its snapshots stay, as
+// on DigitalOcean.
+func (w *World) destroyDroplet(d *Droplet, now time.Time) {
+	w.abandonPendingAction(d, now)
+	for _, id := range d.BackupIDs {
+		delete(w.Snapshots, id)
+	}
+	delete(w.Droplets, d.ID)
+}
+
+func deleteDropletsByTag(c *call) (int, any) {
+	tag := c.r.URL.Query().Get("tag_name")
+	if tag == "" {
+		return http.StatusUnprocessableEntity, errUnprocessable("tag_name is required to delete Droplets by tag")
+	}
+	tagged := c.w.dropletsWithTag(tag)
+	if _, known := c.w.Tags[tag]; !known && len(tagged) == 0 {
+		return http.StatusNotFound, errNotFound()
+	}
+	for _, d := range tagged {
+		c.w.destroyDroplet(d, c.now)
+	}
+	return http.StatusNoContent, nil
+}
+
+// dropletSubresource serves GET /v2/droplets/{id}/{resource}. One wildcard
+// route (rather than one per resource) keeps literal routes such as
+// /v2/droplets/autoscale/{id} more specific than ours, so they never
+// conflict in the ServeMux.
+func dropletSubresource(c *call) (int, any) {
+	d, apiErr := c.dropletFromPath()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	switch c.r.PathValue("resource") {
+	case "actions":
+		return http.StatusOK, actionList(c, c.w.actionsNewestFirst(func(a *Action) bool {
+			return a.ResourceType == "droplet" && a.ResourceID == d.ID
+		}))
+	case "backups":
+		return http.StatusOK, listBody(c, "backups", c.w.dropletImages(d.BackupIDs))
+	case "snapshots":
+		return http.StatusOK, listBody(c, "snapshots", c.w.dropletImages(d.SnapshotIDs))
+	case "kernels":
+		// Droplets created since 2017 use internal kernels: nothing to list.
+		return http.StatusOK, listBody(c, "kernels", []struct{}{})
+	case "neighbors":
+		return http.StatusOK, map[string]any{"droplets": []dropletJSON{}}
+	}
+	return http.StatusNotFound, errNotFound()
+}
+
+// dropletSubresourceItem serves GET /v2/droplets/{id}/{resource}/{item}:
+// one of the droplet's actions, or its backup policy.
+func dropletSubresourceItem(c *call) (int, any) {
+	d, apiErr := c.dropletFromPath()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	switch resource, item := c.r.PathValue("resource"), c.r.PathValue("item"); {
+	case resource == "actions":
+		id, err := strconv.Atoi(item)
+		a, ok := c.w.Actions[id]
+		if err != nil || !ok || a.ResourceType != "droplet" || a.ResourceID != d.ID {
+			return http.StatusNotFound, errNotFound()
+		}
+		return http.StatusOK, map[string]any{"action": a.render()}
+	case resource == "backups" && item == "policy":
+		return http.StatusOK, map[string]any{"policy": renderBackupPolicy(d, c.now)}
+	}
+	return http.StatusNotFound, errNotFound()
+}
+
+func (s *Server) dropletRoutes() {
+	s.handle("POST /v2/droplets", createDroplets)
+	s.handle("GET /v2/droplets", listDroplets)
+	s.handle("DELETE /v2/droplets", deleteDropletsByTag)
+	s.handle("GET /v2/droplets/{id}", func(c *call) (int, any) {
+		d, apiErr := c.dropletFromPath()
+		if apiErr != nil {
+			return apiErr.Status, apiErr
+		}
+		return http.StatusOK, map[string]any{"droplet": c.w.renderDroplet(d, c.now)}
+	})
+	s.handle("DELETE /v2/droplets/{id}", func(c *call) (int, any) {
+		d, apiErr := c.dropletFromPath()
+		if apiErr != nil {
+			return apiErr.Status, apiErr
+		}
+		c.w.destroyDroplet(d, c.now)
+		return http.StatusNoContent, nil
+	})
+	s.handle("GET /v2/droplets/{id}/{resource}", dropletSubresource)
+	s.handle("GET /v2/droplets/{id}/{resource}/{item}", dropletSubresourceItem)
+	s.dropletActionRoutes()
+	s.backupRoutes()
+}
+
+// settleDroplets finishes the boots that are due: new => active.
+func (s *Server) settleDroplets(now time.Time) {
+	for _, d := range s.world.Droplets {
+		if d.Status == "new" && !d.ActiveAt.After(now) {
+			d.Status = "active"
+		}
+	}
+}
+
+// KillDroplet powers a droplet off as a crash or power loss would: it stays
+// listed, status off, until someone powers it on.
+func (s *Server) KillDroplet(id int) error {
+	return s.Mutate(func(w *World, now time.Time) error {
+		d, ok := w.Droplets[id]
+		if !ok {
+			return fmt.Errorf("droplet %d not found", id)
+		}
+		d.Status, d.Killed = "off", true
+		return nil
+	})
+}
+
+// SetDropletFailsHealth makes a droplet's app stop (or resume) answering
+// health checks while the droplet itself keeps running.
+func (s *Server) SetDropletFailsHealth(id int, fails bool) error {
+	return s.Mutate(func(w *World, now time.Time) error {
+		d, ok := w.Droplets[id]
+		if !ok {
+			return fmt.Errorf("droplet %d not found", id)
+		}
+		d.FailsHealth = fails
+		return nil
+	})
+}
+
+// Rendering.
+
+type networkV4JSON struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   string `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
+}
+
+type networkV6JSON struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   int    `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
+}
+
+type networksJSON struct {
+	V4 []networkV4JSON `json:"v4"`
+	V6 []networkV6JSON `json:"v6"`
+}
+
+type dropletJSON struct {
+	ID               int               `json:"id"`
+	Name             string            `json:"name"`
+	Memory           int               `json:"memory"`
+	Vcpus            int               `json:"vcpus"`
+	Disk             int               `json:"disk"`
+	DiskInfo         []diskInfoJSON    `json:"disk_info"`
+	Locked           bool              `json:"locked"`
+	Status           string            `json:"status"`
+	Kernel           *struct{}         `json:"kernel"` // always null: internal kernels
+	CreatedAt        string            `json:"created_at"`
+	Features         []string          `json:"features"`
+	BackupIDs        []int             `json:"backup_ids"`
+	NextBackupWindow *backupWindowJSON `json:"next_backup_window"`
+	SnapshotIDs      []int             `json:"snapshot_ids"`
+	Image            imageJSON         `json:"image"`
+	VolumeIDs        []string          `json:"volume_ids"`
+	Size             sizeJSON          `json:"size"`
+	SizeSlug         string            `json:"size_slug"`
+	Networks         networksJSON      `json:"networks"`
+	Region           regionJSON        `json:"region"`
+	Tags             []string          `json:"tags"`
+	VPCUUID          string            `json:"vpc_uuid"`
+}
+
+// features lists what DigitalOcean reports as enabled on the droplet.
+func (d *Droplet) features() []string {
+	out := []string{}
+	if d.Backups {
+		out = append(out, "backups")
+	}
+	if d.Monitoring {
+		out = append(out, "monitoring")
+	}
+	if d.PublicIPv6 != "" {
+		out = append(out, "ipv6")
+	}
+	if d.DropletAgent {
+		out = append(out, "droplet_agent")
+	}
+	return append(out, "private_networking")
+}
+
+// renderDroplet is the droplet as DigitalOcean sends it. Networks are empty
+// while the droplet is new, as DigitalOcean assigns them during boot.
+func (w *World) renderDroplet(d *Droplet, now time.Time) dropletJSON {
+	size, _ := lookupSize(d.Size)
+	out := dropletJSON{
+		ID: d.ID, Name: d.Name, Memory: size.Memory, Vcpus: size.Vcpus, Disk: d.Disk,
+		DiskInfo: diskInfo(d.Disk), Locked: d.Locked, Status: d.Status,
+		CreatedAt: timestamp(d.CreatedAt), Features: d.features(),
+		BackupIDs: nonNilInts(d.BackupIDs), SnapshotIDs: nonNilInts(d.SnapshotIDs),
+		Image: w.renderImageByID(d.ImageID), VolumeIDs: []string{}, Size: renderSize(size),
+		SizeSlug: d.Size, Networks: networksJSON{V4: []networkV4JSON{}, V6: []networkV6JSON{}},
+		Region: renderRegion(d.Region), Tags: nonNilStrings(d.Tags), VPCUUID: d.VPCUUID,
+	}
+	if d.Backups {
+		out.NextBackupWindow = nextBackupWindow(d.BackupPolicy, now)
+	}
+	if d.Status == "new" {
+		return out
+	}
+	if d.PublicIPv4 != "" {
+		out.Networks.V4 = append(out.Networks.V4, networkV4JSON{
+			IPAddress: d.PublicIPv4, Netmask: "255.255.240.0", Gateway: publicGateway(d.PublicIPv4), Type: "public"})
+	}
+	if d.PrivateIPv4 != "" {
+		netmask, gateway := w.privateNetwork(d)
+		out.Networks.V4 = append(out.Networks.V4, networkV4JSON{
+			IPAddress: d.PrivateIPv4, Netmask: netmask, Gateway: gateway, Type: "private"})
+	}
+	if d.PublicIPv6 != "" {
+		out.Networks.V6 = append(out.Networks.V6, networkV6JSON{
+			IPAddress: d.PublicIPv6, Netmask: 64, Gateway: ipv6Prefix(d.Region) + "1", Type: "public"})
+	}
+	return out
+}
+
+func nonNilInts(xs []int) []int {
+	if xs == nil {
+		return []int{}
+	}
+	return xs
+}
+
+func nonNilStrings(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+// Addresses. Public IPv4s come from DigitalOcean's real blocks for each
+// region (never loopback or documentation ranges) and are derived from the
+// droplet id, so they are unique without any allocation state.
+
+var publicIPv4Blocks = map[string][]string{
+	"nyc1": {"104.236", "192.241"}, "nyc3": {"159.203", "167.99"},
+	"sfo2": {"138.68", "165.227"}, "sfo3": {"137.184", "147.182"},
+	"ams3": {"188.166", "178.62"}, "lon1": {"46.101", "139.59"},
+	"fra1": {"164.90", "142.93"}, "sgp1": {"128.199", "159.89"},
+	"tor1": {"138.197", "165.22"}, "blr1": {"143.110", "64.227"},
+	"syd1": {"170.64", "209.38"}, "atl1": {"134.199", "45.55"},
+}
+
+var fallbackIPv4Blocks = []string{"198.199", "162.243"}
+
+// publicIPv4 spreads droplet ids over the region's /16 blocks: 250 hosts
+// (.2 to .251) in each of 256 subnets per block.
+func publicIPv4(region string, id int) string {
+	blocks, ok := publicIPv4Blocks[region]
+	if !ok {
+		blocks = fallbackIPv4Blocks
+	}
+	const perBlock = 250 * 256
+	block := blocks[(id/perBlock)%len(blocks)]
+	return fmt.Sprintf("%s.%d.%d", block, (id/250)%256, id%250+2)
+}
+
+// publicGateway is the first address of the /20 the public IP is in.
+func publicGateway(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	b := a.As4()
+	return fmt.Sprintf("%d.%d.%d.1", b[0], b[1], b[2]&0xF0)
+}
+
+var ipv6Prefixes = map[string]string{
+	"nyc1": "2604:a880:400:d1::", "nyc3": "2604:a880:800:10::", "sfo2": "2604:a880:2:d1::",
+	"sfo3": "2604:a880:4:1d0::", "ams3": "2a03:b0c0:2:d0::", "lon1": "2a03:b0c0:1:d0::",
+	"fra1": "2a03:b0c0:3:d0::", "sgp1": "2400:6180:0:d0::", "tor1": "2604:a880:cad:d0::",
+	"blr1": "2400:6180:100:d0::", "syd1": "2400:6180:10:200::", "atl1": "2604:a880:5:d0::",
+}
+
+func ipv6Prefix(region string) string {
+	if p, ok := ipv6Prefixes[region]; ok {
+		return p
+	}
+	return "2604:a880:1:d0::"
+}
+
+func publicIPv6(region string, id int) string {
+	return fmt.Sprintf("%s%x:%x", ipv6Prefix(region), (id>>16)&0xffff, id&0xffff)
+}
+
+// privateIPsIn collects the private addresses taken in a VPC.
+func (w *World) privateIPsIn(vpcID string) map[string]bool {
+	used := map[string]bool{}
+	for _, d := range w.Droplets {
+		if d.VPCUUID == vpcID {
+			used[d.PrivateIPv4] = true
+		}
+	}
+	return used
+}
+
+// allocatePrivateIPv4 takes the lowest free host address of the VPC's
+// ip_range, skipping the network address and the gateway (.1).
+func allocatePrivateIPv4(vpc *VPC, used map[string]bool) (string, error) {
+	prefix, err := netip.ParsePrefix(vpc.IPRange)
+	if err != nil || !prefix.Addr().Is4() {
+		return "", fmt.Errorf("VPC %s has no usable IPv4 ip_range (%q)", vpc.ID, vpc.IPRange)
+	}
+	prefix = prefix.Masked()
+	a := prefix.Addr().Next().Next()
+	for ; prefix.Contains(a); a = a.Next() {
+		if next := a.Next(); !prefix.Contains(next) {
+			break // the broadcast address
+		}
+		if !used[a.String()] {
+			used[a.String()] = true
+			return a.String(), nil
+		}
+	}
+	return "", fmt.Errorf("VPC %s (%s) has no free private IP address left", vpc.ID, vpc.IPRange)
+}
+
+// privateNetwork is the netmask and gateway of the droplet's VPC.
+func (w *World) privateNetwork(d *Droplet) (netmask, gateway string) {
+	bits := 20
+	var base netip.Addr
+	if vpc, ok := w.VPCs[d.VPCUUID]; ok {
+		if p, err := netip.ParsePrefix(vpc.IPRange); err == nil && p.Addr().Is4() {
+			bits, base = p.Bits(), p.Masked().Addr()
+		}
+	}
+	if !base.IsValid() {
+		if a, err := netip.ParseAddr(d.PrivateIPv4); err == nil {
+			if p, err := a.Prefix(bits); err == nil {
+				base = p.Addr()
+			}
+		}
+	}
+	mask := uint32(0xffffffff) << (32 - bits)
+	netmask = fmt.Sprintf("%d.%d.%d.%d", mask>>24, (mask>>16)&0xff, (mask>>8)&0xff, mask&0xff)
+	if base.IsValid() {
+		gateway = base.Next().String()
+	}
+	return netmask, gateway
+}
