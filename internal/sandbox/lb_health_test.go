@@ -1,11 +1,13 @@
 package sandbox
 
 import (
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/digitalocean/godo"
+	"github.com/digitalocean/godo/metrics"
 )
 
 // healthLB creates a load balancer checking every 10 s, healthy after 3
@@ -177,4 +179,94 @@ func TestHealthHistoryIsBounded(t *testing.T) {
 			t.Errorf("newest change at %v", h[len(h)-1].At)
 		}
 	})
+}
+
+func TestDropletsHealthChecksMetrics(t *testing.T) {
+	e := newTestEnv(t)
+	a, b := e.seedDroplet("nyc3", "active", "web"), e.seedDroplet("nyc3", "active", "web")
+	lb := e.healthLB("web")
+	start := e.clock.Now()
+
+	// Walk the clock second by second, recording what the health view says;
+	// b fails 45 s in, so the window holds transitions both ways.
+	want := map[int]map[int64]bool{a: {}, b: {}}
+	for s := 0; s <= 100; s++ {
+		if s == 45 {
+			e.alterDroplet(b, func(d *Droplet, _ time.Time) { d.FailsHealth = true })
+		}
+		h, err := e.srv.LoadBalancerHealth(lb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, v := range h {
+			want[id][e.clock.Now().Unix()] = v
+		}
+		if s < 100 {
+			e.clock.Advance(time.Second)
+		}
+	}
+	if !want[b][start.Unix()+40] || want[b][start.Unix()+70] || want[a][start.Unix()+29] || !want[a][start.Unix()+30] {
+		t.Fatalf("the window lacks the transitions it was built for: %v", want)
+	}
+
+	got, resp, err := e.client.Monitoring.GetLoadBalancerDropletsHealthChecks(e.ctx, &godo.LoadBalancerMetricsRequest{
+		LoadBalancerID: lb, Start: start, End: start.Add(100 * time.Second),
+	})
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatal(err)
+	}
+	if got.Status != "success" || got.Data.ResultType != "matrix" || len(got.Data.Result) != 2 {
+		t.Fatalf("response %+v", got)
+	}
+	for _, series := range got.Data.Result {
+		id, _ := strconv.Atoi(string(series.Metric["droplet_id"]))
+		if string(series.Metric["lb_id"]) != lb || want[id] == nil {
+			t.Fatalf("series labels %v", series.Metric)
+		}
+		if len(series.Values) != 101 {
+			t.Errorf("droplet %d: %d samples, want 101", id, len(series.Values))
+		}
+		for _, sample := range series.Values {
+			ts := sample.Timestamp.Unix()
+			wantV := metrics.SampleValue(0)
+			if want[id][ts] {
+				wantV = 1
+			}
+			if sample.Value != wantV {
+				t.Errorf("droplet %d at +%ds: %v, the health view said %v", id, ts-start.Unix(), sample.Value, want[id][ts])
+			}
+		}
+	}
+
+	// Wide windows are sampled more coarsely; the future is not reported.
+	got, _, _ = e.client.Monitoring.GetLoadBalancerDropletsHealthChecks(e.ctx, &godo.LoadBalancerMetricsRequest{
+		LoadBalancerID: lb, Start: start.Add(-time.Hour), End: start.Add(time.Hour),
+	})
+	for _, series := range got.Data.Result {
+		if n := len(series.Values); n == 0 || n > maxMetricSamples {
+			t.Errorf("%d samples over two hours", n)
+		}
+		if last := series.Values[len(series.Values)-1].Timestamp.Unix(); last > e.clock.Now().Unix() {
+			t.Errorf("sample at %d is in the future", last)
+		}
+	}
+
+	// An unknown load balancer matches nothing.
+	got, _, err = e.client.Monitoring.GetLoadBalancerDropletsHealthChecks(e.ctx, &godo.LoadBalancerMetricsRequest{
+		LoadBalancerID: "4de7ac8b-495b-4884-9a69-1050c6793cd6", Start: start, End: e.clock.Now(),
+	})
+	if err != nil || got.Status != "success" || len(got.Data.Result) != 0 {
+		t.Errorf("unknown lb: %+v %v", got, err)
+	}
+
+	// start and end are required, in order.
+	for name, path := range map[string]string{
+		"no lb_id":         "v2/monitoring/metrics/load_balancer/droplets_health_checks?start=1&end=2",
+		"no start":         "v2/monitoring/metrics/load_balancer/droplets_health_checks?lb_id=" + lb + "&end=2",
+		"end before start": "v2/monitoring/metrics/load_balancer/droplets_health_checks?lb_id=" + lb + "&start=5&end=2",
+	} {
+		req, _ := e.client.NewRequest(e.ctx, http.MethodGet, path, nil)
+		_, err := e.client.Do(e.ctx, req, nil)
+		t.Run(name, func(t *testing.T) { e.asSubtest(t).apiError(err, http.StatusBadRequest, "bad_request") })
+	}
 }

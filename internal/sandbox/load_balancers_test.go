@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -753,5 +754,48 @@ func TestLoadBalancerForwardingRules(t *testing.T) {
 	got, _, _ = e.client.LoadBalancers.Get(e.ctx, lb.ID)
 	if !reflect.DeepEqual(got.ForwardingRules, []godo.ForwardingRule{tcp}) {
 		t.Errorf("rules %v", got.ForwardingRules)
+	}
+}
+
+func TestLoadBalancerAndAlertPolicyPersist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "world.json")
+	first := newTestEnv(t, func(o *Options) { o.StateFile = path })
+	d := first.seedDroplet("nyc3", "active", "web")
+	req := minimalLB()
+	req.Tag = "web"
+	req.StickySessions = &godo.StickySessions{Type: "cookies", CookieName: "lb", CookieTtlSeconds: 60}
+	req.Firewall = &godo.LBFirewall{Allow: []string{"cidr:0.0.0.0/0"}}
+	lb := first.createLB(req)
+	first.advance(time.Minute)
+	health, err := first.srv.LoadBalancerHealth(lb.ID)
+	if err != nil || !health[d] {
+		t.Fatalf("health before restart: %v %v", health, err)
+	}
+	policy, _, err := first.client.Monitoring.CreateAlertPolicy(first.ctx, cpuPolicy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newTestEnv(t, func(o *Options) { o.StateFile = path })
+	second.clock.Advance(first.clock.Now().Sub(second.clock.Now()))
+	gotLB, _, err := second.client.LoadBalancers.Get(second.ctx, lb.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotLB, lb) {
+		t.Errorf("load balancer after restart\n %+v\nwant\n %+v", gotLB, lb)
+	}
+	gotPolicy, _, err := second.client.Monitoring.GetAlertPolicy(second.ctx, policy.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gotPolicy, policy) {
+		t.Errorf("policy after restart\n %+v\nwant\n %+v", gotPolicy, policy)
+	}
+	if health, err := second.srv.LoadBalancerHealth(lb.ID); err != nil || !health[d] {
+		t.Errorf("health after restart: %v %v", health, err)
 	}
 }
