@@ -35,7 +35,7 @@ func miscFirewallEnv(t *testing.T, mutators ...func(*Options)) *testEnv {
 	return e
 }
 
-func pendingIDs(f *godo.Firewall, removing bool) []int {
+func miscPendingIDs(f *godo.Firewall, removing bool) []int {
 	var out []int
 	for _, p := range f.PendingChanges {
 		if p.Removing == removing && p.Status == "waiting" {
@@ -55,7 +55,7 @@ func TestFirewallCreateAppliesAfterDelay(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted || fw.ID == "" || fw.Name != "web-fw" || fw.Status != "waiting" || fw.Created != timestamp(testEpoch) {
 		t.Fatalf("created %d %+v", resp.StatusCode, fw)
 	}
-	if got := pendingIDs(fw, false); !slices.Equal(got, []int{61, 62}) {
+	if got := miscPendingIDs(fw, false); !slices.Equal(got, []int{61, 62}) {
 		t.Errorf("pending %v, want droplets 61 (by id) and 62 (by tag)", got)
 	}
 	// DigitalOcean's normalisations: "all" ports are "0", ICMP has no ports.
@@ -205,7 +205,7 @@ func TestFirewallUpdateReplacesAndDelete(t *testing.T) {
 	if upd.Name != "web-fw-2" || len(upd.InboundRules) != 0 || len(upd.OutboundRules) != 1 || len(upd.Tags) != 0 || len(upd.DropletIDs) != 0 || upd.Status != "waiting" {
 		t.Fatalf("updated %+v", upd)
 	}
-	if got := pendingIDs(upd, true); !slices.Equal(got, []int{61, 62}) {
+	if got := miscPendingIDs(upd, true); !slices.Equal(got, []int{61, 62}) {
 		t.Errorf("removing %v, want 61 and 62", got)
 	}
 	// A firewall may keep its own name.
@@ -252,12 +252,12 @@ func TestFirewallDropletsTagsAndRules(t *testing.T) {
 
 	noContent(e.client.Firewalls.AddDroplets(e.ctx, fw.ID, 63, 61))
 	f := get()
-	if !slices.Equal(f.DropletIDs, []int{61, 63}) || f.Status != "waiting" || !slices.Contains(pendingIDs(f, false), 63) {
+	if !slices.Equal(f.DropletIDs, []int{61, 63}) || f.Status != "waiting" || !slices.Contains(miscPendingIDs(f, false), 63) {
 		t.Fatalf("after adding 63: %+v", f)
 	}
 	settle()
 	noContent(e.client.Firewalls.RemoveDroplets(e.ctx, fw.ID, 63))
-	if f := get(); !slices.Equal(f.DropletIDs, []int{61}) || !slices.Equal(pendingIDs(f, true), []int{63}) {
+	if f := get(); !slices.Equal(f.DropletIDs, []int{61}) || !slices.Equal(miscPendingIDs(f, true), []int{63}) {
 		t.Fatalf("after removing 63: %+v", f)
 	}
 	_, err = e.client.Firewalls.AddDroplets(e.ctx, fw.ID, 404)
@@ -272,7 +272,7 @@ func TestFirewallDropletsTagsAndRules(t *testing.T) {
 	_, err = e.client.Firewalls.AddTags(e.ctx, fw.ID, "ghost")
 	miscMessage(t, e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity"), `tag "ghost" does not exist`)
 	noContent(e.client.Firewalls.RemoveTags(e.ctx, fw.ID, "web"))
-	if f := get(); !slices.Equal(f.Tags, []string{"db"}) || !slices.Equal(pendingIDs(f, true), []int{62}) {
+	if f := get(); !slices.Equal(f.Tags, []string{"db"}) || !slices.Equal(miscPendingIDs(f, true), []int{62}) {
 		t.Fatalf("after removing tag web: %+v", f)
 	}
 
@@ -340,7 +340,7 @@ func TestDropletFirewallsAndTagging(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _, _ := e.client.Firewalls.Get(e.ctx, fw.ID)
-	if f.Status != "waiting" || !slices.Equal(pendingIDs(f, false), []int{63}) || len(byDroplet(63)) != 1 {
+	if f.Status != "waiting" || !slices.Equal(miscPendingIDs(f, false), []int{63}) || len(byDroplet(63)) != 1 {
 		t.Fatalf("after tagging 63: %+v", f)
 	}
 	e.advance(e.srv.delays.FirewallApply)
@@ -348,7 +348,7 @@ func TestDropletFirewallsAndTagging(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _, _ = e.client.Firewalls.Get(e.ctx, fw.ID)
-	if !slices.Equal(pendingIDs(f, true), []int{63}) || len(byDroplet(63)) != 0 {
+	if !slices.Equal(miscPendingIDs(f, true), []int{63}) || len(byDroplet(63)) != 0 {
 		t.Fatalf("after untagging 63: %+v", f)
 	}
 	// A droplet behind the firewall by id stays there when it loses the tag.
