@@ -1,7 +1,12 @@
 package sandbox
 
 import (
+	"net/http"
 	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -9,19 +14,265 @@ import (
 type Tag struct {
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created_at"`
+	// LastTaggedDropletID is the droplet most recently tagged through
+	// POST /v2/tags/{name}/resources; DigitalOcean reports it as
+	// last_tagged_uri for as long as the droplet keeps the tag.
+	LastTaggedDropletID int `json:"last_tagged_droplet_id,omitempty"`
 }
 
 // tagNamePattern is DigitalOcean's rule for tag names.
 var tagNamePattern = regexp.MustCompile(`^[a-zA-Z0-9:_\-]{1,255}$`)
 
+// TagNameMaxLength is DigitalOcean's limit on a tag name.
+const TagNameMaxLength = 255
+
+// TaggableResourceTypes are the resource_type values DigitalOcean accepts
+// in POST|DELETE /v2/tags/{name}/resources.
+var TaggableResourceTypes = []string{"droplet", "image", "volume", "volume_snapshot", "database"}
+
 // ensureTags records tags that resources are created with; DigitalOcean
-// creates missing tags implicitly.
+// creates missing tags implicitly. Tag names are case stable: a tag that
+// exists with another capitalisation is not created again.
 func (w *World) ensureTags(now time.Time, names []string) {
 	for _, n := range names {
-		if _, ok := w.Tags[n]; !ok {
+		if w.tagFold(n) == nil {
 			w.Tags[n] = &Tag{Name: n, CreatedAt: now}
 		}
 	}
 }
 
-func (s *Server) tagRoutes() {}
+// tagFold finds a tag ignoring case, as DigitalOcean does when a tag is
+// created or referenced by name in a request body.
+func (w *World) tagFold(name string) *Tag {
+	if t, ok := w.Tags[name]; ok {
+		return t
+	}
+	for _, t := range w.Tags {
+		if strings.EqualFold(t.Name, name) {
+			return t
+		}
+	}
+	return nil
+}
+
+// validateTagName answers DigitalOcean's 400 for a tag name outside
+// [a-zA-Z0-9:_-]{1,255}. DigitalOcean reports this as a bad request, not a
+// 422, with the text of its tag validator.
+func validateTagName(name string) *APIError {
+	if len(name) > TagNameMaxLength {
+		return errBadRequest(`Error validating resource tag: "tag-name \"%s\" is longer than %d characters"`, name, TagNameMaxLength)
+	}
+	if !tagNamePattern.MatchString(name) {
+		return errBadRequest(`Error validating resource tag: "tag-name \"%s\" contains invalid characters"`, name)
+	}
+	return nil
+}
+
+// joinAllowed formats allowed values for an error message: "a, b, c".
+func joinAllowed(values []string) string { return strings.Join(values, ", ") }
+
+// tagJSON is DigitalOcean's tag object.
+type tagJSON struct {
+	Name      string          `json:"name"`
+	Resources tagResourceJSON `json:"resources"`
+}
+
+type tagResourceJSON struct {
+	Count           int          `json:"count"`
+	LastTaggedURI   string       `json:"last_tagged_uri,omitempty"`
+	Droplets        tagCountJSON `json:"droplets"`
+	Images          tagCountJSON `json:"images"`
+	Volumes         tagCountJSON `json:"volumes"`
+	VolumeSnapshots tagCountJSON `json:"volume_snapshots"`
+	Databases       tagCountJSON `json:"databases"`
+}
+
+type tagCountJSON struct {
+	Count         int    `json:"count"`
+	LastTaggedURI string `json:"last_tagged_uri,omitempty"`
+}
+
+// renderTag counts the resources carrying the tag. Only droplets can carry
+// tags in the sandbox; the other kinds are always zero.
+func (c *call) renderTag(t *Tag) tagJSON {
+	droplets := c.w.dropletsWithTag(t.Name)
+	out := tagJSON{Name: t.Name}
+	out.Resources.Droplets.Count = len(droplets)
+	out.Resources.Count = len(droplets)
+	if len(droplets) > 0 {
+		last := droplets[len(droplets)-1].ID // newest droplet with the tag
+		if d := c.w.Droplets[t.LastTaggedDropletID]; d != nil && d.hasTag(t.Name) {
+			last = d.ID
+		}
+		uri := c.baseURL() + "/v2/droplets/" + strconv.Itoa(last)
+		out.Resources.Droplets.LastTaggedURI = uri
+		out.Resources.LastTaggedURI = uri
+	}
+	return out
+}
+
+// tagsSorted lists tags by name, as DigitalOcean does.
+func (w *World) tagsSorted() []*Tag {
+	out := make([]*Tag, 0, len(w.Tags))
+	for _, t := range w.Tags {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// tagResourcesRequest is the body of POST|DELETE /v2/tags/{name}/resources.
+type tagResourcesRequest struct {
+	Resources []struct {
+		ID   string `json:"resource_id"`
+		Type string `json:"resource_type"`
+	} `json:"resources"`
+}
+
+// taggedDroplets validates a tag/untag body and returns the droplets it
+// names. Every resource is checked before anything changes, so a request
+// naming one missing resource changes nothing.
+func (c *call) taggedDroplets() ([]*Droplet, *APIError) {
+	var in tagResourcesRequest
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if len(in.Resources) == 0 {
+		return nil, errBadRequest("param is missing or the value is empty: resources")
+	}
+	var out []*Droplet
+	for _, r := range in.Resources {
+		if !slices.Contains(TaggableResourceTypes, r.Type) {
+			return nil, errUnprocessable("resource_type %q cannot be tagged; allowed resource types: %s", r.Type, joinAllowed(TaggableResourceTypes))
+		}
+		if r.Type != "droplet" {
+			// The sandbox holds no images, volumes, volume snapshots or
+			// databases, so any id of those kinds does not exist.
+			return nil, errNotFound()
+		}
+		id, err := strconv.Atoi(r.ID)
+		if err != nil || c.w.Droplets[id] == nil {
+			return nil, errNotFound()
+		}
+		out = append(out, c.w.Droplets[id])
+	}
+	return out, nil
+}
+
+func (s *Server) tagRoutes() {
+	s.handle("GET /v2/tags", func(c *call) (int, any) {
+		tags := c.w.tagsSorted()
+		out := make([]tagJSON, len(tags))
+		for i, t := range tags {
+			out[i] = c.renderTag(t)
+		}
+		return http.StatusOK, listBody(c, "tags", out)
+	})
+
+	s.handle("POST /v2/tags", func(c *call) (int, any) {
+		var in struct {
+			Name string `json:"name"`
+		}
+		if err := c.decode(&in); err != nil {
+			return 0, err
+		}
+		if err := validateTagName(in.Name); err != nil {
+			return 0, err
+		}
+		// Creating a tag that exists (in any capitalisation) answers the
+		// existing tag: the official Terraform provider relies on it.
+		t := c.w.tagFold(in.Name)
+		if t == nil {
+			t = &Tag{Name: in.Name, CreatedAt: c.now}
+			c.w.Tags[t.Name] = t
+		}
+		return http.StatusCreated, map[string]any{"tag": c.renderTag(t)}
+	})
+
+	// Paths use the canonical capitalisation, as on DigitalOcean.
+	s.handle("GET /v2/tags/{name}", func(c *call) (int, any) {
+		t := c.w.Tags[c.r.PathValue("name")]
+		if t == nil {
+			return 0, errNotFound()
+		}
+		return http.StatusOK, map[string]any{"tag": c.renderTag(t)}
+	})
+
+	s.handle("DELETE /v2/tags/{name}", func(c *call) (int, any) {
+		t := c.w.Tags[c.r.PathValue("name")]
+		if t == nil {
+			return 0, errNotFound()
+		}
+		// Deleting a tag untags every resource that carries it.
+		for _, d := range c.w.dropletsWithTag(t.Name) {
+			c.untagDroplet(d, t.Name)
+		}
+		delete(c.w.Tags, t.Name)
+		return http.StatusNoContent, nil
+	})
+
+	s.handle("POST /v2/tags/{name}/resources", func(c *call) (int, any) {
+		t := c.w.Tags[c.r.PathValue("name")]
+		if t == nil {
+			// DigitalOcean requires the tag to exist before tagging.
+			return 0, errNotFound()
+		}
+		droplets, err := c.taggedDroplets()
+		if err != nil {
+			return 0, err
+		}
+		for _, d := range droplets {
+			if !d.hasTag(t.Name) {
+				d.Tags = append(d.Tags, t.Name)
+				c.firewallsSeeDroplet(d, t.Name, false)
+			}
+			t.LastTaggedDropletID = d.ID
+		}
+		return http.StatusNoContent, nil
+	})
+
+	s.handle("DELETE /v2/tags/{name}/resources", func(c *call) (int, any) {
+		t := c.w.Tags[c.r.PathValue("name")]
+		if t == nil {
+			return 0, errNotFound()
+		}
+		droplets, err := c.taggedDroplets()
+		if err != nil {
+			return 0, err
+		}
+		for _, d := range droplets {
+			c.untagDroplet(d, t.Name)
+		}
+		return http.StatusNoContent, nil
+	})
+}
+
+// untagDroplet removes a tag from a droplet; firewalls that reached the
+// droplet through the tag start removing their rules from it.
+func (c *call) untagDroplet(d *Droplet, tag string) {
+	if !d.hasTag(tag) {
+		return
+	}
+	d.Tags = slices.DeleteFunc(slices.Clone(d.Tags), func(t string) bool { return t == tag })
+	c.firewallsSeeDroplet(d, tag, true)
+}
+
+// tagsMustExist resolves tag names referenced in a request body (firewall
+// tags, sources, destinations) to their canonical capitalisation; DigitalOcean
+// requires referenced tags to exist.
+func (w *World) tagsMustExist(field string, names []string) ([]string, *APIError) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if err := validateTagName(n); err != nil {
+			return nil, err
+		}
+		t := w.tagFold(n)
+		if t == nil {
+			return nil, errUnprocessable("%s: tag %q does not exist; create it with POST /v2/tags first", field, n)
+		}
+		if !slices.Contains(out, t.Name) {
+			out = append(out, t.Name)
+		}
+	}
+	return out, nil
+}

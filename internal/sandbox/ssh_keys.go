@@ -1,0 +1,190 @@
+package sandbox
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// SSHKey is a public key on the account, referenced by droplets at
+// creation by id or fingerprint.
+type SSHKey struct {
+	ID          int       `json:"id"`
+	Name        string    `json:"name"`
+	Fingerprint string    `json:"fingerprint"`
+	PublicKey   string    `json:"public_key"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// SSHKeyTypes are the key types DigitalOcean accepts, in the order its
+// error message lists them.
+var SSHKeyTypes = []string{"ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-ed25519"}
+
+// sshKeyByRef finds a key by numeric id or by MD5 fingerprint, the two
+// ways DigitalOcean lets clients name a key.
+func (w *World) sshKeyByRef(ref string) *SSHKey {
+	if id, err := strconv.Atoi(ref); err == nil {
+		return w.SSHKeys[id]
+	}
+	for _, k := range w.SSHKeys {
+		if k.Fingerprint == ref {
+			return k
+		}
+	}
+	return nil
+}
+
+// sshKeyFingerprint is the MD5 digest of the key blob as colon-separated
+// hex, the fingerprint DigitalOcean shows (OpenSSH's legacy format).
+func sshKeyFingerprint(blob []byte) string {
+	sum := md5.Sum(blob)
+	parts := make([]string, len(sum))
+	for i, b := range sum {
+		parts[i] = fmt.Sprintf("%02x", b)
+	}
+	return strings.Join(parts, ":")
+}
+
+// parseSSHPublicKey checks an OpenSSH authorized_keys line
+// ("<type> <base64 blob> [comment]") and returns its fingerprint. The blob
+// must decode and begin with the same type string, as in RFC 4253 §6.6.
+func parseSSHPublicKey(s string) (string, *APIError) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 || !slices.Contains(SSHKeyTypes, fields[0]) {
+		quoted := make([]string, len(SSHKeyTypes))
+		for i, t := range SSHKeyTypes {
+			quoted[i] = "'" + t + "'"
+		}
+		return "", errUnprocessable("Key invalid type, we support %s, or %s", strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1])
+	}
+	if len(fields) < 2 {
+		return "", errUnprocessable("Key invalid, the %s key has no base64 key data after its type", fields[0])
+	}
+	blob, err := base64.StdEncoding.DecodeString(fields[1])
+	if err != nil {
+		return "", errUnprocessable("Key invalid, the key data is not valid base64")
+	}
+	if len(blob) < 4 {
+		return "", errUnprocessable("Key invalid, the key data is truncated")
+	}
+	n := binary.BigEndian.Uint32(blob)
+	if uint64(n) > uint64(len(blob)-4) || string(blob[4:4+n]) != fields[0] {
+		return "", errUnprocessable("Key invalid, the key data does not hold a %s key", fields[0])
+	}
+	return sshKeyFingerprint(blob), nil
+}
+
+// nextSSHKeyID picks an unused id in the range DigitalOcean hands out.
+// World has no sequence for keys, so ids are random; collisions are
+// retried, and with eight digits reuse after deletion is unlikely.
+func (w *World) nextSSHKeyID() int {
+	for {
+		id := 40_000_000 + rand.IntN(10_000_000)
+		if w.SSHKeys[id] == nil {
+			return id
+		}
+	}
+}
+
+// sshKeyJSON is DigitalOcean's key object.
+type sshKeyJSON struct {
+	ID          int    `json:"id"`
+	Fingerprint string `json:"fingerprint"`
+	PublicKey   string `json:"public_key"`
+	Name        string `json:"name"`
+}
+
+func renderSSHKey(k *SSHKey) sshKeyJSON {
+	return sshKeyJSON{ID: k.ID, Fingerprint: k.Fingerprint, PublicKey: k.PublicKey, Name: k.Name}
+}
+
+func (s *Server) sshKeyRoutes() {
+	s.handle("GET /v2/account/keys", func(c *call) (int, any) {
+		keys := make([]*SSHKey, 0, len(c.w.SSHKeys))
+		for _, k := range c.w.SSHKeys {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool { return keys[i].ID < keys[j].ID })
+		out := make([]sshKeyJSON, len(keys))
+		for i, k := range keys {
+			out[i] = renderSSHKey(k)
+		}
+		return http.StatusOK, listBody(c, "ssh_keys", out)
+	})
+
+	s.handle("POST /v2/account/keys", func(c *call) (int, any) {
+		var in struct {
+			Name      string `json:"name"`
+			PublicKey string `json:"public_key"`
+		}
+		if err := c.decode(&in); err != nil {
+			return 0, err
+		}
+		if strings.TrimSpace(in.Name) == "" {
+			return 0, errUnprocessable("name is required")
+		}
+		if strings.TrimSpace(in.PublicKey) == "" {
+			return 0, errUnprocessable("public_key is required")
+		}
+		fp, err := parseSSHPublicKey(in.PublicKey)
+		if err != nil {
+			return 0, err
+		}
+		if c.w.sshKeyByRef(fp) != nil {
+			return 0, errUnprocessable("SSH Key is already in use on your account")
+		}
+		k := &SSHKey{
+			ID:          c.w.nextSSHKeyID(),
+			Name:        in.Name,
+			Fingerprint: fp,
+			PublicKey:   strings.TrimSpace(in.PublicKey),
+			CreatedAt:   c.now,
+		}
+		c.w.SSHKeys[k.ID] = k
+		return http.StatusCreated, map[string]any{"ssh_key": renderSSHKey(k)}
+	})
+
+	s.handle("GET /v2/account/keys/{ref}", func(c *call) (int, any) {
+		k := c.w.sshKeyByRef(c.r.PathValue("ref"))
+		if k == nil {
+			return 0, errNotFound()
+		}
+		return http.StatusOK, map[string]any{"ssh_key": renderSSHKey(k)}
+	})
+
+	// Only the name of a key can change.
+	s.handle("PUT /v2/account/keys/{ref}", func(c *call) (int, any) {
+		k := c.w.sshKeyByRef(c.r.PathValue("ref"))
+		if k == nil {
+			return 0, errNotFound()
+		}
+		var in struct {
+			Name string `json:"name"`
+		}
+		if err := c.decode(&in); err != nil {
+			return 0, err
+		}
+		if strings.TrimSpace(in.Name) == "" {
+			return 0, errUnprocessable("name is required")
+		}
+		k.Name = in.Name
+		return http.StatusOK, map[string]any{"ssh_key": renderSSHKey(k)}
+	})
+
+	s.handle("DELETE /v2/account/keys/{ref}", func(c *call) (int, any) {
+		k := c.w.sshKeyByRef(c.r.PathValue("ref"))
+		if k == nil {
+			return 0, errNotFound()
+		}
+		delete(c.w.SSHKeys, k.ID)
+		return http.StatusNoContent, nil
+	})
+}
