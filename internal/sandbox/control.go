@@ -90,7 +90,8 @@ func (s *Server) Inspect(f func(w *World)) {
 	f(s.world)
 }
 
-// Mutate runs f with the world locked and settled, then persists it.
+// Mutate runs f with the world locked and settled, settles again so views
+// such as load balancer health date the change now, then persists.
 func (s *Server) Mutate(f func(w *World, now time.Time) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,6 +100,7 @@ func (s *Server) Mutate(f func(w *World, now time.Time) error) error {
 	if err := f(s.world, now); err != nil {
 		return err
 	}
+	s.settle(now)
 	return s.persistLocked()
 }
 

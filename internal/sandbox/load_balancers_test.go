@@ -23,9 +23,13 @@ func (e *testEnv) seedDroplet(region, status string, tags ...string) int {
 	err := e.srv.Mutate(func(w *World, now time.Time) error {
 		id = w.NextDropletID
 		w.NextDropletID++
+		activeAt := now
+		if status == "new" {
+			activeAt = now.AddDate(100, 0, 0) // boots only when a test says so
+		}
 		w.Droplets[id] = &Droplet{
 			ID: id, Name: "web", Region: region, Size: "s-1vcpu-1gb", Status: status,
-			CreatedAt: now, ActiveAt: now, Tags: tags, BackupIDs: []int{}, SnapshotIDs: []int{},
+			CreatedAt: now, ActiveAt: activeAt, Tags: tags, BackupIDs: []int{}, SnapshotIDs: []int{},
 		}
 		return nil
 	})
