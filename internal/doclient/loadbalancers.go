@@ -110,14 +110,17 @@ func (c *Client) UpdateLoadBalancer(ctx context.Context, id string, req tier.Loa
 	}
 }
 
-// isBusy recognises DigitalOcean's 422 for a load balancer that is still
-// applying an earlier change.
+// isBusy recognises DigitalOcean's answer for a load balancer still applying
+// an earlier change: 403 "Load Balancer can't be updated while it processes
+// previous actions" (also accepted as a 422, as older API versions sent).
 func isBusy(resp *godo.Response, err error) bool {
-	if err == nil || statusOf(resp) != http.StatusUnprocessableEntity {
+	if err == nil {
 		return false
 	}
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "previous action") || strings.Contains(msg, "processing") || strings.Contains(msg, "pending")
+	if s := statusOf(resp); s != http.StatusForbidden && s != http.StatusUnprocessableEntity {
+		return false
+	}
+	return strings.Contains(strings.ToLower(err.Error()), "processes previous actions")
 }
 
 // DeleteLoadBalancer deletes it; already gone is success.

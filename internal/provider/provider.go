@@ -1,19 +1,36 @@
 // Package provider is the Terraform glue: provider configuration, the
-// scalable_web_tier schema, models, CRUD and import.
+// scalable_web_tier schema, models, CRUD and import. It converts between
+// Terraform values and internal/tier, which does the work.
 package provider
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doclient"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
 // ScalableProvider is the scalable provider.
 type ScalableProvider struct {
 	version string
+	// probe overrides the HTTP prober of rollout health "http" (tests).
+	probe tier.Prober
 }
 
 var _ provider.Provider = (*ScalableProvider)(nil)
@@ -21,6 +38,49 @@ var _ provider.Provider = (*ScalableProvider)(nil)
 // New returns a constructor of the provider for providerserver.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider { return &ScalableProvider{version: version} }
+}
+
+// NewWithProber is New with a custom prober for rollout health "http".
+func NewWithProber(version string, probe tier.Prober) func() provider.Provider {
+	return func() provider.Provider { return &ScalableProvider{version: version, probe: probe} }
+}
+
+// Environment variables the provider reads when an attribute is not set.
+const (
+	EnvToken       = "DIGITALOCEAN_TOKEN"
+	EnvAccessToken = "DIGITALOCEAN_ACCESS_TOKEN"
+	EnvAPIURL      = "DIGITALOCEAN_API_URL"
+	EnvTimeScale   = "SCALABLE_TIME_SCALE"
+	EnvPoll        = "SCALABLE_POLL_INTERVAL"
+)
+
+const defaultEndpoint = "https://api.digitalocean.com"
+
+type providerModel struct {
+	Token             types.String  `tfsdk:"token"`
+	APIEndpoint       types.String  `tfsdk:"api_endpoint"`
+	HTTPRetryMax      types.Int64   `tfsdk:"http_retry_max"`
+	HTTPRetryWaitMin  types.Float64 `tfsdk:"http_retry_wait_min"`
+	HTTPRetryWaitMax  types.Float64 `tfsdk:"http_retry_wait_max"`
+	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	PollInterval      types.String  `tfsdk:"poll_interval"`
+	TimeScale         types.Float64 `tfsdk:"time_scale"`
+}
+
+// providerData is what resources and data sources receive.
+type providerData struct {
+	client    *doclient.Client
+	poll      time.Duration
+	timeScale float64
+	probe     tier.Prober
+}
+
+func (d *providerData) executor() *tier.Executor {
+	probe := d.probe
+	if probe == nil {
+		probe = httpProbe
+	}
+	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: probe}
 }
 
 // Metadata names the provider.
@@ -32,16 +92,168 @@ func (p *ScalableProvider) Metadata(_ context.Context, _ provider.MetadataReques
 // Schema describes the provider configuration.
 func (p *ScalableProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Manages horizontally scaled web tiers on DigitalOcean.",
+		MarkdownDescription: "Manages horizontally scaled web tiers on DigitalOcean: droplets, a load balancer, " +
+			"monitoring alerts and backups as one resource, changed without downtime.",
+		Attributes: map[string]schema.Attribute{
+			"token": schema.StringAttribute{
+				Optional:  true,
+				Sensitive: true,
+				MarkdownDescription: "DigitalOcean API token. Defaults to the `" + EnvToken + "` environment variable, then `" +
+					EnvAccessToken + "`. Required one way or the other.",
+			},
+			"api_endpoint": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Base URL of the DigitalOcean API. Defaults to `" + EnvAPIURL + "`, then `" + defaultEndpoint +
+					"`. Point it at the sandbox (`terraform-provider-scalable sandbox`) to work offline.",
+			},
+			"http_retry_max": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "How many times a request failing with 429, 5xx or a network error is retried. Default `4`.",
+				Validators:          []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"http_retry_wait_min": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Minimum wait between retries, in seconds. Default `1`.",
+				Validators:          []validator.Float64{float64validator.Between(0.001, 600)},
+			},
+			"http_retry_wait_max": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Maximum wait between retries, in seconds. Default `30`.",
+				Validators:          []validator.Float64{float64validator.Between(0.001, 3600)},
+			},
+			"requests_per_second": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: "Client-side pace of API requests. Default `0`: no pacing beyond DigitalOcean's rate-limit " +
+					"headers, which the provider always honours (it waits for `ratelimit-reset` instead of meeting a 429).",
+				Validators: []validator.Float64{float64validator.Between(0, 1000)},
+			},
+			"poll_interval": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Time between status polls while waiting for droplets, load balancers and actions, " +
+					"as a duration (`\"5s\"`). Defaults to `" + EnvPoll + "`, then 5 seconds times `time_scale`.",
+				Validators: []validator.String{durationValidator{}},
+			},
+			"time_scale": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: "Multiplies the provider's fixed waits (draining a droplet for one health-check interval, " +
+					"the default poll interval). Leave it at `1` for DigitalOcean; set it to the sandbox's `--time-scale` " +
+					"when testing against the sandbox. Defaults to `" + EnvTimeScale + "`, then `1`.",
+				Validators: []validator.Float64{float64validator.Between(0.0001, 1)},
+			},
+		},
 	}
 }
 
-// Configure prepares the API client.
-func (p *ScalableProvider) Configure(_ context.Context, _ provider.ConfigureRequest, _ *provider.ConfigureResponse) {
+// Configure builds the API client. A missing token is a configuration
+// error here, at plan time.
+func (p *ScalableProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var m providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if m.Token.IsUnknown() || m.APIEndpoint.IsUnknown() {
+		// Known only after another resource applies; Terraform will call
+		// Configure again then.
+		return
+	}
+	token := m.Token.ValueString()
+	if token == "" {
+		token = os.Getenv(EnvToken)
+	}
+	if token == "" {
+		token = os.Getenv(EnvAccessToken)
+	}
+	if token == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("token"), "Missing DigitalOcean API token",
+			"The provider needs an API token: set the provider's `token` attribute, or the "+EnvToken+" (or "+
+				EnvAccessToken+") environment variable. With the sandbox, use the token it prints.")
+		return
+	}
+	endpoint := m.APIEndpoint.ValueString()
+	if endpoint == "" {
+		endpoint = os.Getenv(EnvAPIURL)
+	}
+	if endpoint == "" {
+		endpoint = defaultEndpoint
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_endpoint"), "Invalid API endpoint",
+			fmt.Sprintf("%q is not an http(s) URL such as %s or http://127.0.0.1:8080.", endpoint, defaultEndpoint))
+		return
+	}
+
+	scale := 1.0
+	if !m.TimeScale.IsNull() {
+		scale = m.TimeScale.ValueFloat64()
+	} else if v := os.Getenv(EnvTimeScale); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 1 {
+			resp.Diagnostics.AddError("Invalid "+EnvTimeScale, fmt.Sprintf("%q is not a number in (0, 1].", v))
+			return
+		}
+		scale = f
+	}
+	poll := time.Duration(float64(5*time.Second) * scale)
+	pollText := m.PollInterval.ValueString()
+	if pollText == "" {
+		pollText = os.Getenv(EnvPoll)
+	}
+	if pollText != "" {
+		d, err := time.ParseDuration(pollText)
+		if err != nil || d <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("poll_interval"), "Invalid poll interval",
+				fmt.Sprintf("%q is not a positive duration such as \"5s\".", pollText))
+			return
+		}
+		poll = d
+	}
+	cfg := doclient.Config{
+		Token:             token,
+		Endpoint:          endpoint,
+		RetryMax:          4,
+		RetryWaitMin:      time.Second,
+		RetryWaitMax:      30 * time.Second,
+		RequestsPerSecond: m.RequestsPerSecond.ValueFloat64(),
+		Poll:              poll,
+		UserAgent:         "terraform-provider-scalable/" + p.version,
+		Logf: func(ctx context.Context, msg string, fields map[string]any) {
+			tflog.Debug(ctx, msg, fields)
+		},
+	}
+	if !m.HTTPRetryMax.IsNull() {
+		cfg.RetryMax = int(m.HTTPRetryMax.ValueInt64())
+	}
+	if !m.HTTPRetryWaitMin.IsNull() {
+		cfg.RetryWaitMin = seconds(m.HTTPRetryWaitMin.ValueFloat64())
+	}
+	if !m.HTTPRetryWaitMax.IsNull() {
+		cfg.RetryWaitMax = seconds(m.HTTPRetryWaitMax.ValueFloat64())
+	}
+	if cfg.RetryWaitMax < cfg.RetryWaitMin {
+		resp.Diagnostics.AddAttributeError(path.Root("http_retry_wait_max"), "Invalid retry waits",
+			fmt.Sprintf("http_retry_wait_max (%v s) is below http_retry_wait_min (%v s).", cfg.RetryWaitMax.Seconds(), cfg.RetryWaitMin.Seconds()))
+		return
+	}
+	client, err := doclient.New(cfg)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create DigitalOcean client", err.Error())
+		return
+	}
+	data := &providerData{client: client, poll: poll, timeScale: scale, probe: p.probe}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	tflog.Debug(ctx, "configured DigitalOcean client", map[string]any{"endpoint": endpoint, "poll": poll.String(), "time_scale": scale})
 }
 
+func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
 // Resources lists the provider's resources.
-func (p *ScalableProvider) Resources(_ context.Context) []func() resource.Resource { return nil }
+func (p *ScalableProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{NewWebTierResource}
+}
 
 // DataSources lists the provider's data sources.
-func (p *ScalableProvider) DataSources(_ context.Context) []func() datasource.DataSource { return nil }
+func (p *ScalableProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{NewWebTierDataSource}
+}

@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+)
+
+// Patterns shared by the schema and ValidateConfig.
+var (
+	tierNamePattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+	slugPattern        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	imagePattern       = regexp.MustCompile(`^([a-z0-9]+([-.][a-z0-9]+)*|[0-9]+)$`)
+	sshKeyPattern      = regexp.MustCompile(`^([0-9]+|([0-9a-f]{2}:){15}[0-9a-f]{2})$`)
+	tagPattern         = regexp.MustCompile(`^[a-zA-Z0-9:_\-]{1,255}$`)
+	uuidPattern        = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	emailPattern       = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	cookieNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{2,40}$`)
+	slackChannelPrefix = "#"
+)
+
+// durationValidator accepts Go duration text such as "90s" or "10m".
+type durationValidator struct{}
+
+func (durationValidator) Description(context.Context) string {
+	return `a duration such as "30s", "10m" or "1h30m"`
+}
+
+func (v durationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v durationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("Attribute %s value %q is not %s.", req.Path, s, v.Description(ctx)))
+	}
+}
+
+// firewallRuleValidator accepts DigitalOcean's "ip:<address>" and
+// "cidr:<network>" load balancer firewall entries.
+type firewallRuleValidator struct{}
+
+func (firewallRuleValidator) Description(context.Context) string {
+	return `"ip:<IPv4 or IPv6 address>" or "cidr:<network>/<bits>"`
+}
+
+func (v firewallRuleValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v firewallRuleValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	kind, value, _ := strings.Cut(s, ":")
+	ok := false
+	switch kind {
+	case "ip":
+		ok = net.ParseIP(value) != nil
+	case "cidr":
+		_, _, err := net.ParseCIDR(value)
+		ok = err == nil
+	}
+	if !ok {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid firewall entry",
+			fmt.Sprintf("Attribute %s value %q is not %s.", req.Path, s, v.Description(ctx)))
+	}
+}
+
+// quoted lists values for messages: "a", "b".
+func quoted(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}
+
+var (
+	pathPattern         = regexp.MustCompile(`^/`)
+	httpsPattern        = regexp.MustCompile(`^https://[^\s]+$`)
+	slackChannelPattern = regexp.MustCompile(`^` + slackChannelPrefix + `[^\s]{1,80}$`)
+)

@@ -1,0 +1,316 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
+)
+
+var (
+	_ resource.Resource                   = (*webTierResource)(nil)
+	_ resource.ResourceWithConfigure      = (*webTierResource)(nil)
+	_ resource.ResourceWithImportState    = (*webTierResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*webTierResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*webTierResource)(nil)
+)
+
+// Default timeouts of the timeouts block.
+const (
+	defaultCreateTimeout = 30 * time.Minute
+	defaultUpdateTimeout = 60 * time.Minute
+	defaultDeleteTimeout = 20 * time.Minute
+)
+
+// privateFleetKey keeps the fleet observed by Read in private state, so
+// ModifyPlan can plan the rollout without calling the API again.
+const privateFleetKey = "fleet"
+
+// NewWebTierResource returns the scalable_web_tier resource.
+func NewWebTierResource() resource.Resource { return &webTierResource{} }
+
+type webTierResource struct {
+	data *providerData
+}
+
+func (r *webTierResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_web_tier"
+}
+
+func (r *webTierResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = webTierSchema(ctx)
+}
+
+func (r *webTierResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("got %T; this is a bug in the provider", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+func (r *webTierResource) client(diags *diag.Diagnostics) bool {
+	if r.data == nil {
+		diags.AddError("Provider not configured", "The scalable provider has no API client: its configuration is incomplete (see earlier errors).")
+		return false
+	}
+	return true
+}
+
+func (r *webTierResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan webTierModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !r.client(&resp.Diagnostics) {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(d...)
+	spec, d := plan.spec(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	// Create observes first: objects left by an interrupted apply (found by
+	// the tier's tag and the load balancer's name) are adopted, not doubled.
+	fleet, _, err := r.data.executor().Apply(ctx, spec, plan.ref(ctx))
+	state := plan
+	state.setComputed(fleet)
+	if err != nil {
+		if len(fleet.Droplets) > 0 || fleet.LoadBalancer != nil || len(fleet.Alerts) > 0 {
+			// Record what exists; Terraform marks the tier tainted.
+			state.observe(fleet, false)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		}
+		resp.Diagnostics.AddError("Unable to create web tier "+spec.Name, applyErrorDetail(err, fleet, timeout, "create"))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
+}
+
+func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state webTierModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.client(&resp.Diagnostics) {
+		return
+	}
+	importing := state.Droplet == nil
+	ref := state.ref(ctx)
+	if importing {
+		ref.Alerts, ref.Backups = true, true
+	}
+	fleet, err := tier.Observe(ctx, r.data.client, ref)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to read web tier "+ref.Name, err.Error())
+		return
+	}
+	if len(fleet.Droplets) == 0 && fleet.LoadBalancer == nil && len(fleet.Alerts) == 0 {
+		if importing {
+			resp.Diagnostics.AddError("Cannot import web tier "+ref.Name,
+				fmt.Sprintf("Nothing carries the tag %s and there is no load balancer named %s.", tier.Tag(ref.Name), tier.LoadBalancerName(ref.Name)))
+			return
+		}
+		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan a new one
+		return
+	}
+	if importing {
+		state.Timeouts = nullTimeouts()
+	}
+	state.observe(fleet, importing)
+	state.setComputed(fleet)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
+}
+
+func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, prior webTierModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	if resp.Diagnostics.HasError() || !r.client(&resp.Diagnostics) {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(d...)
+	spec, d := plan.spec(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ref := prior.ref(ctx)
+	fleet, _, err := r.data.executor().Apply(ctx, spec, ref)
+	state := plan
+	if err != nil {
+		// Partial work is state: record what exists, so the next plan shows
+		// what is still to do.
+		state.observe(fleet, false)
+		state.setComputed(fleet)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		resp.Diagnostics.AddError("Unable to update web tier "+spec.Name, applyErrorDetail(err, fleet, timeout, "update"))
+		return
+	}
+	state.setComputedKeepingPlanned(fleet, plan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
+}
+
+func (r *webTierResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state webTierModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.client(&resp.Diagnostics) {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultDeleteTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := r.data.executor().Destroy(ctx, state.ref(ctx)); err != nil {
+		detail := err.Error()
+		if errors.Is(err, context.DeadlineExceeded) {
+			detail += fmt.Sprintf("\n\nThe delete timeout (%s) passed. What is left still carries the tag %s; run destroy again to finish.", timeout, tier.Tag(state.Name.ValueString()))
+		}
+		resp.Diagnostics.AddError("Unable to delete web tier "+state.Name.ValueString(), detail)
+	}
+}
+
+// ImportState imports a tier by name: `terraform import scalable_web_tier.web hits`.
+func (r *webTierResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !tierNamePattern.MatchString(req.ID) {
+		resp.Diagnostics.AddError("Invalid import id",
+			fmt.Sprintf("%q is not a tier name: import by the tier's name, 1 to 40 characters of a-z, 0-9 and '-' (e.g. terraform import scalable_web_tier.web hits).", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// ModifyPlan shows what an apply will do to the fleet: it plans with the
+// fleet Read observed (kept in private state), warns with a summary such as
+// "3 droplets will be replaced in 3 waves of 1", and marks the computed
+// attributes that will change as unknown. Drift that no attribute shows
+// (droplets built from an older template) still produces an update.
+func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
+		return // destroy, or create (nothing exists to compare with)
+	}
+	var plan webTierModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Droplet == nil || plan.LoadBalancer == nil {
+		return
+	}
+	raw, d := req.Private.GetKey(ctx, privateFleetKey)
+	resp.Diagnostics.Append(d...)
+	var fleet tier.Fleet
+	if len(raw) == 0 || json.Unmarshal(raw, &fleet) != nil {
+		return // state from an older provider: the apply will observe anyway
+	}
+	if hasUnknown(plan) {
+		plan.Droplets = types.ListUnknown(dropletObjectType)
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	spec, d := plan.spec(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	p := tier.ComputePlan(spec, fleet)
+	if p.Empty() {
+		return
+	}
+	s := p.Summary
+	if s.Create+s.Replace+s.Remove+s.Repair > 0 {
+		resp.Diagnostics.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
+	}
+	if s.DropletsChange() {
+		plan.Droplets = types.ListUnknown(dropletObjectType)
+	}
+	if s.LoadBalancer == "created" {
+		plan.LoadBalancerID = types.StringUnknown()
+		plan.LoadBalancerIP = types.StringUnknown()
+	}
+	if s.AlertsCreate+s.AlertsDelete > 0 {
+		plan.AlertPolicyIDs = types.ListUnknown(types.StringType)
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func planWarningDetail(spec tier.Spec, s tier.Summary) string {
+	msg := "This is what the apply will do to the fleet."
+	if s.Replace > 0 {
+		msg += fmt.Sprintf(" Droplets are replaced in waves: each wave creates up to %d new droplet(s), waits until they are healthy (%s, at most %s), then drains and deletes old ones; at least %d droplet(s) keep serving throughout.",
+			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout, max(spec.Droplet.Instances-spec.Rollout.MaxUnavailable, 0))
+	}
+	if s.Repair > 0 {
+		msg += " Droplets that are off or were left half-removed by an interrupted apply are deleted and replaced."
+	}
+	if s.Remove > 0 {
+		msg += fmt.Sprintf(" Removed droplets leave the load balancer first (%s).", spec.Rollout.ScaleInPolicy)
+	}
+	return msg
+}
+
+// hasUnknown reports plan values the fleet plan depends on that are not
+// known yet.
+func hasUnknown(m webTierModel) bool {
+	d := m.Droplet
+	if d.Instances.IsUnknown() || d.Size.IsUnknown() || d.Image.IsUnknown() || d.UserData.IsUnknown() || d.SSHKeys.IsUnknown() || m.Tags.IsUnknown() {
+		return true
+	}
+	for _, r := range m.LoadBalancer.ForwardingRules {
+		if r.EntryPort.IsUnknown() || r.TargetPort.IsUnknown() || r.CertificateName.IsUnknown() {
+			return true
+		}
+	}
+	return false
+}
+
+func setPrivateFleet(ctx context.Context, p interface {
+	SetKey(context.Context, string, []byte) diag.Diagnostics
+}, fleet tier.Fleet) diag.Diagnostics {
+	b, err := json.Marshal(fleet)
+	if err != nil {
+		var d diag.Diagnostics
+		d.AddWarning("Could not keep the observed fleet", err.Error())
+		return d
+	}
+	return p.SetKey(ctx, privateFleetKey, b)
+}
+
+// applyErrorDetail explains a failed apply and what the state now holds.
+func applyErrorDetail(err error, fleet tier.Fleet, timeout time.Duration, op string) string {
+	detail := err.Error()
+	var rollout *tier.RolloutError
+	switch {
+	case errors.As(err, &rollout):
+		detail += "\n\nFix the cause (the image, user_data or health check) and apply again: the rollout resumes from here."
+	case errors.Is(err, context.DeadlineExceeded):
+		detail += fmt.Sprintf("\n\nThe %s timeout (%s) passed before the tier was ready. Raise it in the timeouts block if the work is just slow.", op, timeout)
+	}
+	detail += fmt.Sprintf("\n\nThe state records what exists now (%d droplets%s); the next apply continues from there.",
+		len(fleet.Droplets), map[bool]string{true: ", the load balancer", false: ""}[fleet.LoadBalancer != nil])
+	if op == "create" {
+		detail += " Terraform marks a tier whose create failed as tainted, so the next apply replaces it; run `terraform untaint` first to keep what was made and repair it in place instead."
+	}
+	return detail
+}

@@ -1,0 +1,114 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+)
+
+// ValidateConfig checks the rules that span attributes. Each message names
+// the attribute, the value and what is allowed, at plan time.
+func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var m webTierModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	bad := func(p path.Path, summary, detail string, args ...any) {
+		resp.Diagnostics.AddAttributeError(p, summary, fmt.Sprintf(detail, args...))
+	}
+
+	if d := m.Droplet; d != nil && d.Backups != nil {
+		b, p := d.Backups, path.Root("droplet").AtName("backups")
+		if b.Plan.IsNull() {
+			bad(p.AtName("plan"), "Missing backup plan", "droplet.backups.plan is required when the backups block is present: one of %s.", quoted(doapi.BackupPlans))
+		}
+		if b.Plan.ValueString() == "daily" && !b.Weekday.IsNull() && !b.Weekday.IsUnknown() {
+			bad(p.AtName("weekday"), "Weekday with a daily backup plan",
+				"droplet.backups.weekday is %q but the plan is \"daily\": a weekday is only allowed with plan \"weekly\". Remove weekday or set plan = \"weekly\".", b.Weekday.ValueString())
+		}
+	}
+
+	if lb := m.LoadBalancer; lb != nil {
+		p := path.Root("load_balancer")
+		seen := map[int64]int{}
+		hasTLS := false
+		for i, rule := range lb.ForwardingRules {
+			rp := p.AtName("forwarding_rule").AtListIndex(i)
+			entry := rule.EntryProtocol.ValueString()
+			tls := slices.Contains(doapi.LBTLSEntryProtocols, entry)
+			hasTLS = hasTLS || tls
+			passthrough := rule.TLSPassthrough.ValueBool()
+			if rule.EntryProtocol.IsUnknown() || rule.CertificateName.IsUnknown() {
+				continue
+			}
+			switch {
+			case tls && rule.CertificateName.IsNull() && !passthrough:
+				bad(rp.AtName("certificate_name"), "Missing certificate",
+					"forwarding_rule[%d] has entry_protocol %q, which needs certificate_name (or tls_passthrough = true). Certificates are needed for %s entries.", i, entry, quoted(doapi.LBTLSEntryProtocols))
+			case !tls && !rule.CertificateName.IsNull():
+				bad(rp.AtName("certificate_name"), "Certificate on a plain entry",
+					"forwarding_rule[%d] sets certificate_name %q but entry_protocol is %q; certificates apply only to %s entries.", i, rule.CertificateName.ValueString(), entry, quoted(doapi.LBTLSEntryProtocols))
+			case passthrough && !rule.CertificateName.IsNull():
+				bad(rp.AtName("tls_passthrough"), "Certificate with TLS passthrough",
+					"forwarding_rule[%d] sets both tls_passthrough and certificate_name %q: with passthrough the droplets terminate TLS, so remove certificate_name.", i, rule.CertificateName.ValueString())
+			case passthrough && (entry != "https" || rule.TargetProtocol.ValueString() != "https"):
+				bad(rp.AtName("tls_passthrough"), "TLS passthrough needs https",
+					"forwarding_rule[%d] has tls_passthrough with entry_protocol %q and target_protocol %q; passthrough needs both to be \"https\".", i, entry, rule.TargetProtocol.ValueString())
+			}
+			if !rule.EntryPort.IsUnknown() {
+				port := rule.EntryPort.ValueInt64()
+				if j, dup := seen[port]; dup {
+					bad(rp.AtName("entry_port"), "Duplicate entry port",
+						"forwarding_rule[%d] and forwarding_rule[%d] both use entry_port %d; each entry port can have one rule.", j, i, port)
+				}
+				seen[port] = i
+			}
+		}
+		if lb.RedirectHTTPToHTTPS.ValueBool() && !hasTLS && len(lb.ForwardingRules) > 0 {
+			bad(p.AtName("redirect_http_to_https"), "Redirect without an HTTPS rule",
+				"redirect_http_to_https is true but no forwarding_rule has an entry_protocol of %s to redirect to.", quoted(doapi.LBTLSEntryProtocols))
+		}
+		if hc := lb.HealthCheck; hc != nil && hc.Protocol.ValueString() == "tcp" && !hc.Path.IsNull() && !hc.Path.IsUnknown() {
+			bad(p.AtName("healthcheck").AtName("path"), "Path on a tcp health check",
+				"healthcheck.path is %q but protocol is \"tcp\"; a path is only used with protocol \"http\" or \"https\".", hc.Path.ValueString())
+		}
+		if ss := lb.StickySessions; ss != nil && !ss.Type.IsUnknown() {
+			sp := p.AtName("sticky_sessions")
+			cookies := ss.Type.ValueString() == "cookies"
+			switch {
+			case cookies && ss.CookieName.IsNull():
+				bad(sp.AtName("cookie_name"), "Missing cookie name", "sticky_sessions.type is \"cookies\", which needs cookie_name (2 to 40 letters, digits, '-' or '_').")
+			case !cookies && !ss.CookieName.IsNull():
+				bad(sp.AtName("cookie_name"), "Cookie name without cookies", "sticky_sessions.cookie_name is set but type is %q; cookie_name is only allowed with type \"cookies\".", ss.Type.ValueString())
+			}
+			switch {
+			case cookies && ss.CookieTTLSeconds.IsNull():
+				bad(sp.AtName("cookie_ttl_seconds"), "Missing cookie TTL", "sticky_sessions.type is \"cookies\", which needs cookie_ttl_seconds (at least 1).")
+			case !cookies && !ss.CookieTTLSeconds.IsNull():
+				bad(sp.AtName("cookie_ttl_seconds"), "Cookie TTL without cookies", "sticky_sessions.cookie_ttl_seconds is set but type is %q; it is only allowed with type \"cookies\".", ss.Type.ValueString())
+			}
+		}
+	}
+
+	for i, a := range m.Alerts {
+		if !a.Emails.IsUnknown() && len(a.Emails.Elements()) == 0 && len(a.Slack) == 0 {
+			bad(path.Root("alert").AtListIndex(i), "Alert notifies nobody",
+				"alert[%d] (%s) has neither emails nor a slack block; DigitalOcean needs at least one place to send the alert.", i, a.Metric.ValueString())
+		}
+	}
+
+	if ro := m.Rollout; ro != nil && !ro.MaxSurge.IsUnknown() && !ro.MaxUnavailable.IsUnknown() {
+		surge := intOr(ro.MaxSurge, defaultMaxSurge)
+		unavailable := intOr(ro.MaxUnavailable, defaultMaxUnavailable)
+		if surge == 0 && unavailable == 0 {
+			bad(path.Root("rollout").AtName("max_surge"), "Rollout cannot progress",
+				"rollout.max_surge and rollout.max_unavailable are both 0: a rollout could neither add a new droplet nor take an old one out. Set max_surge >= 1 (zero downtime) or max_unavailable >= 1.")
+		}
+	}
+}
