@@ -356,4 +356,3 @@ func TestAccWebTierCreateBatchesAndPollsByTag(t *testing.T) {
 		}},
 	})
 }
-
