@@ -1,0 +1,279 @@
+package doclient
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitalocean/godo"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
+)
+
+// newClient starts a sandbox on the wall clock at a small time scale and a
+// client with fast retries pointed at it.
+func newClient(t *testing.T, mutate ...func(*sandbox.Options)) (*Client, *sandbox.Server) {
+	t.Helper()
+	opts := sandbox.Options{Token: "t", TimeScale: 0.01}
+	for _, m := range mutate {
+		m(&opts)
+	}
+	srv, err := sandbox.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	c, err := New(Config{
+		Token: "t", Endpoint: srv.URL(), RetryMax: 3,
+		RetryWaitMin: 5 * time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Poll: 20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+func request(names ...string) tier.DropletRequest {
+	return tier.DropletRequest{Names: names, Region: "nyc3", Size: "s-1vcpu-1gb", Image: "ubuntu-24-04-x64", Tags: []string{"scalable-tier:t"}}
+}
+
+func tagged(t *testing.T, c *Client) []tier.Droplet {
+	t.Helper()
+	ds, err := c.ListDroplets(context.Background(), "scalable-tier:t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func TestCreateDropletsAdoptsWhatALostResponseMade(t *testing.T) {
+	c, srv := newClient(t)
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", FailNext: 1, AfterCommit: true}); err != nil {
+		t.Fatal(err)
+	}
+	made, err := c.CreateDroplets(context.Background(), request("t-a", "t-b", "t-c"))
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if len(made) != 3 || len(tagged(t, c)) != 3 {
+		t.Fatalf("made %d, sandbox has %d; want 3 and 3", len(made), len(tagged(t, c)))
+	}
+	if n := srv.Counts().Of("POST /v2/droplets"); n != 1 {
+		t.Errorf("%d create requests, want 1: everything was found after the lost response", n)
+	}
+}
+
+func TestCreateDropletsRetriesOnlyMissingNames(t *testing.T) {
+	c, srv := newClient(t)
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", FailNext: 1, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	made, err := c.CreateDroplets(context.Background(), request("t-a", "t-b"))
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	names := map[string]int{}
+	for _, d := range tagged(t, c) {
+		names[d.Name]++
+	}
+	if len(made) != 2 || names["t-a"] != 1 || names["t-b"] != 1 || len(names) != 2 {
+		t.Fatalf("made %d; sandbox names %v; want t-a and t-b once each", len(made), names)
+	}
+	if n := srv.Counts().Of("POST /v2/droplets"); n != 2 {
+		t.Errorf("%d create requests, want 2 (one failed, one retry)", n)
+	}
+}
+
+func TestCreateDropletsDoesNotRetryARefusal(t *testing.T) {
+	c, srv := newClient(t, func(o *sandbox.Options) { o.DropletLimit = 1 })
+	_, err := c.CreateDroplets(context.Background(), request("t-a", "t-b"))
+	var er *godo.ErrorResponse
+	if !errors.As(err, &er) || er.Response.StatusCode != 422 || !strings.Contains(er.Message, "droplet limit") || er.RequestID == "" {
+		t.Fatalf("want the 422 droplet limit error with a request id, got %v", err)
+	}
+	if n := srv.Counts().Of("POST /v2/droplets"); n != 1 {
+		t.Errorf("%d create requests, want 1: a 422 is final", n)
+	}
+}
+
+func TestCreateDropletsGivesUpAfterRetryMax(t *testing.T) {
+	c, srv := newClient(t)
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", ErrorRate: 1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.CreateDroplets(context.Background(), request("t-a"))
+	if err == nil {
+		t.Fatal("create succeeded against a failing API")
+	}
+	if n := srv.Counts().Of("POST /v2/droplets"); n != 4 {
+		t.Errorf("%d create requests, want 1 + RetryMax(3)", n)
+	}
+	if len(tagged(t, c)) != 0 {
+		t.Error("droplets exist after every create failed")
+	}
+}
+
+func TestIdempotentRequestsRetry5xx(t *testing.T) {
+	c, srv := newClient(t)
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "GET /v2/droplets", FailNext: 2, Status: 502}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListDroplets(context.Background(), "scalable-tier:t"); err != nil {
+		t.Fatalf("list after two 502s: %v", err)
+	}
+	if n := srv.Counts().Of("GET /v2/droplets"); n != 3 {
+		t.Errorf("%d list requests, want 3", n)
+	}
+}
+
+func TestActionsAreNotRetriedAfter5xx(t *testing.T) {
+	c, srv := newClient(t)
+	made, err := c.CreateDroplets(context.Background(), request("t-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, 1)
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets/{id}/actions", FailNext: 1, AfterCommit: true}); err != nil {
+		t.Fatal(err)
+	}
+	err = c.SetBackups(context.Background(), made[0], &tier.BackupSpec{Plan: "daily", Hour: 4})
+	if err == nil {
+		t.Fatal("a lost action response reported success")
+	}
+	if n := srv.Counts().Of("POST /v2/droplets/{id}/actions"); n != 1 {
+		t.Errorf("%d action requests, want 1: an action may have run", n)
+	}
+}
+
+func TestRateLimitStormWaitsForReset(t *testing.T) {
+	c, srv := newClient(t)
+	srv.RateLimitStorm(700 * time.Millisecond)
+	start := time.Now()
+	if _, err := c.ListDroplets(context.Background(), "scalable-tier:t"); err != nil {
+		t.Fatalf("list through a 429 storm: %v", err)
+	}
+	if took := time.Since(start); took < 500*time.Millisecond {
+		t.Errorf("finished after %v, before the storm ended", took)
+	}
+	st := srv.Counts().Endpoints["GET /v2/droplets"].Statuses
+	if st["429"] < 1 || st["200"] != 1 {
+		t.Errorf("statuses %v, want at least one 429 then one 200", st)
+	}
+}
+
+// With the budget almost spent the client waits for the reset instead of
+// meeting a 429.
+func TestRateBudgetWaitsBeforeExhaustion(t *testing.T) {
+	c, srv := newClient(t, func(o *sandbox.Options) {
+		o.TimeScale = 0.0005 // an hour is 1.8 s
+		o.RateLimitPerHour = 6
+		o.RateLimitPerMinute = 100
+	})
+	start := time.Now()
+	for i := 0; i < 8; i++ {
+		if _, err := c.ListDroplets(context.Background(), "scalable-tier:t"); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	if st := srv.Counts().Endpoints["GET /v2/droplets"].Statuses; st["429"] != 0 {
+		t.Errorf("statuses %v: the client spent its budget into 429s", st)
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("8 requests on a budget of 6 per 1.8 s took %v: the client did not wait for the reset", took)
+	}
+}
+
+func TestUpdateLoadBalancerWaitsWhileBusy(t *testing.T) {
+	c, srv := newClient(t)
+	req := tier.LoadBalancerRequest{Name: "t-lb", Region: "nyc3", Tag: "scalable-tier:t", Spec: tier.LoadBalancerSpec{
+		SizeUnit: 1, HTTPIdleTimeoutSeconds: 60, StickySessions: tier.StickySessions{Type: "none"},
+		ForwardingRules: []tier.ForwardingRule{{EntryProtocol: "http", EntryPort: 80, TargetProtocol: "http", TargetPort: 80}},
+		HealthCheck:     tier.HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 5, UnhealthyThreshold: 3},
+	}}
+	lb, err := c.CreateLoadBalancer(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Spec.SizeUnit = 3
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := c.UpdateLoadBalancer(ctx, lb.ID, req) // still provisioning: busy at first
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	if got.Spec.SizeUnit != 3 {
+		t.Errorf("size unit %d, want 3", got.Spec.SizeUnit)
+	}
+	st := srv.Counts().Endpoints["PUT /v2/load_balancers/{id}"].Statuses
+	if st["403"] < 1 || st["200"] != 1 {
+		t.Errorf("statuses %v, want at least one busy 403 then one 200", st)
+	}
+}
+
+func TestDeletesTreatGoneAsDone(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	if err := c.DeleteDroplet(ctx, 12345); err != nil {
+		t.Errorf("delete missing droplet: %v", err)
+	}
+	if err := c.DeleteLoadBalancer(ctx, "4de7ac8b-495b-4884-9a69-1050c6793cd6"); err != nil {
+		t.Errorf("delete missing load balancer: %v", err)
+	}
+	if err := c.DeleteAlertPolicy(ctx, "4de7ac8b-495b-4884-9a69-1050c6793cd6"); err != nil {
+		t.Errorf("delete missing alert policy: %v", err)
+	}
+	if d, err := c.GetDroplet(ctx, 12345); d != nil || err != nil {
+		t.Errorf("get missing droplet: %v %v, want nil nil", d, err)
+	}
+}
+
+func TestTagDropletsCreatesTheTag(t *testing.T) {
+	c, _ := newClient(t)
+	made, err := c.CreateDroplets(context.Background(), request("t-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.TagDroplets(context.Background(), "brand-new", []int{made[0].ID}); err != nil {
+		t.Fatalf("tag with a tag that does not exist yet: %v", err)
+	}
+	if err := c.UntagDroplets(context.Background(), "never-existed", []int{made[0].ID}); err != nil {
+		t.Fatalf("untag a tag that does not exist: %v", err)
+	}
+	ds, err := c.ListDroplets(context.Background(), "brand-new")
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("droplets tagged brand-new: %v %v", ds, err)
+	}
+}
+
+func TestAlertValuesKeepTheirDecimalForm(t *testing.T) {
+	if got := float32ToFloat64(float32(0.1)); got != 0.1 {
+		t.Errorf("0.1 came back as %v", got)
+	}
+	if got := float32ToFloat64(float32(90.5)); got != 90.5 {
+		t.Errorf("90.5 came back as %v", got)
+	}
+}
+
+func waitActive(t *testing.T, c *Client, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		active := 0
+		for _, d := range tagged(t, c) {
+			if d.Status == tier.StatusActive {
+				active++
+			}
+		}
+		if active >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("droplets not active within 10s")
+}
