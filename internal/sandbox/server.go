@@ -241,6 +241,14 @@ type handler func(c *call) (int, any)
 func (s *Server) handle(pattern string, h handler) {
 	s.api.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		requestID, _ := r.Context().Value(requestIDKey{}).(string)
+		// Read the body first: only then does the server notice a client
+		// that gives up, so injected latency ends with no work done when
+		// the client's timeout comes first (lost responses are after_commit).
+		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+		if err != nil {
+			writeAPIError(w, requestID, errBadRequest(""))
+			return
+		}
 		fault := s.faults.decide(pattern)
 		if fault.latency > 0 {
 			select {
@@ -249,13 +257,11 @@ func (s *Server) handle(pattern string, h handler) {
 				return
 			}
 		}
-		if fault.err != nil && !fault.afterCommit {
-			writeAPIError(w, requestID, fault.err)
+		if r.Context().Err() != nil {
 			return
 		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-		if err != nil {
-			writeAPIError(w, requestID, errBadRequest(""))
+		if fault.err != nil && !fault.afterCommit {
+			writeAPIError(w, requestID, fault.err)
 			return
 		}
 		status, out := s.run(r, body, requestID, h)
