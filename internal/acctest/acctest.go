@@ -41,10 +41,14 @@ func prepareTerraform(t *testing.T) {
 		if err := os.WriteFile(path, []byte("# acceptance tests use in-process providers\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		os.Setenv("TF_CLI_CONFIG_FILE", path)
-		os.Setenv("CHECKPOINT_DISABLE", "1")
+		env := map[string]string{"TF_CLI_CONFIG_FILE": path, "CHECKPOINT_DISABLE": "1"}
 		if os.Getenv("TF_ACC_TERRAFORM_PATH") == "" {
-			os.Setenv("TF_ACC_TERRAFORM_PATH", "/usr/local/bin/terraform")
+			env["TF_ACC_TERRAFORM_PATH"] = "/usr/local/bin/terraform"
+		}
+		for k, v := range env {
+			if err := os.Setenv(k, v); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }

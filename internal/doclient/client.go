@@ -125,8 +125,8 @@ func (b *budget) observe(r *godo.Response) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.remaining = r.Rate.Remaining
-	b.reset = r.Rate.Reset.Time
+	b.remaining = r.Remaining
+	b.reset = r.Reset.Time
 	b.known = true
 }
 
@@ -175,7 +175,7 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(co
 			return resp, err
 		}
 		wait := c.backoff(attempt)
-		if status == http.StatusTooManyRequests && resp != nil && !resp.Rate.Reset.IsZero() {
+		if status == http.StatusTooManyRequests && resp != nil && !resp.Reset.IsZero() {
 			if d := time.Until(resp.Rate.Reset.Time); d > 0 {
 				wait = d
 			}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -227,7 +226,7 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 	}
 	if v, ok := uniform(serving, func(d tier.Droplet) string { return d.Image }); ok {
 		// A snapshot given by id is reported by id; a slug by slug.
-		if !(d.Image.ValueString() == strconv.Itoa(serving[0].ImageID)) {
+		if d.Image.ValueString() != strconv.Itoa(serving[0].ImageID) {
 			d.Image = types.StringValue(v)
 		}
 	}
@@ -259,10 +258,10 @@ func (m *webTierModel) observeBackups(serving []tier.Droplet) {
 	if !ok {
 		return
 	}
-	switch {
-	case v == "off":
+	switch v {
+	case "off":
 		m.Droplet.Backups = nil
-	case v == "on":
+	case "on":
 		if m.Droplet.Backups == nil {
 			m.Droplet.Backups = &backupsModel{Plan: types.StringValue("weekly"), Weekday: types.StringValue("SUN"), Hour: types.Int64Value(0)}
 		}
@@ -466,14 +465,6 @@ func stringOr(v types.String, fallback string) string {
 		return fallback
 	}
 	return v.ValueString()
-}
-
-// sameStrings compares two lists as sets.
-func sameStrings(a, b []string) bool {
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(x, y)
 }
 
 // setComputedKeepingPlanned fills computed attributes after a successful

@@ -318,7 +318,6 @@ func (p *planner) waves(n, current int, outdated []Droplet) []wave {
 		if w.create <= 0 && k == 0 {
 			w.create = min(1, n-current) // both budgets zero: move anyway, one at a time
 			if w.create == 0 {
-				k = 1
 				w.removeFirst, old = old[:1], old[1:]
 			}
 		}
