@@ -1,0 +1,192 @@
+package provider_test
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/acctest"
+)
+
+// rolloutConfig is a tier of n droplets on image with a rollout block.
+func rolloutConfig(e *acctest.Env, name string, n int, image, rollout string) string {
+	return e.ProviderConfig() + fmt.Sprintf(`
+resource "scalable_web_tier" "web" {
+  name   = %q
+  region = "nyc3"
+  droplet {
+    instances = %d
+    size      = "s-1vcpu-1gb"
+    image     = %q
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+  rollout {
+%s
+  }
+}
+`, name, n, image, rollout)
+}
+
+// checkImages asserts every droplet of the tier runs image.
+func checkImages(e *acctest.Env, tag, image string, n int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		ds := e.Tagged(tag)
+		if len(ds) != n {
+			return fmt.Errorf("%d droplets tagged %s, want %d", len(ds), tag, n)
+		}
+		for _, d := range ds {
+			if d.Image == nil || d.Image.Slug != image {
+				return fmt.Errorf("droplet %s runs %v, want %s", d.Name, d.Image, image)
+			}
+		}
+		return nil
+	}
+}
+
+// An image change on 4 droplets with max_surge 1 rolls through in waves:
+// a sampler polling the sandbox throughout sees at least 4 healthy droplets
+// in service at every moment and never more than 5 droplets.
+func TestAccWebTierRollingImageUpdateKeepsCapacity(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:roll"
+	var sampler *acctest.Sampler
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{
+				Config: rolloutConfig(e, "roll", 4, "ubuntu-22-04-x64", `    max_surge = 1`),
+				Check:  checkImages(e, tag, "ubuntu-22-04-x64", 4),
+			},
+			{
+				PreConfig: func() {
+					if err := e.WaitHealthy(tag, 4, 20*time.Second); err != nil {
+						t.Fatal(err)
+					}
+					sampler = e.Sample(tag)
+				},
+				Config: rolloutConfig(e, "roll", 4, "ubuntu-24-04-x64", `    max_surge = 1`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectUnknownValue(addr, tfpath("droplets")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkImages(e, tag, "ubuntu-24-04-x64", 4),
+					func(*terraform.State) error {
+						minHealthy, maxTotal, samples := sampler.Stop()
+						t.Logf("rollout: %d samples, fewest healthy in service %d, most droplets %d", samples, minHealthy, maxTotal)
+						if samples < 50 {
+							return fmt.Errorf("only %d samples: the sampler did not watch the rollout", samples)
+						}
+						if minHealthy < 4 {
+							return fmt.Errorf("healthy droplets in service dropped to %d, floor is 4", minHealthy)
+						}
+						if maxTotal > 5 {
+							return fmt.Errorf("the tier had %d droplets at once, ceiling is 4 + max_surge 1", maxTotal)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// New droplets that never become healthy stop the rollout: the error names
+// them and what the health check saw, they are removed, the old droplets
+// keep serving, and a later apply with a good image completes.
+func TestAccWebTierFailedRolloutKeepsOldDropletsServing(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:broken"
+	var oldIDs []int
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{
+				Config: rolloutConfig(e, "broken", 3, "ubuntu-22-04-x64", `    health_timeout = "3s"`),
+				Check: func(s *terraform.State) error {
+					var err error
+					oldIDs, err = dropletIDs(s)
+					return err
+				},
+			},
+			{
+				Config: rolloutConfig(e, "broken", 3, "broken-ubuntu-24-04-x64", `    health_timeout = "3s"`),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped:\s+wave\s+1\s+was\s+not\s+healthy\s+within\s+3s;\s+removed\s+broken-[a-z0-9]{4}\s+\(\d+\).*` +
+					`previous\s+droplets\s+keep\s+serving.*health\s+check\s+saw:.*failing\s+the\s+load\s+balancer's\s+health\s+check`),
+			},
+			{
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true, // the rollout is still to do
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkImages(e, tag, "ubuntu-22-04-x64", 3),
+					func(s *terraform.State) error {
+						ids, err := dropletIDs(s)
+						if err != nil {
+							return err
+						}
+						if !slices.Equal(ids, oldIDs) {
+							return fmt.Errorf("droplets %v after the failed rollout, want the old ones %v", ids, oldIDs)
+						}
+						if n := e.Inventory().Droplets; n != 3 {
+							return fmt.Errorf("sandbox holds %d droplets, want 3: the failed ones must be gone", n)
+						}
+						return e.WaitHealthy(tag, 3, 5*time.Second)
+					},
+				),
+			},
+			{
+				Config:           rolloutConfig(e, "broken", 3, "ubuntu-24-04-x64", `    health_timeout = "30s"`),
+				ConfigPlanChecks: emptyPlan(),
+				Check:            checkImages(e, tag, "ubuntu-24-04-x64", 3),
+			},
+		},
+	})
+}
+
+// With max_surge 0 and max_unavailable 1 a rollout never adds droplets: it
+// takes one out, replaces it, and moves on.
+func TestAccWebTierRolloutWithoutSurge(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:nosurge"
+	var sampler *acctest.Sampler
+	rollout := "    max_surge       = 0\n    max_unavailable = 1\n    health          = \"droplet_status\""
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: rolloutConfig(e, "nosurge", 3, "ubuntu-22-04-x64", rollout)},
+			{
+				PreConfig: func() { sampler = e.Sample(tag) },
+				Config:    rolloutConfig(e, "nosurge", 3, "debian-12-x64", rollout),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkImages(e, tag, "debian-12-x64", 3),
+					func(*terraform.State) error {
+						_, maxTotal, _ := sampler.Stop()
+						if maxTotal > 3 {
+							return fmt.Errorf("the tier had %d droplets at once with max_surge 0", maxTotal)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
