@@ -60,7 +60,13 @@ func TestAccWebTierScale(t *testing.T) {
 			{
 				Config: tierConfig(e, "scale", 5, ""),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate), plancheck.ExpectUnknownValue(addr, tfpath("droplets"))},
+					// The two droplets that stay are known in the plan; the three new ones are not.
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfpath("droplets").AtSliceIndex(1).AtMapKey("status"), knownvalue.StringExact("active")),
+						plancheck.ExpectUnknownValue(addr, tfpath("droplets").AtSliceIndex(2)),
+						plancheck.ExpectUnknownValue(addr, tfpath("droplets").AtSliceIndex(4)),
+					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
@@ -125,7 +131,8 @@ func TestAccWebTierOutOfBandRepair(t *testing.T) {
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
 						plancheck.ExpectKnownValue(addr, tfpath("droplet").AtMapKey("instances"), knownvalue.Int64Exact(3)),
-						plancheck.ExpectUnknownValue(addr, tfpath("droplets")),
+						plancheck.ExpectKnownValue(addr, tfpath("droplets").AtSliceIndex(0).AtMapKey("status"), knownvalue.StringExact("active")),
+						plancheck.ExpectUnknownValue(addr, tfpath("droplets").AtSliceIndex(2)),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

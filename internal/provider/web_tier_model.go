@@ -170,15 +170,7 @@ func (m *webTierModel) setComputed(fleet tier.Fleet) {
 	}
 	elems := make([]attr.Value, 0, len(fleet.Droplets))
 	for _, d := range fleet.Droplets {
-		elems = append(elems, types.ObjectValueMust(dropletObjectType.AttrTypes, map[string]attr.Value{
-			"id":           types.Int64Value(int64(d.ID)),
-			"name":         types.StringValue(d.Name),
-			"status":       types.StringValue(d.Status),
-			"public_ipv4":  types.StringValue(d.PublicIPv4),
-			"private_ipv4": types.StringValue(d.PrivateIPv4),
-			"size":         types.StringValue(d.Size),
-			"image":        types.StringValue(d.Image),
-		}))
+		elems = append(elems, dropletObject(d))
 	}
 	m.Droplets = types.ListValueMust(dropletObjectType, elems)
 	byIndex, _ := tier.TierAlerts(name, fleet.Alerts)
@@ -467,14 +459,26 @@ func stringOr(v types.String, fallback string) string {
 	return v.ValueString()
 }
 
+func dropletObject(d tier.Droplet) types.Object {
+	return types.ObjectValueMust(dropletObjectType.AttrTypes, map[string]attr.Value{
+		"id":           types.Int64Value(int64(d.ID)),
+		"name":         types.StringValue(d.Name),
+		"status":       types.StringValue(d.Status),
+		"public_ipv4":  types.StringValue(d.PublicIPv4),
+		"private_ipv4": types.StringValue(d.PrivateIPv4),
+		"size":         types.StringValue(d.Size),
+		"image":        types.StringValue(d.Image),
+	})
+}
+
 // setComputedKeepingPlanned fills computed attributes after a successful
-// update, keeping those the plan already knew: Terraform requires applied
-// values to equal planned ones, and Read refreshes them next time.
+// update, keeping what the plan already knew: Terraform requires applied
+// values to equal planned ones, and Read refreshes them next time. In a
+// partly known droplets list the unknown slots take the droplets that are
+// not among the known ones, oldest first.
 func (m *webTierModel) setComputedKeepingPlanned(fleet tier.Fleet, plan webTierModel) {
 	m.setComputed(fleet)
-	if !plan.Droplets.IsUnknown() {
-		m.Droplets = plan.Droplets
-	}
+	m.Droplets = mergeDroplets(plan.Droplets, fleet)
 	if !plan.LoadBalancerID.IsUnknown() {
 		m.LoadBalancerID = plan.LoadBalancerID
 	}
@@ -487,4 +491,36 @@ func (m *webTierModel) setComputedKeepingPlanned(fleet tier.Fleet, plan webTierM
 	if !plan.VPCUUID.IsUnknown() {
 		m.VPCUUID = plan.VPCUUID
 	}
+}
+
+func mergeDroplets(planned types.List, fleet tier.Fleet) types.List {
+	if planned.IsUnknown() || planned.IsNull() {
+		elems := make([]attr.Value, 0, len(fleet.Droplets))
+		for _, d := range fleet.Droplets {
+			elems = append(elems, dropletObject(d))
+		}
+		return types.ListValueMust(dropletObjectType, elems)
+	}
+	known := map[int64]bool{}
+	for _, e := range planned.Elements() {
+		if o, ok := e.(types.Object); ok && !o.IsUnknown() {
+			if id, ok := o.Attributes()["id"].(types.Int64); ok {
+				known[id.ValueInt64()] = true
+			}
+		}
+	}
+	var fresh []tier.Droplet
+	for _, d := range fleet.Droplets {
+		if !known[int64(d.ID)] {
+			fresh = append(fresh, d)
+		}
+	}
+	elems := make([]attr.Value, 0, len(planned.Elements()))
+	for _, e := range planned.Elements() {
+		if e.IsUnknown() && len(fresh) > 0 {
+			e, fresh = dropletObject(fresh[0]), fresh[1:]
+		}
+		elems = append(elems, e)
+	}
+	return types.ListValueMust(dropletObjectType, elems)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -243,7 +244,7 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.Diagnostics.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
 	}
 	if s.DropletsChange() {
-		plan.Droplets = types.ListUnknown(dropletObjectType)
+		plan.Droplets = plannedDroplets(fleet, p, spec.Droplet.Instances)
 	}
 	if s.LoadBalancer == "created" {
 		plan.LoadBalancerID = types.StringUnknown()
@@ -253,6 +254,29 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		plan.AlertPolicyIDs = types.ListUnknown(types.StringType)
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// plannedDroplets is the droplets list after the apply: droplets that stay
+// (and are active) are known, every new one is unknown, so the plan shows
+// exactly which droplets change.
+func plannedDroplets(fleet tier.Fleet, p tier.Plan, instances int) types.List {
+	byID := map[int]tier.Droplet{}
+	for _, d := range fleet.Droplets {
+		byID[d.ID] = d
+	}
+	elems := make([]attr.Value, 0, instances)
+	for _, id := range p.Keep {
+		d, ok := byID[id]
+		if ok && d.Status == tier.StatusActive {
+			elems = append(elems, dropletObject(d))
+		} else {
+			elems = append(elems, types.ObjectUnknown(dropletObjectType.AttrTypes))
+		}
+	}
+	for len(elems) < instances {
+		elems = append(elems, types.ObjectUnknown(dropletObjectType.AttrTypes))
+	}
+	return types.ListValueMust(dropletObjectType, elems)
 }
 
 func planWarningDetail(spec tier.Spec, s tier.Summary) string {

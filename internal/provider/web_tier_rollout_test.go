@@ -82,7 +82,8 @@ func TestAccWebTierRollingImageUpdateKeepsCapacity(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-						plancheck.ExpectUnknownValue(addr, tfpath("droplets")),
+						plancheck.ExpectUnknownValue(addr, tfpath("droplets").AtSliceIndex(0)),
+						plancheck.ExpectUnknownValue(addr, tfpath("droplets").AtSliceIndex(3)),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},

@@ -20,7 +20,7 @@ func TestAccWebTierCreateTimeout(t *testing.T) {
 		CheckDestroy:             e.CheckEmpty,
 		Steps: []resource.TestStep{{
 			Config:      tierConfig(e, "slow", 2, `  timeouts { create = "2s" }`),
-			ExpectError: regexp.MustCompile(`(?s)Unable to create web tier slow.*timed out waiting for droplets.*create\s+timeout\s+\(2s\)`),
+			ExpectError: regexp.MustCompile(`(?s)Unable to create web tier slow.*The\s+create\s+timeout\s+\(2s\)\s+passed`),
 		}},
 	})
 }

@@ -85,6 +85,9 @@ type Phase []Step
 type Plan struct {
 	Phases  []Phase
 	Summary Summary
+	// Keep are the droplets that stay as they are, oldest first; the others
+	// of the end state are new.
+	Keep []int
 }
 
 // Empty reports whether there is nothing to do.
@@ -132,7 +135,7 @@ func (s Summary) Empty() bool { return s == Summary{} }
 
 // DropletsChange reports whether the set of droplets changes.
 func (s Summary) DropletsChange() bool {
-	return s.Create+s.Replace+s.Remove+s.Repair > 0 || s.Backups+s.Retag > 0
+	return s.Create+s.Replace+s.Remove+s.Repair > 0
 }
 
 func (s Summary) String() string {
@@ -297,7 +300,9 @@ func (p *planner) plan() Plan {
 		// Alerts on load balancer metrics need its id: after its creation.
 		phases = insertAfterLoadBalancer(phases, lbPhase)
 	}
-	return Plan{Phases: phases, Summary: p.summary}
+	keep := slices.Clone(current)
+	SortDroplets(keep)
+	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
 }
 
 // waves splits a rolling replacement into waves bounded by max_surge and

@@ -2,6 +2,7 @@ package tier
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -330,5 +331,17 @@ func TestRevisionIgnoresSSHKeyOrderButNotContent(t *testing.T) {
 	c.Instances, c.Backups = 9, &BackupSpec{Plan: "daily"}
 	if c.Revision() != a.Revision() {
 		t.Error("instances or backups change the revision")
+	}
+}
+
+func TestPlanKeepsTheDropletsThatStay(t *testing.T) {
+	spec := baseSpec(4)
+	f := fleetOf(spec, 2, 2) // 100, 101 outdated; 102, 103 current
+	if got := ComputePlan(spec, f).Keep; !slices.Equal(got, []int{102, 103}) {
+		t.Errorf("keep %v, want the current droplets [102 103]", got)
+	}
+	spec.Droplet.Instances = 1
+	if got := ComputePlan(spec, f).Keep; !slices.Equal(got, []int{102}) {
+		t.Errorf("keep %v after scale-in to 1, want the oldest current [102]", got)
 	}
 }
