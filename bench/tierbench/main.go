@@ -1,0 +1,380 @@
+// Command tierbench measures the provider with the real Terraform CLI
+// against a sandbox whose realistic delays are scaled by one known factor:
+// apply, refresh and destroy times and API requests for tiers of N
+// droplets, compared with the floor max(droplet boot, load balancer
+// provisioning), and rolling image updates.
+//
+//	go run ./bench/tierbench -scale 0.1 -runs 3 -out bench/results.md
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
+)
+
+func main() {
+	var (
+		scale     = flag.Float64("scale", 0.1, "sandbox time scale (every realistic delay is multiplied by it)")
+		runs      = flag.Int("runs", 3, "repetitions of each measurement (median reported)")
+		sizes     = flag.String("n", "1,10,50,100", "tier sizes to measure")
+		surges    = flag.String("surge", "1,2,5", "max_surge values of the rolling update of 10 droplets")
+		out       = flag.String("out", "", "also write the results as markdown to this file")
+		terraform = flag.String("terraform", "/usr/local/bin/terraform", "terraform binary")
+	)
+	flag.Parse()
+	b, err := newBench(*terraform, *scale)
+	if err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(b.dir)
+
+	var report strings.Builder
+	fmt.Fprintf(&report, "# Benchmarks\n\nProduced by `go run ./bench/tierbench %s` on %s (%s).\n\n",
+		strings.Join(os.Args[1:], " "), time.Now().UTC().Format("2006-01-02"), cpuInfo())
+	fmt.Fprintf(&report, "Sandbox time scale %g: a droplet boots in %s, a load balancer provisions in %s (DigitalOcean: 45 s and 90 s). "+
+		"Provider `time_scale` %g, so it polls every %s. Default rate limits (250/minute, 5000/hour, windows scaled alike). "+
+		"Each figure is the median of %d runs (min-max in brackets). The tier has an alert policy and weekly backups.\n\n",
+		*scale, scaled(45*time.Second, *scale), scaled(90*time.Second, *scale), *scale, scaled(5*time.Second, *scale), *runs)
+
+	floor := scaled(90*time.Second, *scale) // max(droplet boot, LB provisioning)
+	var rows []row
+	for _, n := range ints(*sizes) {
+		r, err := b.lifecycle(n, *runs)
+		if err != nil {
+			fail(fmt.Errorf("N=%d: %w", n, err))
+		}
+		r.floor = floor
+		rows = append(rows, r)
+		fmt.Fprintf(os.Stderr, "N=%d done: apply %s\n", n, r.apply)
+	}
+	writeLifecycle(&report, rows)
+
+	var rolls []rollRow
+	for _, s := range ints(*surges) {
+		r, err := b.rollout(10, s, *runs)
+		if err != nil {
+			fail(fmt.Errorf("rollout surge %d: %w", s, err))
+		}
+		rolls = append(rolls, r)
+		fmt.Fprintf(os.Stderr, "rollout surge=%d done: %s\n", s, r.apply)
+	}
+	writeRollouts(&report, rolls, *scale)
+
+	fmt.Print(report.String())
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(report.String()), 0o644); err != nil {
+			fail(err)
+		}
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "tierbench:", err)
+	os.Exit(1)
+}
+
+type bench struct {
+	terraform string
+	scale     float64
+	dir       string // provider binary, CLI config, work dirs
+	env       []string
+}
+
+func newBench(terraform string, scale float64) (*bench, error) {
+	dir, err := os.MkdirTemp("", "tierbench")
+	if err != nil {
+		return nil, err
+	}
+	bin := filepath.Join(dir, "bin")
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-scalable"), ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		return nil, fmt.Errorf("build provider: %w", err)
+	}
+	cfg := filepath.Join(dir, "terraformrc")
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides { \"registry.terraform.io/scalable-tf/scalable\" = %q }\n  direct {}\n}\n", bin)
+	if err := os.WriteFile(cfg, []byte(rc), 0o644); err != nil {
+		return nil, err
+	}
+	return &bench{terraform: terraform, scale: scale, dir: dir, env: append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		fmt.Sprintf("SCALABLE_TIME_SCALE=%g", scale),
+	)}, nil
+}
+
+// world is one sandbox and a work directory with a tier config.
+type world struct {
+	b   *bench
+	srv *sandbox.Server
+	dir string
+}
+
+func (b *bench) newWorld() (*world, error) {
+	srv, err := sandbox.New(sandbox.Options{TimeScale: b.scale, DropletLimit: 250})
+	if err != nil {
+		return nil, err
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp(b.dir, "work")
+	if err != nil {
+		return nil, err
+	}
+	return &world{b: b, srv: srv, dir: dir}, nil
+}
+
+func (w *world) close() { _ = w.srv.Close(); _ = os.RemoveAll(w.dir) }
+
+func (w *world) write(n int, image string, surge int) error {
+	cfg := fmt.Sprintf(`
+terraform {
+  required_providers {
+    scalable = { source = "scalable-tf/scalable" }
+  }
+}
+provider "scalable" {
+  api_endpoint = %q
+  token        = %q
+}
+resource "scalable_web_tier" "bench" {
+  name   = "bench"
+  region = "nyc3"
+  droplet {
+    instances = %d
+    size      = "s-1vcpu-1gb"
+    image     = %q
+    backups {
+      plan = "weekly"
+    }
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+  alert {
+    metric  = "cpu"
+    compare = "GreaterThan"
+    value   = 85
+    window  = "5m"
+    emails  = ["ops@example.com"]
+  }
+  rollout {
+    max_surge = %d
+  }
+}
+`, w.srv.URL(), w.srv.Token(), n, image, surge)
+	return os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(cfg), 0o644)
+}
+
+// tf runs one terraform command and returns its wall time and the API
+// requests it made.
+func (w *world) tf(args ...string) (time.Duration, sandbox.RequestCounts, error) {
+	w.srv.ResetCounts()
+	cmd := exec.Command(w.b.terraform, args...)
+	cmd.Dir = w.dir
+	cmd.Env = w.b.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		return took, sandbox.RequestCounts{}, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out.String())
+	}
+	return took, w.srv.Counts(), nil
+}
+
+type measure struct{ min, med, max time.Duration }
+
+func (m measure) String() string {
+	return fmt.Sprintf("%.2f s [%.2f-%.2f]", m.med.Seconds(), m.min.Seconds(), m.max.Seconds())
+}
+
+func summarize(ds []time.Duration) measure {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return measure{ds[0], ds[len(ds)/2], ds[len(ds)-1]}
+}
+
+type row struct {
+	n                       int
+	apply, refresh, destroy measure
+	applyReq, refreshReq    sandbox.RequestCounts
+	destroyReq              sandbox.RequestCounts
+	floor                   time.Duration
+}
+
+func (b *bench) lifecycle(n, runs int) (row, error) {
+	r := row{n: n}
+	var applies, refreshes, destroys []time.Duration
+	for i := 0; i < runs; i++ {
+		w, err := b.newWorld()
+		if err != nil {
+			return r, err
+		}
+		if err := w.write(n, "ubuntu-24-04-x64", 1); err != nil {
+			w.close()
+			return r, err
+		}
+		a, ac, err := w.tf("apply", "-auto-approve", "-input=false")
+		if err != nil {
+			w.close()
+			return r, err
+		}
+		p, pc, err := w.tf("plan", "-input=false", "-detailed-exitcode")
+		if err != nil {
+			w.close()
+			return r, fmt.Errorf("plan after apply is not empty (or failed): %w", err)
+		}
+		d, dc, err := w.tf("destroy", "-auto-approve", "-input=false")
+		w.close()
+		if err != nil {
+			return r, err
+		}
+		applies, refreshes, destroys = append(applies, a), append(refreshes, p), append(destroys, d)
+		r.applyReq, r.refreshReq, r.destroyReq = ac, pc, dc
+	}
+	r.apply, r.refresh, r.destroy = summarize(applies), summarize(refreshes), summarize(destroys)
+	return r, nil
+}
+
+type rollRow struct {
+	surge int
+	apply measure
+	req   sandbox.RequestCounts
+}
+
+func (b *bench) rollout(n, surge, runs int) (rollRow, error) {
+	r := rollRow{surge: surge}
+	var times []time.Duration
+	for i := 0; i < runs; i++ {
+		w, err := b.newWorld()
+		if err != nil {
+			return r, err
+		}
+		err = func() error {
+			defer w.close()
+			if err := w.write(n, "ubuntu-22-04-x64", surge); err != nil {
+				return err
+			}
+			if _, _, err := w.tf("apply", "-auto-approve", "-input=false"); err != nil {
+				return err
+			}
+			if err := w.write(n, "ubuntu-24-04-x64", surge); err != nil {
+				return err
+			}
+			t, c, err := w.tf("apply", "-auto-approve", "-input=false")
+			if err != nil {
+				return err
+			}
+			times, r.req = append(times, t), c
+			_, _, err = w.tf("destroy", "-auto-approve", "-input=false")
+			return err
+		}()
+		if err != nil {
+			return r, err
+		}
+	}
+	r.apply = summarize(times)
+	return r, nil
+}
+
+func writeLifecycle(w *strings.Builder, rows []row) {
+	fmt.Fprintf(w, "## Create, refresh, destroy\n\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
+	fmt.Fprintln(tw, "| N\t apply\t floor\t apply/floor\t refresh (plan)\t destroy\t droplet creates\t refresh requests\t 429s (apply)\t")
+	fmt.Fprintln(tw, "|---\t---\t---\t---\t---\t---\t---\t---\t---\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "| %d\t %s\t %.2f s\t %.2f\t %s\t %s\t %d (limit %d)\t %d\t %d\t\n", r.n, r.apply, r.floor.Seconds(),
+			r.apply.med.Seconds()/r.floor.Seconds(), r.refresh, r.destroy,
+			r.applyReq.Of("POST /v2/droplets"), int(math.Ceil(float64(r.n)/10)), r.refreshReq.Total, status(r.applyReq, "429"))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n### API requests by endpoint (last run)\n\n")
+	for _, r := range rows {
+		fmt.Fprintf(w, "N=%d\n\n| phase | endpoint | requests |\n|---|---|---|\n", r.n)
+		for _, ph := range []struct {
+			name string
+			c    sandbox.RequestCounts
+		}{{"apply", r.applyReq}, {"refresh", r.refreshReq}, {"destroy", r.destroyReq}} {
+			for _, k := range sortedKeys(ph.c.Endpoints) {
+				fmt.Fprintf(w, "| %s | `%s` | %d |\n", ph.name, k, ph.c.Endpoints[k].Requests)
+			}
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func writeRollouts(w *strings.Builder, rows []rollRow, scale float64) {
+	fmt.Fprintf(w, "## Rolling image update of 10 droplets\n\nHealth mode `load_balancer` (healthy threshold 5 x 10 s checks), so each wave waits boot + %s of health checks + one %s drain.\n\n",
+		scaled(50*time.Second, scale), scaled(10*time.Second, scale))
+	fmt.Fprintln(w, "| max_surge | apply | droplet creates | requests (all) | 429s |\n|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %d | %s | %d | %d | %d |\n", r.surge, r.apply, r.req.Of("POST /v2/droplets"), r.req.Total, status(r.req, "429"))
+	}
+	fmt.Fprintln(w)
+}
+
+func status(c sandbox.RequestCounts, code string) int {
+	n := 0
+	for _, e := range c.Endpoints {
+		n += e.Statuses[code]
+	}
+	return n
+}
+
+func sortedKeys(m map[string]sandbox.EndpointCount) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func scaled(d time.Duration, f float64) time.Duration {
+	return time.Duration(float64(d) * f).Round(time.Millisecond)
+}
+
+func ints(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(f), &n); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func cpuInfo() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	model, cores := "", 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "model name") && model == "" {
+			model = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+		}
+		if strings.HasPrefix(line, "processor") {
+			cores++
+		}
+	}
+	return fmt.Sprintf("%d cores, %s", cores, model)
+}
