@@ -131,17 +131,19 @@ func (s *Server) observeTargets(lb *LoadBalancer, now time.Time) {
 }
 
 // recordHealthChecks records one round of real health checks of an active
-// load balancer (droplet id => passed) and returns the droplets now in
-// rotation, with the sequence number that orders this view among others.
-// ok is false when the load balancer is gone or no longer active.
-func (s *Server) recordHealthChecks(lbID string, results map[int]bool) (healthy []int, seq uint64, ok bool) {
+// load balancer (droplet id => passed) and hands the droplets now in
+// rotation to publish, under the world lock, so the load balancer never
+// routes by another view than the one reported. The sequence number orders
+// this view among others. It returns false when the load balancer is gone
+// or no longer active.
+func (s *Server) recordHealthChecks(lbID string, results map[int]bool, publish func(healthy []int, seq uint64)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.clock.Now()
 	s.settle(now)
 	lb := s.world.LoadBalancers[lbID]
 	if lb == nil || lb.Status != "active" {
-		return nil, 0, false
+		return false
 	}
 	changed := false
 	for id, passing := range results {
@@ -149,10 +151,11 @@ func (s *Server) recordHealthChecks(lbID string, results map[int]bool) (healthy 
 			changed = true
 		}
 	}
+	publish(healthyTargets(s.world, lb), s.traffic.seq.Add(1))
 	if changed {
 		_ = s.persistLocked()
 	}
-	return healthyTargets(s.world, lb), s.traffic.seq.Add(1), true
+	return true
 }
 
 // recordCheck counts one check result; the verdict flips after

@@ -94,9 +94,7 @@ func (rt *lbRuntime) checkLoop() {
 		if rt.ctx.Err() != nil {
 			return
 		}
-		if healthy, seq, ok := rt.e.s.recordHealthChecks(rt.id, results); ok {
-			rt.publish(healthy, seq)
-		}
+		rt.e.s.recordHealthChecks(rt.id, results, rt.publish)
 		if !rt.waitInterval(started) {
 			return
 		}

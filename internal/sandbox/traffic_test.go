@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,6 +16,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -93,7 +96,8 @@ func (e *testEnv) webDroplets(n int, tag string, image string) []int {
 }
 
 // trafficLB creates a load balancer on tag checking /health every 10 s
-// (scaled), healthy after 2 passes, unhealthy after 2 failures, and waits
+// (scaled) with a 10 s timeout, healthy after 2 passes, unhealthy after 2
+// failures, and waits
 // for its listeners. It returns the id and the first listener's URL.
 func (e *testEnv) trafficLB(tag string, edit func(r *godo.LoadBalancerRequest)) (string, string) {
 	e.t.Helper()
@@ -101,7 +105,7 @@ func (e *testEnv) trafficLB(tag string, edit func(r *godo.LoadBalancerRequest)) 
 		Name: "web-lb", Region: "nyc3", Tag: tag,
 		ForwardingRules: []godo.ForwardingRule{httpRule()},
 		HealthCheck: &godo.HealthCheck{Protocol: "http", Port: 80, Path: "/health", CheckIntervalSeconds: 10,
-			ResponseTimeoutSeconds: 5, HealthyThreshold: 2, UnhealthyThreshold: 2},
+			ResponseTimeoutSeconds: 10, HealthyThreshold: 2, UnhealthyThreshold: 2},
 	}
 	if edit != nil {
 		edit(req)
@@ -225,9 +229,9 @@ func TestTrafficDropletPage(t *testing.T) {
 // fails after that, and it comes back after healthy_threshold passes.
 func TestTrafficFailover(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		break_ func(e *testEnv, id int)
-		mend   func(e *testEnv, id int)
+		name    string
+		breakIt func(e *testEnv, id int)
+		mend    func(e *testEnv, id int)
 	}{
 		{"dead", func(e *testEnv, id int) { e.behave(id, Behaviour{Kind: BehaviourDead}) },
 			func(e *testEnv, id int) { e.behave(id, Behaviour{Kind: BehaviourHealthy}) }},
@@ -244,10 +248,13 @@ func TestTrafficFailover(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// A 30 s interval (300 ms) keeps scheduling jitter small
+			// against the bound.
+			const every = 30
 			e := newTrafficEnv(t)
 			ids := e.webDroplets(3, "web", "")
-			lb, url := e.trafficLB("web", nil)
-			e.waitHealth(lb, 20*interval(10), allHealthy(ids, true))
+			lb, url := e.trafficLB("web", func(r *godo.LoadBalancerRequest) { r.HealthCheck.CheckIntervalSeconds = every })
+			e.waitHealth(lb, 20*interval(every), allHealthy(ids, true))
 			victim := ids[1]
 			c := noRedirects()
 
@@ -272,8 +279,8 @@ func TestTrafficFailover(t *testing.T) {
 					before = append(before, resp.StatusCode)
 				}
 			}()
-			tc.break_(e, victim)
-			took := e.waitHealth(lb, 10*interval(10), map[int]bool{victim: false})
+			tc.breakIt(e, victim)
+			took := e.waitHealth(lb, 10*interval(every), map[int]bool{victim: false})
 			close(stop)
 			<-done
 			failed := 0
@@ -282,7 +289,7 @@ func TestTrafficFailover(t *testing.T) {
 					failed++
 				}
 			}
-			bound := 2*interval(10) + interval(10)
+			bound := 2*interval(every) + interval(every) // unhealthy_threshold intervals and one of slack
 			t.Logf("out of rotation after %v (bound %v); %d of %d requests failed meanwhile", took.Round(time.Millisecond), bound, failed, len(before))
 			if took > bound {
 				t.Errorf("took %v to leave the rotation, bound %v", took, bound)
@@ -295,7 +302,7 @@ func TestTrafficFailover(t *testing.T) {
 			}
 
 			tc.mend(e, victim)
-			took = e.waitHealth(lb, 20*interval(10), map[int]bool{victim: true})
+			took = e.waitHealth(lb, 20*interval(every), map[int]bool{victim: true})
 			t.Logf("back in rotation %v after mending", took.Round(time.Millisecond))
 			seen := false
 			for range 6 {
@@ -322,15 +329,21 @@ func (e *testEnv) behave(id int, b Behaviour) {
 func TestTrafficRecoveryTakesHealthyThreshold(t *testing.T) {
 	e := newTrafficEnv(t)
 	ids := e.webDroplets(1, "web", "")
-	lb, _ := e.trafficLB("web", func(r *godo.LoadBalancerRequest) { r.HealthCheck.HealthyThreshold = 5 })
-	e.waitHealth(lb, 30*interval(10), allHealthy(ids, true))
+	const every = 30
+	lb, _ := e.trafficLB("web", func(r *godo.LoadBalancerRequest) {
+		r.HealthCheck.HealthyThreshold, r.HealthCheck.CheckIntervalSeconds = 5, every
+	})
+	e.waitHealth(lb, 30*interval(every), allHealthy(ids, true))
 	e.behave(ids[0], Behaviour{Kind: BehaviourFailing})
-	e.waitHealth(lb, 10*interval(10), allHealthy(ids, false))
+	e.waitHealth(lb, 10*interval(every), allHealthy(ids, false))
 	e.behave(ids[0], Behaviour{Kind: BehaviourHealthy})
-	took := e.waitHealth(lb, 30*interval(10), allHealthy(ids, true))
-	// Five passes take at least four intervals after the first.
-	if took < 4*interval(10) || took > 6*interval(10) {
-		t.Errorf("back after %v, want between 4 and 6 intervals of %v", took, interval(10))
+	took := e.waitHealth(lb, 30*interval(every), allHealthy(ids, true))
+	// Five passes take four intervals from the first (a check may already
+	// be on its way while the behaviour changes: half an interval of
+	// slack), at most five (the first may come a whole interval after
+	// mending), plus one of slack.
+	if took < 4*interval(every)-interval(every)/2 || took > 6*interval(every) {
+		t.Errorf("back after %v, want between 3.5 and 6 intervals of %v", took, interval(every))
 	}
 	t.Logf("healthy_threshold 5: back in rotation after %v", took.Round(time.Millisecond))
 }
@@ -935,5 +948,55 @@ func TestTrafficResetStopsEverything(t *testing.T) {
 	defer e.srv.traffic.mu.RUnlock()
 	if len(e.srv.traffic.droplets)+len(e.srv.traffic.lbs) != 0 {
 		t.Errorf("runtime left after reset: %d droplets, %d load balancers", len(e.srv.traffic.droplets), len(e.srv.traffic.lbs))
+	}
+}
+
+// TestCLITrafficFlag: the CLI emulates traffic unless told not to.
+func TestCLITrafficFlag(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		status int // of GET /_sandbox/droplets/{id}/http once the droplet runs
+	}{{"default on", nil, http.StatusOK}, {"off", []string{"--traffic=false"}, http.StatusNotFound}} {
+		t.Run(tc.name, func(t *testing.T) {
+			envFile := filepath.Join(t.TempDir(), "env")
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan int, 1)
+			var stdout, stderr syncBuffer
+			args := append([]string{"--token", "cli-token", "--time-scale", "0.01", "--env-file", envFile}, tc.args...)
+			go func() { done <- run(ctx, args, &stdout, &stderr) }()
+			defer func() {
+				cancel()
+				if code := <-done; code != 0 {
+					t.Errorf("exit code %d: %s", code, stderr.String())
+				}
+			}()
+			e := &testEnv{t: t, ctx: context.Background()}
+			var url string
+			e.eventually(10*time.Second, "env file written", func() bool {
+				b, err := os.ReadFile(envFile)
+				for _, line := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(line, "DIGITALOCEAN_API_URL="); ok && err == nil {
+						url = v
+					}
+				}
+				return url != ""
+			})
+			e.client, e.wire = newGodo(t, url, "cli-token")
+			d := e.createDroplet(dropletRequest("web-1"))
+			e.eventually(5*time.Second, "droplet active", func() bool { return e.getDroplet(d.ID).Status == "active" })
+			status := 0
+			e.eventually(5*time.Second, fmt.Sprintf("control answers %d", tc.status), func() bool {
+				req, _ := http.NewRequest("GET", fmt.Sprintf("%s/_sandbox/droplets/%d/http", url, d.ID), nil)
+				req.Header.Set("Authorization", "Bearer cli-token")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				status = resp.StatusCode
+				return status == tc.status
+			})
+		})
 	}
 }
