@@ -97,7 +97,6 @@ type trafficEngine struct {
 	applyMu sync.Mutex // serialises reconcile, reset and close
 
 	mu         sync.RWMutex
-	closed     bool
 	droplets   map[int]*dropletServer // running droplets with an open listener
 	behaviours map[int]Behaviour
 	ports      map[int]int // a droplet's last port, reused when it comes back
@@ -160,9 +159,6 @@ func (e *trafficEngine) kick() {
 func (e *trafficEngine) close() {
 	e.applyMu.Lock()
 	e.cancel()
-	e.mu.Lock()
-	e.closed = true
-	e.mu.Unlock()
 	e.closeAll()
 	e.applyMu.Unlock()
 	e.wg.Wait()

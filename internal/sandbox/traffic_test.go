@@ -294,11 +294,15 @@ func TestTrafficFailover(t *testing.T) {
 			if took > bound {
 				t.Errorf("took %v to leave the rotation, bound %v", took, bound)
 			}
+			sentBefore := e.sentTo(lb, victim)
 			for range 60 {
 				status, id := hit(t, c, url+"/")
 				if status != http.StatusOK || id == victim {
 					t.Fatalf("after failover: status %d from droplet %d", status, id)
 				}
+			}
+			if n := e.sentTo(lb, victim) - sentBefore; n != 0 {
+				t.Errorf("%d requests sent to the victim after it left the rotation", n)
 			}
 
 			tc.mend(e, victim)
@@ -317,6 +321,16 @@ func TestTrafficFailover(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sentTo is how many requests the load balancer has sent to a droplet.
+func (e *testEnv) sentTo(lbID string, droplet int) int {
+	e.srv.traffic.mu.RLock()
+	rt := e.srv.traffic.lbs[lbID]
+	e.srv.traffic.mu.RUnlock()
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.sent[droplet]
 }
 
 func (e *testEnv) behave(id int, b Behaviour) {
@@ -559,6 +573,39 @@ func TestTrafficHTTPSAndRedirect(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Droplet-Id") == "" {
 		t.Errorf("https: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// TestTrafficTLSPassthroughAndHTTPSTargets: passthrough hands the TLS
+// connection to the droplet, which answers with its own certificate; an
+// https target is reached over TLS.
+func TestTrafficTLSPassthroughAndHTTPSTargets(t *testing.T) {
+	e := newTrafficEnv(t)
+	ids := e.webDroplets(2, "web", "")
+	lb, _ := e.trafficLB("web", func(r *godo.LoadBalancerRequest) {
+		r.ForwardingRules = append(r.ForwardingRules,
+			godo.ForwardingRule{EntryProtocol: "https", EntryPort: 443, TargetProtocol: "https", TargetPort: 443, TlsPassthrough: true},
+			godo.ForwardingRule{EntryProtocol: "http", EntryPort: 8080, TargetProtocol: "https", TargetPort: 443})
+		r.HealthCheck.Protocol = "https"
+	})
+	e.waitHealth(lb, 20*interval(10), allHealthy(ids, true))
+	ls, err := e.srv.LoadBalancerListeners(lb)
+	if err != nil || len(ls) != 3 {
+		t.Fatalf("%+v %v", ls, err)
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	resp, err := c.Get("https://" + ls[1].Address + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Droplet-Id") == "" || resp.TLS.PeerCertificates[0].Subject.Organization[0] != "DigitalOcean sandbox" {
+		t.Errorf("passthrough: %d %v", resp.StatusCode, resp.Header)
+	}
+	if status, id := hit(t, noRedirects(), "http://"+ls[2].Address+"/"); status != http.StatusOK || id == 0 {
+		t.Errorf("https target: %d from %d", status, id)
 	}
 }
 
