@@ -19,6 +19,11 @@ import (
 // outside World: listeners are not persisted, only the health verdicts the
 // checks reach are (lb_health.go).
 //
+// A droplet has one port: every target_port and health_check.port of the
+// load balancers targeting it lands there (it speaks HTTP and HTTPS on it).
+// Not emulated: udp and http3 rules (they need UDP), the load balancer
+// firewall, PROXY protocol and http_idle_timeout_seconds.
+//
 // A reconcile loop brings the runtime in line with the world: it takes the
 // world lock only to settle and copy what it needs, then opens and closes
 // listeners without the lock. Control methods reconcile synchronously, so
