@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		seed      = fs.Uint64("seed", 0, "seed for fault injection (0: random)")
 		verbose   = fs.Bool("log", false, "log one line per request to stderr (bodies are never logged)")
 		envFile   = fs.String("env-file", "", "also write DIGITALOCEAN_API_URL and DIGITALOCEAN_TOKEN lines to this file once listening")
+		traffic   = fs.Bool("traffic", true, "droplets serve HTTP and load balancers balance it, each on a loopback port (see GET /_sandbox/load_balancers/{id}/listeners); -traffic=false opens no port but the API's")
 	)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -56,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		RateLimitPerMinute: *perMinute,
 		RateLimitPerHour:   *perHour,
 		Seed:               *seed,
+		Traffic:            *traffic,
 	}
 	if *verbose {
 		opts.Logger = log.New(stderr, "sandbox: ", log.LstdFlags|log.Lmicroseconds)
@@ -79,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, env)
 	fmt.Fprintf(stderr, "sandbox: DigitalOcean API v2 on %s (time scale %g); control API under %s/_sandbox/\n", s.URL(), *timeScale, s.URL())
+	if *traffic {
+		fmt.Fprintf(stderr, "sandbox: traffic emulation on: droplets serve HTTP and load balancers balance it on loopback ports; find them at %s/_sandbox/load_balancers/{id}/listeners and %s/_sandbox/droplets/{id}/http\n", s.URL(), s.URL())
+	}
 
 	<-ctx.Done()
 	if err := s.Close(); err != nil {

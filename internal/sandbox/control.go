@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -79,6 +80,9 @@ func (s *Server) Reset() {
 	s.ClearFaults()
 	s.ResetCounts()
 	s.limiter.reset()
+	if s.traffic != nil {
+		s.traffic.reset()
+	}
 }
 
 // Inspect runs f with the world locked and settled, for tests and the
@@ -101,6 +105,7 @@ func (s *Server) Mutate(f func(w *World, now time.Time) error) error {
 		return err
 	}
 	s.settle(now)
+	s.traffic.kick() // droplets started or stopped open or close their ports
 	return s.persistLocked()
 }
 
@@ -188,6 +193,7 @@ func (s *Server) controlRoutes() {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	s.trafficControlRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no sandbox control endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -200,4 +206,90 @@ func readControl(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// trafficControlRoutes are the control endpoints of traffic emulation
+// (traffic.go) and of the droplet app's health.
+func (s *Server) trafficControlRoutes() {
+	m := s.control
+	dropletID := func(w http.ResponseWriter, r *http.Request) (int, bool) {
+		id, err := strconv.Atoi(r.PathValue("id"))
+		if err != nil {
+			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no droplet %q", r.PathValue("id")))
+			return 0, false
+		}
+		return id, true
+	}
+	m.HandleFunc("GET /_sandbox/droplets/{id}/http", func(w http.ResponseWriter, r *http.Request) {
+		id, ok := dropletID(w, r)
+		if !ok {
+			return
+		}
+		h, err := s.DropletHTTP(id)
+		if err != nil {
+			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, h)
+	})
+	m.HandleFunc("PUT /_sandbox/droplets/{id}/behaviour", func(w http.ResponseWriter, r *http.Request) {
+		id, ok := dropletID(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Behaviour string   `json:"behaviour"`
+			Latency   Duration `json:"latency"`
+		}
+		if !readControl(w, r, &in) {
+			return
+		}
+		err := s.SetDropletBehaviour(id, Behaviour{Kind: in.Behaviour, Latency: time.Duration(in.Latency)})
+		s.writeTrafficError(w, err)
+	})
+	m.HandleFunc("PUT /_sandbox/droplets/{id}/fails_health", func(w http.ResponseWriter, r *http.Request) {
+		id, ok := dropletID(w, r)
+		if !ok {
+			return
+		}
+		var in struct {
+			Fails *bool `json:"fails"`
+		}
+		if !readControl(w, r, &in) {
+			return
+		}
+		if in.Fails == nil {
+			writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "fails is required: true or false"))
+			return
+		}
+		if err := s.SetDropletFailsHealth(id, *in.Fails); err != nil {
+			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	m.HandleFunc("GET /_sandbox/load_balancers/{id}/listeners", func(w http.ResponseWriter, r *http.Request) {
+		ls, err := s.LoadBalancerListeners(r.PathValue("id"))
+		if err != nil {
+			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"listeners": ls})
+	})
+}
+
+// writeTrafficError answers a traffic control change: 204 when done, 409
+// with traffic off, 404 for an unknown droplet, 422 for a bad value.
+func (s *Server) writeTrafficError(w http.ResponseWriter, err error) {
+	var notFound *notFoundError
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.Is(err, errTrafficOff):
+		writeJSON(w, http.StatusConflict, apiErr(http.StatusConflict, "%s", err.Error()))
+	case errors.As(err, &notFound):
+		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+	default:
+		writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "%s", err.Error()))
+	}
 }

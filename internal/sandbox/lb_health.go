@@ -15,6 +15,13 @@ import (
 // failing ones, i.e. after threshold x check_interval_seconds of a steady
 // probe result (scaled by the time scale). Verdict changes are kept per
 // droplet, so the metrics endpoint can answer for the past.
+//
+// With traffic emulation on (Options.Traffic) the probe is real: the load
+// balancer's checker sends the configured request to each droplet's web
+// server every check interval and recordHealthChecks counts consecutive
+// results against the thresholds. The view then reports exactly what those
+// checks saw, and the load balancer sends traffic only to the droplets it
+// calls healthy.
 
 // maxHealthHistory bounds the verdict changes kept per target droplet.
 const maxHealthHistory = 64
@@ -24,6 +31,9 @@ type TargetHealth struct {
 	Passing      bool      `json:"passing"`       // last probe result
 	PassingSince time.Time `json:"passing_since"` // when Passing took its value
 	Healthy      bool      `json:"healthy"`       // the verdict
+	// Streak counts consecutive real checks with the result Passing (with
+	// traffic emulation only).
+	Streak int `json:"streak,omitempty"`
 	// History holds verdict changes, oldest first. History[0] is where the
 	// record starts (first observed as a target, or the oldest change kept).
 	History []HealthChange `json:"history"`
@@ -36,8 +46,9 @@ type HealthChange struct {
 }
 
 // targetPassing is the one place that decides whether a health check
-// against d passes right now. The sandbox's own view: the droplet runs and
-// its app answers. A traffic emulation can replace it with a real probe.
+// against d passes right now, without traffic emulation: the droplet runs
+// and its app answers. With traffic emulation the checker's real requests
+// decide instead (recordHealthChecks).
 func (s *Server) targetPassing(lb *LoadBalancer, d *Droplet) bool {
 	return d.Status == "active" && !d.Killed && !d.FailsHealth
 }
@@ -66,6 +77,10 @@ func (s *Server) observeHealth(lb *LoadBalancer, now time.Time) {
 	}
 	if lb.Status != "active" {
 		clear(lb.Targets)
+		return
+	}
+	if s.traffic != nil {
+		s.observeTargets(lb, now)
 		return
 	}
 	rise := scale(time.Duration(lb.HealthCheck.HealthyThreshold*lb.HealthCheck.CheckIntervalSeconds)*time.Second, s.factor)
@@ -97,6 +112,83 @@ func (s *Server) observeHealth(lb *LoadBalancer, now time.Time) {
 	}
 }
 
+// observeTargets keeps the record set in line with the load balancer's
+// targets when real checks decide the verdicts: a new target starts
+// unhealthy, a former one is forgotten.
+func (s *Server) observeTargets(lb *LoadBalancer, now time.Time) {
+	current := map[int]bool{}
+	for _, d := range s.world.targetsOf(lb) {
+		current[d.ID] = true
+		if lb.Targets[d.ID] == nil {
+			lb.Targets[d.ID] = &TargetHealth{PassingSince: now, History: []HealthChange{{At: now}}}
+		}
+	}
+	for id := range lb.Targets {
+		if !current[id] {
+			delete(lb.Targets, id)
+		}
+	}
+}
+
+// recordHealthChecks records one round of real health checks of an active
+// load balancer (droplet id => passed) and hands the droplets now in
+// rotation to publish, under the world lock, so the load balancer never
+// routes by another view than the one reported. The sequence number orders
+// this view among others. It returns false when the load balancer is gone
+// or no longer active.
+func (s *Server) recordHealthChecks(lbID string, results map[int]bool, publish func(healthy []int, seq uint64)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.settle(now)
+	lb := s.world.LoadBalancers[lbID]
+	if lb == nil || lb.Status != "active" {
+		return false
+	}
+	changed := false
+	for id, passing := range results {
+		if rec := lb.Targets[id]; rec != nil && rec.recordCheck(passing, now, lb.HealthCheck) {
+			changed = true
+		}
+	}
+	publish(healthyTargets(s.world, lb), s.traffic.seq.Add(1))
+	if changed {
+		_ = s.persistLocked()
+	}
+	return true
+}
+
+// recordCheck counts one check result; the verdict flips after
+// healthy_threshold consecutive passes or unhealthy_threshold consecutive
+// failures. It reports whether the verdict changed.
+func (h *TargetHealth) recordCheck(passing bool, at time.Time, hc LBHealthCheck) bool {
+	if passing != h.Passing {
+		h.Passing, h.PassingSince, h.Streak = passing, at, 0
+	}
+	h.Streak++
+	threshold := hc.UnhealthyThreshold
+	if passing {
+		threshold = hc.HealthyThreshold
+	}
+	if passing == h.Healthy || h.Streak < threshold {
+		return false
+	}
+	h.flip(at)
+	return true
+}
+
+// healthyTargets are the load balancer's targets its health view calls
+// healthy, ascending.
+func healthyTargets(w *World, lb *LoadBalancer) []int {
+	out := []int{}
+	for _, d := range w.targetsOf(lb) {
+		if rec := lb.Targets[d.ID]; rec != nil && rec.Healthy {
+			out = append(out, d.ID)
+		}
+	}
+	return out
+}
+
 // advance applies the verdict change the current probe result has earned
 // by t, dated when it was earned.
 func (h *TargetHealth) advance(t time.Time, rise, fall time.Duration) {
@@ -112,6 +204,11 @@ func (h *TargetHealth) advance(t time.Time, rise, fall time.Duration) {
 	if at.After(t) {
 		return
 	}
+	h.flip(at)
+}
+
+// flip changes the verdict at the given time, keeping the history bounded.
+func (h *TargetHealth) flip(at time.Time) {
 	h.Healthy = !h.Healthy
 	h.History = append(h.History, HealthChange{At: at, Healthy: h.Healthy})
 	if len(h.History) > maxHealthHistory {

@@ -47,6 +47,10 @@ type Options struct {
 	// Logger receives one line per request when set. Bodies are never
 	// logged: they can hold user_data.
 	Logger *log.Logger
+	// Traffic makes running droplets serve HTTP and active load balancers
+	// listen, health-check and balance for real, each on its own loopback
+	// port (see traffic.go). Off, no port but the API's is opened.
+	Traffic bool
 }
 
 // Server is the sandbox: an http.Handler speaking the DigitalOcean API.
@@ -71,6 +75,8 @@ type Server struct {
 	listener net.Listener
 	httpSrv  *http.Server
 	baseURL  string
+
+	traffic *trafficEngine // nil unless Options.Traffic
 }
 
 // New builds a server, loading opts.StateFile when it exists. A state file
@@ -128,6 +134,10 @@ func New(opts Options) (*Server, error) {
 	}
 	s.routes()
 	s.controlRoutes()
+	if opts.Traffic {
+		s.traffic = newTrafficEngine(s)
+		s.traffic.start()
+	}
 	return s, nil
 }
 
@@ -158,8 +168,12 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
-// Close stops serving and writes the state file one last time.
+// Close stops serving (the emulated droplets and load balancers first) and
+// writes the state file one last time.
 func (s *Server) Close() error {
+	if s.traffic != nil {
+		s.traffic.close()
+	}
 	var errs []error
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

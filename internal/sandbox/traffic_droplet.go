@@ -1,0 +1,159 @@
+package sandbox
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"html"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// dropletServer is a running droplet's web server, as a cloud-init nginx
+// would serve it: a page naming the droplet on every path, 200 on health
+// check paths. It speaks plain HTTP and, on the same port, HTTPS with a
+// self-signed certificate, so https targets and TLS passthrough work.
+type dropletServer struct {
+	id   int
+	addr string
+	ln   net.Listener
+	srv  *http.Server
+	done chan struct{} // closed on close: slow answers stop waiting
+
+	info      atomic.Pointer[dropletInfo]
+	behaviour atomic.Pointer[Behaviour]
+	closeOnce sync.Once
+}
+
+// openDroplet starts a droplet's web server, on port when it is free.
+// Callers hold e.mu.
+func (e *trafficEngine) openDroplet(info dropletInfo, port int) (*dropletServer, error) {
+	cert, err := e.tls.dropletCertificate()
+	if err != nil {
+		return nil, err
+	}
+	ln, err := listenLoopback(port)
+	if err != nil {
+		return nil, err
+	}
+	d := &dropletServer{id: info.ID, addr: ln.Addr().String(), done: make(chan struct{})}
+	d.info.Store(&info)
+	d.behaviour.Store(&Behaviour{Kind: BehaviourHealthy})
+	d.ln = &sniffListener{Listener: ln, tls: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}}
+	d.srv = &http.Server{
+		Handler:           d,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       time.Minute,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		_ = d.srv.Serve(d.ln)
+	}()
+	return d, nil
+}
+
+func (d *dropletServer) port() int { return portOf(d.addr) }
+
+func (d *dropletServer) set(info dropletInfo, b Behaviour) {
+	d.info.Store(&info)
+	d.behaviour.Store(&b)
+}
+
+// close refuses new connections and drops open ones, as a crash would.
+func (d *dropletServer) close() {
+	d.closeOnce.Do(func() {
+		close(d.done)
+		_ = d.srv.Close()
+	})
+}
+
+func (d *dropletServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info, b := d.info.Load(), d.behaviour.Load()
+	h := w.Header()
+	h.Set("Server", "nginx")
+	h.Set("X-Droplet-Id", strconv.Itoa(info.ID))
+	h.Set("X-Droplet-Name", info.Name)
+	if b.Kind == BehaviourSlow {
+		t := time.NewTimer(b.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		case <-d.done:
+			t.Stop()
+			return
+		}
+	}
+	healthPath := slices.Contains(info.HealthPaths, r.URL.Path)
+	switch {
+	case b.Kind == BehaviourFailing || healthPath && info.FailsHealth:
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "<html><head><title>500 Internal Server Error</title></head>\n<body><h1>500 Internal Server Error</h1><p>%s</p></body></html>\n", html.EscapeString(info.Name))
+	case healthPath && r.URL.Path != "/":
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "OK")
+	default:
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><title>%[1]s</title></head>\n<body><h1>%[1]s</h1>\n<p>Droplet %[2]d (%[1]s) running %[3]s in %[4]s.</p></body></html>\n",
+			html.EscapeString(info.Name), info.ID, html.EscapeString(info.Image), html.EscapeString(info.Region))
+	}
+}
+
+// sniffListener hands out connections that turn into TLS when the client's
+// first byte opens a TLS handshake.
+type sniffListener struct {
+	net.Listener
+	tls *tls.Config
+}
+
+func (l *sniffListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &sniffConn{Conn: c, tls: l.tls}, nil
+}
+
+// sniffConn decides on its first read, in the connection's own goroutine,
+// so a silent client never blocks Accept.
+type sniffConn struct {
+	net.Conn
+	tls  *tls.Config
+	once sync.Once
+	c    net.Conn
+}
+
+func (s *sniffConn) resolve() net.Conn {
+	s.once.Do(func() {
+		br := bufio.NewReader(s.Conn)
+		first, err := br.Peek(1)
+		pc := &peekedConn{Conn: s.Conn, r: br}
+		if err == nil && first[0] == 0x16 { // TLS handshake record
+			s.c = tls.Server(pc, s.tls)
+			return
+		}
+		s.c = pc
+	})
+	return s.c
+}
+
+func (s *sniffConn) Read(p []byte) (int, error)  { return s.resolve().Read(p) }
+func (s *sniffConn) Write(p []byte) (int, error) { return s.resolve().Write(p) }
+
+type peekedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (p *peekedConn) Read(b []byte) (int, error) { return p.r.Read(b) }
