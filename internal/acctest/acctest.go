@@ -161,3 +161,28 @@ func (e *Env) CheckEmpty(*terraform.State) error {
 	}
 	return nil
 }
+
+// SandboxProbe is the rollout "http" prober for a sandbox with traffic
+// emulation: it requests the health check path on the droplet's loopback
+// port, which stands in for its public address.
+func (e *Env) SandboxProbe() tier.Prober {
+	return func(ctx context.Context, d tier.Droplet, hc tier.HealthCheck) error {
+		addr, err := e.Sandbox.DropletHTTPAddress(d.ID)
+		if err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+hc.Path, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 400 {
+			return fmt.Errorf("GET %s answered %d", hc.Path, resp.StatusCode)
+		}
+		return nil
+	}
+}

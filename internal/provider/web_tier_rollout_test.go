@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/acctest"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
 )
 
 // rolloutConfig is a tier of n droplets on image with a rollout block.
@@ -187,6 +188,32 @@ func TestAccWebTierRolloutWithoutSurge(t *testing.T) {
 						return nil
 					},
 				),
+			},
+		},
+	})
+}
+
+// Rollout health "http": the provider requests the health check path on
+// each new droplet itself. A broken image never answers 200, so the wave
+// stops with what the probe saw; a good image rolls through.
+func TestAccWebTierRolloutHealthHTTP(t *testing.T) {
+	e := acctest.New(t, func(o *sandbox.Options) { o.Traffic = true })
+	e.Probe = e.SandboxProbe()
+	const tag = "scalable-tier:probe"
+	rollout := "    health         = \"http\"\n    health_timeout = \"2s\""
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: rolloutConfig(e, "probe", 2, "ubuntu-22-04-x64", rollout)},
+			{
+				Config:      rolloutConfig(e, "probe", 2, "broken-debian-12-x64", rollout),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped.*health\s+check\s+saw:\s+probe-[a-z0-9]{4}\s+\(\d+\):\s+GET\s+/\s+answered\s+500`),
+			},
+			{
+				Config:           rolloutConfig(e, "probe", 2, "debian-12-x64", rollout),
+				ConfigPlanChecks: emptyPlan(),
+				Check:            checkImages(e, tag, "debian-12-x64", 2),
 			},
 		},
 	})
