@@ -218,3 +218,39 @@ func TestAccWebTierRolloutHealthHTTP(t *testing.T) {
 		},
 	})
 }
+
+// Scale-in (and replacement) never deletes a droplet that still carries the
+// tier tag: every deletion the sandbox records shows the droplet already
+// out of the load balancer's tag.
+func TestAccWebTierNeverDeletesATaggedDroplet(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:drain"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		Steps: []resource.TestStep{
+			{Config: rolloutConfig(e, "drain", 5, "ubuntu-22-04-x64", `    health = "droplet_status"`)},
+			{Config: rolloutConfig(e, "drain", 2, "ubuntu-22-04-x64", `    health = "droplet_status"`)},
+			{Config: rolloutConfig(e, "drain", 2, "ubuntu-24-04-x64", `    health = "droplet_status"`)},
+			{
+				Config: rolloutConfig(e, "drain", 1, "ubuntu-24-04-x64", `    scale_in_policy = "oldest_first"
+    health          = "droplet_status"`),
+				Check: func(*terraform.State) error {
+					dels := e.Sandbox.DropletDeletions()
+					if len(dels) != 3+2+1 {
+						return fmt.Errorf("%d deletions, want 6 (scale-in 3, replacement 2, scale-in 1)", len(dels))
+					}
+					for _, d := range dels {
+						if slices.Contains(d.Tags, tag) {
+							return fmt.Errorf("droplet %s was deleted while still tagged %s (tags %v)", d.Name, tag, d.Tags)
+						}
+						if !slices.Contains(d.Tags, "scalable-drain:drain") {
+							return fmt.Errorf("droplet %s was deleted without the drain tag (tags %v)", d.Name, d.Tags)
+						}
+					}
+					return nil
+				},
+			},
+		},
+		CheckDestroy: e.CheckEmpty,
+	})
+}

@@ -338,6 +338,7 @@ func (w *World) destroyDroplet(d *Droplet, now time.Time) {
 	for _, id := range d.BackupIDs {
 		delete(w.Snapshots, id)
 	}
+	w.recordDeletion(d, now)
 	delete(w.Droplets, d.ID)
 }
 

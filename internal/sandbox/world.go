@@ -33,6 +33,8 @@ type World struct {
 	SSHKeys        map[int]*SSHKey           `json:"ssh_keys"`
 	Snapshots      map[int]*Snapshot         `json:"snapshots"`
 	AutoscalePools map[string]*AutoscalePool `json:"autoscale_pools"`
+
+	deletions []DropletDeletion // not persisted: see DropletDeletions
 }
 
 // Account is the single account the sandbox token belongs to.
