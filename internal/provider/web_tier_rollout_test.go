@@ -254,3 +254,96 @@ func TestAccWebTierNeverDeletesATaggedDroplet(t *testing.T) {
 		CheckDestroy: e.CheckEmpty,
 	})
 }
+
+// A rollout that fails in its second wave leaves a truthful mix: the
+// droplet the first wave made stays, the state lists it beside the old
+// ones, and the next apply resumes the rollout from there.
+func TestAccWebTierRolloutResumesAfterFailedWave(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:resume"
+	var firstNew int
+	stop := make(chan struct{})
+	rollout := `    health_timeout = "3s"`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: rolloutConfig(e, "resume", 3, "ubuntu-22-04-x64", rollout)},
+			{
+				// The second droplet of the new image never gets healthy.
+				PreConfig: func() {
+					old := map[int]bool{}
+					for _, d := range e.Tagged(tag) {
+						old[d.ID] = true
+					}
+					go func() {
+						tick := time.NewTicker(2 * time.Millisecond)
+						defer tick.Stop()
+						for {
+							select {
+							case <-stop:
+								return
+							case <-tick.C:
+							}
+							var fresh []int
+							e.Sandbox.Inspect(func(w *sandbox.World) {
+								for id, d := range w.Droplets {
+									if !old[id] && slices.Contains(d.Tags, tag) {
+										fresh = append(fresh, id)
+									}
+								}
+							})
+							slices.Sort(fresh)
+							for _, id := range fresh {
+								old[id] = true
+								if firstNew == 0 {
+									firstNew = id
+								} else {
+									_ = e.Sandbox.SetDropletFailsHealth(id, true)
+								}
+							}
+						}
+					}()
+				},
+				Config:      rolloutConfig(e, "resume", 3, "ubuntu-24-04-x64", rollout),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped:\s+wave\s+2\s+was\s+not\s+healthy`),
+			},
+			{
+				PreConfig:          func() { close(stop) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					ids, err := dropletIDs(s)
+					if err != nil {
+						return err
+					}
+					images := map[string]int{}
+					for _, d := range e.Tagged(tag) {
+						images[d.Image.Slug]++
+					}
+					if len(ids) != 3 || images["ubuntu-22-04-x64"] != 2 || images["ubuntu-24-04-x64"] != 1 || !slices.Contains(ids, firstNew) {
+						return fmt.Errorf("after the failed wave: state %v, sandbox images %v, first new droplet %d; want 2 old + the first new", ids, images, firstNew)
+					}
+					return nil
+				},
+			},
+			{
+				Config:           rolloutConfig(e, "resume", 3, "ubuntu-24-04-x64", `    health_timeout = "30s"`),
+				ConfigPlanChecks: emptyPlan(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkImages(e, tag, "ubuntu-24-04-x64", 3),
+					func(s *terraform.State) error {
+						ids, err := dropletIDs(s)
+						if err != nil {
+							return err
+						}
+						if !slices.Contains(ids, firstNew) {
+							return fmt.Errorf("the resumed rollout replaced %d, which already ran the new image", firstNew)
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
