@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -261,7 +262,7 @@ func TestAccWebTierNeverDeletesATaggedDroplet(t *testing.T) {
 func TestAccWebTierRolloutResumesAfterFailedWave(t *testing.T) {
 	e := acctest.New(t)
 	const tag = "scalable-tier:resume"
-	var firstNew int
+	var firstNew atomic.Int64 // written by the watcher, read by the checks
 	stop := make(chan struct{})
 	rollout := `    health_timeout = "3s"`
 	resource.ParallelTest(t, resource.TestCase{
@@ -296,8 +297,8 @@ func TestAccWebTierRolloutResumesAfterFailedWave(t *testing.T) {
 							slices.Sort(fresh)
 							for _, id := range fresh {
 								old[id] = true
-								if firstNew == 0 {
-									firstNew = id
+								if firstNew.Load() == 0 {
+									firstNew.Store(int64(id))
 								} else {
 									_ = e.Sandbox.SetDropletFailsHealth(id, true)
 								}
@@ -321,8 +322,8 @@ func TestAccWebTierRolloutResumesAfterFailedWave(t *testing.T) {
 					for _, d := range e.Tagged(tag) {
 						images[d.Image.Slug]++
 					}
-					if len(ids) != 3 || images["ubuntu-22-04-x64"] != 2 || images["ubuntu-24-04-x64"] != 1 || !slices.Contains(ids, firstNew) {
-						return fmt.Errorf("after the failed wave: state %v, sandbox images %v, first new droplet %d; want 2 old + the first new", ids, images, firstNew)
+					if len(ids) != 3 || images["ubuntu-22-04-x64"] != 2 || images["ubuntu-24-04-x64"] != 1 || !slices.Contains(ids, int(firstNew.Load())) {
+						return fmt.Errorf("after the failed wave: state %v, sandbox images %v, first new droplet %d; want 2 old + the first new", ids, images, firstNew.Load())
 					}
 					return nil
 				},
@@ -337,8 +338,8 @@ func TestAccWebTierRolloutResumesAfterFailedWave(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						if !slices.Contains(ids, firstNew) {
-							return fmt.Errorf("the resumed rollout replaced %d, which already ran the new image", firstNew)
+						if !slices.Contains(ids, int(firstNew.Load())) {
+							return fmt.Errorf("the resumed rollout replaced %d, which already ran the new image", firstNew.Load())
 						}
 						return nil
 					},
