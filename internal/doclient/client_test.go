@@ -132,7 +132,9 @@ func TestIdempotentRequestsRetry5xx(t *testing.T) {
 	}
 }
 
-func TestActionsAreNotRetriedAfter5xx(t *testing.T) {
+// A lost action response is reconciled from the droplet's actions: the
+// action runs once and the call succeeds.
+func TestActionsAreFoundNotRepeatedAfterALostResponse(t *testing.T) {
 	c, srv := newClient(t)
 	made, err := c.CreateDroplets(context.Background(), request("t-a"))
 	if err != nil {
@@ -142,12 +144,34 @@ func TestActionsAreNotRetriedAfter5xx(t *testing.T) {
 	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets/{id}/actions", FailNext: 1, AfterCommit: true}); err != nil {
 		t.Fatal(err)
 	}
-	err = c.SetBackups(context.Background(), made[0], &tier.BackupSpec{Plan: "daily", Hour: 4})
-	if err == nil {
-		t.Fatal("a lost action response reported success")
+	if err := c.SetBackups(context.Background(), made[0], &tier.BackupSpec{Plan: "daily", Hour: 4}); err != nil {
+		t.Fatalf("set backups after a lost response: %v", err)
 	}
 	if n := srv.Counts().Of("POST /v2/droplets/{id}/actions"); n != 1 {
-		t.Errorf("%d action requests, want 1: an action may have run", n)
+		t.Errorf("%d action requests, want 1: the first one ran", n)
+	}
+	p, _, err := c.Godo().Droplets.GetBackupPolicy(context.Background(), made[0].ID)
+	if err != nil || !p.BackupEnabled || p.BackupPolicy.Plan != "daily" {
+		t.Fatalf("backup policy %+v %v", p, err)
+	}
+}
+
+// An action that failed before running (5xx, not committed) is posted again.
+func TestActionsAreRetriedWhenTheyDidNotRun(t *testing.T) {
+	c, srv := newClient(t)
+	made, err := c.CreateDroplets(context.Background(), request("t-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, c, 1)
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets/{id}/actions", FailNext: 1, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetBackups(context.Background(), made[0], &tier.BackupSpec{Plan: "weekly", Weekday: "MON", Hour: 4}); err != nil {
+		t.Fatalf("set backups after a 503: %v", err)
+	}
+	if n := srv.Counts().Of("POST /v2/droplets/{id}/actions"); n != 2 {
+		t.Errorf("%d action requests, want 2", n)
 	}
 }
 

@@ -231,35 +231,40 @@ func dropletResources(ids []int) []godo.Resource {
 // SetBackups enables, changes or (nil) disables a droplet's backups and
 // waits for the action. A droplet busy with another action is retried.
 func (c *Client) SetBackups(ctx context.Context, d tier.Droplet, b *tier.BackupSpec) error {
-	var op string
+	var kind string
 	var act func(ctx context.Context) (*godo.Action, *godo.Response, error)
 	switch {
 	case b == nil && !d.Backups:
 		return nil
 	case b == nil:
-		op = "disable backups"
+		kind = "disable_backups"
 		act = func(ctx context.Context) (*godo.Action, *godo.Response, error) {
 			return c.godo.DropletActions.DisableBackups(ctx, d.ID)
 		}
 	case !d.Backups:
-		op = "enable backups"
+		kind = "enable_backups"
 		act = func(ctx context.Context) (*godo.Action, *godo.Response, error) {
 			return c.godo.DropletActions.EnableBackupsWithPolicy(ctx, d.ID, backupRequest(b))
 		}
 	default:
-		op = "change backup policy"
+		kind = "change_backup_policy"
 		act = func(ctx context.Context) (*godo.Action, *godo.Response, error) {
 			return c.godo.DropletActions.ChangeBackupPolicy(ctx, d.ID, backupRequest(b))
 		}
 	}
-	return c.runAction(ctx, fmt.Sprintf("%s of droplet %d", op, d.ID), d.ID, act)
+	return c.runAction(ctx, d.ID, kind, act)
 }
 
 // runAction posts a droplet action and waits for it to complete. A 422
-// "pending event" (another action in progress) is waited out.
-func (c *Client) runAction(ctx context.Context, op string, dropletID int, act func(context.Context) (*godo.Action, *godo.Response, error)) error {
+// "pending event" (another action in progress) is waited out. After a
+// failure whose outcome is unknown (5xx, no answer) it looks for the action
+// among the droplet's recent actions before posting it again, so an action
+// never runs twice.
+func (c *Client) runAction(ctx context.Context, dropletID int, kind string, act func(context.Context) (*godo.Action, *godo.Response, error)) error {
+	op := fmt.Sprintf("%s on droplet %d", kind, dropletID)
 	var a *godo.Action
-	for {
+	for attempt := 0; ; attempt++ {
+		sent := time.Now().Add(-5 * time.Second) // allow for clock skew
 		resp, err := c.call(ctx, op, false, func(ctx context.Context) (*godo.Response, error) {
 			var resp *godo.Response
 			var err error
@@ -275,7 +280,20 @@ func (c *Client) runAction(ctx context.Context, op string, dropletID int, act fu
 			}
 			continue
 		}
-		return err
+		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
+			return err
+		}
+		found, ferr := c.recentAction(ctx, dropletID, kind, sent)
+		if ferr == nil && found != nil {
+			a = found
+			break
+		}
+		if attempt >= c.cfg.RetryMax {
+			return err
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return err
+		}
 	}
 	for a.Status != godo.ActionCompleted {
 		if a.Status == "errored" {
@@ -296,6 +314,27 @@ func (c *Client) runAction(ctx context.Context, op string, dropletID int, act fu
 		}
 	}
 	return nil
+}
+
+// recentAction finds an action of kind on the droplet started after since.
+func (c *Client) recentAction(ctx context.Context, dropletID int, kind string, since time.Time) (*godo.Action, error) {
+	var list []godo.Action
+	_, err := c.call(ctx, fmt.Sprintf("list actions of droplet %d", dropletID), true, func(ctx context.Context) (*godo.Response, error) {
+		var resp *godo.Response
+		var err error
+		list, resp, err = c.godo.Droplets.Actions(ctx, dropletID, &godo.ListOptions{PerPage: 20})
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		a := &list[i]
+		if a.Type == kind && a.StartedAt != nil && a.StartedAt.After(since) && a.Status != "errored" {
+			return a, nil
+		}
+	}
+	return nil, nil
 }
 
 // BackupPolicies returns the policy of every droplet with backups enabled.
