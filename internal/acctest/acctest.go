@@ -61,6 +61,8 @@ type Env struct {
 	Token   string
 	// Probe, when set, replaces the provider's HTTP prober.
 	Probe tier.Prober
+	// ProviderExtra is added inside the provider block.
+	ProviderExtra string
 }
 
 // New starts a sandbox for the test at TimeScale; mutators adjust options.
@@ -92,8 +94,9 @@ provider "scalable" {
   poll_interval       = "40ms"
   http_retry_wait_min = 0.02
   http_retry_wait_max = 0.2
+%s
 }
-`, e.URL, e.Token, TimeScale)
+`, e.URL, e.Token, TimeScale, e.ProviderExtra)
 }
 
 // Factories serve the provider in-process.

@@ -37,9 +37,16 @@ type Executor struct {
 // batchSize is DigitalOcean's limit of names per multi-create.
 const batchSize = 10
 
-// Apply observes the tier, plans, executes the plan and observes again.
-// The returned fleet is what exists afterwards, also when err is not nil,
-// so that the state can record partial work truthfully.
+// maxPasses bounds how often one apply re-plans: a droplet that dies while
+// the apply runs is replaced in the same apply, but a world that keeps
+// changing cannot hold an apply forever.
+const maxPasses = 3
+
+// Apply observes the tier, plans, executes the plan and observes again,
+// repeating (at most maxPasses times) while the fleet still differs from
+// the spec. The returned fleet is what exists afterwards, also when err is
+// not nil, so that the state can record partial work truthfully. The plan
+// returned is the first pass's.
 func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, error) {
 	ref.Name = spec.Name
 	ref.Alerts = true
@@ -48,29 +55,45 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 	if err != nil {
 		return Fleet{}, Plan{}, err
 	}
-	plan := ComputePlan(spec, fleet)
-	if plan.Empty() {
-		return fleet, plan, nil
-	}
-	e.info(ctx, "applying web tier: "+plan.Summary.String(), map[string]any{"tier": spec.Name, "phases": len(plan.Phases)})
-	x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
-	for _, d := range fleet.Droplets {
-		x.byID[d.ID] = d
-	}
-	runErr := x.run(ctx, plan)
+	var first Plan
+	for pass := 1; ; pass++ {
+		plan := ComputePlan(spec, fleet)
+		if pass == 1 {
+			first = plan
+		}
+		if plan.Empty() {
+			return fleet, first, nil
+		}
+		if pass > maxPasses {
+			return fleet, first, fmt.Errorf("the tier still differs from the configuration after %d passes (%s): something keeps changing it", maxPasses, plan.Summary)
+		}
+		msg := "applying web tier: "
+		if pass > 1 {
+			msg = fmt.Sprintf("the tier changed during the apply; pass %d: ", pass)
+		}
+		e.info(ctx, msg+plan.Summary.String(), map[string]any{"tier": spec.Name, "phases": len(plan.Phases)})
+		x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
+		for _, d := range fleet.Droplets {
+			x.byID[d.ID] = d
+		}
+		runErr := x.run(ctx, plan)
 
-	// Observe again, even after a timeout, so the state says what exists.
-	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	ref.KnownDroplets = append(slices.Clone(ref.KnownDroplets), x.knownIDs()...)
-	if x.lb != nil {
-		ref.LoadBalancerID = x.lb.ID
+		// Observe again, even after a timeout, so the state says what exists.
+		octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		ref.KnownDroplets = append(slices.Clone(ref.KnownDroplets), x.knownIDs()...)
+		if x.lb != nil {
+			ref.LoadBalancerID = x.lb.ID
+		}
+		after, obsErr := Observe(octx, e.Cloud, ref)
+		cancel()
+		if obsErr != nil {
+			return fleet, first, errors.Join(runErr, obsErr)
+		}
+		if runErr != nil {
+			return after, first, runErr
+		}
+		fleet = after
 	}
-	after, obsErr := Observe(octx, e.Cloud, ref)
-	if obsErr != nil {
-		return fleet, plan, errors.Join(runErr, obsErr)
-	}
-	return after, plan, runErr
 }
 
 // Destroy deletes everything the tier owns and waits until it is gone:
@@ -273,15 +296,20 @@ func (x *execution) loadBalancerRequest() LoadBalancerRequest {
 }
 
 func (x *execution) drainWait() time.Duration {
-	scale := x.e.TimeScale
-	if scale <= 0 {
-		scale = 1
-	}
 	interval := x.spec.LoadBalancer.HealthCheck.CheckIntervalSeconds
 	if interval <= 0 {
 		interval = 10
 	}
-	return time.Duration(float64(time.Duration(interval)*time.Second) * scale)
+	return x.scaled(time.Duration(interval) * time.Second)
+}
+
+// scaled multiplies a realistic wait by the executor's time scale.
+func (x *execution) scaled(d time.Duration) time.Duration {
+	scale := x.e.TimeScale
+	if scale <= 0 {
+		scale = 1
+	}
+	return time.Duration(float64(d) * scale)
 }
 
 // createDroplets makes count droplets in batches of 10, all batches at
@@ -481,10 +509,15 @@ func (x *execution) waitHealthy(ctx context.Context, ds []Droplet) ([]Droplet, s
 				if x.e.Probe == nil {
 					return nil, "", fmt.Errorf("rollout health %q needs an HTTP prober", HealthHTTP)
 				}
-				if err := x.e.Probe(ctx, d, hc); err != nil {
-					seen[d.ID] = err.Error()
-				} else {
+				pctx, cancel := context.WithTimeout(ctx, x.scaled(time.Duration(max(hc.ResponseTimeoutSeconds, 1))*time.Second))
+				err := x.e.Probe(pctx, d, hc)
+				cancel()
+				switch {
+				case err == nil:
 					healthy[d.ID] = true
+				case ctx.Err() == nil || seen[d.ID] == "":
+					// Keep what the droplet answered over our own deadline.
+					seen[d.ID] = err.Error()
 				}
 			}
 		}
