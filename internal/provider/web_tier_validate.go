@@ -80,18 +80,22 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 		}
 		if ss := lb.StickySessions; ss != nil && !ss.Type.IsUnknown() {
 			sp := p.AtName("sticky_sessions")
-			cookies := ss.Type.ValueString() == "cookies"
+			typ := ss.Type.ValueString()
+			if ss.Type.IsNull() {
+				typ = "none" // the schema default
+			}
+			cookies := typ == "cookies"
 			switch {
 			case cookies && ss.CookieName.IsNull():
 				bad(sp.AtName("cookie_name"), "Missing cookie name", "sticky_sessions.type is \"cookies\", which needs cookie_name (2 to 40 letters, digits, '-' or '_').")
 			case !cookies && !ss.CookieName.IsNull():
-				bad(sp.AtName("cookie_name"), "Cookie name without cookies", "sticky_sessions.cookie_name is set but type is %q; cookie_name is only allowed with type \"cookies\".", ss.Type.ValueString())
+				bad(sp.AtName("cookie_name"), "Cookie name without cookies", "sticky_sessions.cookie_name is set but type is %q; cookie_name is only allowed with type \"cookies\".", typ)
 			}
 			switch {
 			case cookies && ss.CookieTTLSeconds.IsNull():
 				bad(sp.AtName("cookie_ttl_seconds"), "Missing cookie TTL", "sticky_sessions.type is \"cookies\", which needs cookie_ttl_seconds (at least 1).")
 			case !cookies && !ss.CookieTTLSeconds.IsNull():
-				bad(sp.AtName("cookie_ttl_seconds"), "Cookie TTL without cookies", "sticky_sessions.cookie_ttl_seconds is set but type is %q; it is only allowed with type \"cookies\".", ss.Type.ValueString())
+				bad(sp.AtName("cookie_ttl_seconds"), "Cookie TTL without cookies", "sticky_sessions.cookie_ttl_seconds is set but type is %q; it is only allowed with type \"cookies\".", typ)
 			}
 		}
 	}
