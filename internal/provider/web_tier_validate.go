@@ -4,12 +4,21 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
+
+// reservedTagPrefixes start the tags the provider manages itself: a tier's
+// inventory, its draining droplets and their template revision. An extra
+// tag with one of them would put droplets into another tier's inventory or
+// confuse rollouts.
+var reservedTagPrefixes = []string{tier.Tag(""), tier.DrainTag(""), "scalable-rev:"}
 
 // ValidateConfig checks the rules that span attributes. Each message names
 // the attribute, the value and what is allowed, at plan time.
@@ -21,6 +30,20 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 	bad := func(p path.Path, summary, detail string, args ...any) {
 		resp.Diagnostics.AddAttributeError(p, summary, fmt.Sprintf(detail, args...))
+	}
+
+	for _, v := range m.Tags.Elements() {
+		t, ok := v.(types.String)
+		if !ok || t.IsNull() || t.IsUnknown() {
+			continue
+		}
+		for _, prefix := range reservedTagPrefixes {
+			if strings.HasPrefix(t.ValueString(), prefix) {
+				bad(path.Root("tags").AtSetValue(t), "Reserved tag",
+					"tags holds %q, but tags starting with %s are the provider's own (tier inventory, draining, template revision); choose another tag.", t.ValueString(), quoted(reservedTagPrefixes))
+				break
+			}
+		}
 	}
 
 	if d := m.Droplet; d != nil && d.Backups != nil {
