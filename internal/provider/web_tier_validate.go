@@ -3,8 +3,10 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -127,6 +129,21 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 		if !a.Emails.IsUnknown() && len(a.Emails.Elements()) == 0 && len(a.Slack) == 0 {
 			bad(path.Root("alert").AtListIndex(i), "Alert notifies nobody",
 				"alert[%d] (%s) has neither emails nor a slack block; DigitalOcean needs at least one place to send the alert.", i, a.Metric.ValueString())
+		}
+	}
+
+	if !m.Timeouts.IsNull() && !m.Timeouts.IsUnknown() {
+		attrs := m.Timeouts.Attributes()
+		for _, name := range slices.Sorted(maps.Keys(attrs)) {
+			v, ok := attrs[name].(types.String)
+			if !ok || v.IsNull() || v.IsUnknown() {
+				continue
+			}
+			// The timeouts block checks the syntax only: "-5m" and "0s" pass it.
+			if d, err := time.ParseDuration(v.ValueString()); err == nil && d <= 0 {
+				bad(path.Root("timeouts").AtName(name), "Timeout not positive",
+					"timeouts.%s is %q; a timeout must be a positive duration such as \"30m\".", name, v.ValueString())
+			}
 		}
 	}
 

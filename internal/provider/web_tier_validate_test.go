@@ -492,6 +492,9 @@ func validationCases() []validationCase {
 		{name: "cookie ttl 0 names the range",
 			tier: validationTier{LB: stickyHCL("type = \"cookies\"\ncookie_name = \"lb\"\ncookie_ttl_seconds = 0")},
 			err:  diag(between("load_balancer.sticky_sessions.cookie_ttl_seconds", 1, 2147483647, 0))},
+		{name: "cookie ttl above 2147483647 names the range",
+			tier: validationTier{LB: stickyHCL("type = \"cookies\"\ncookie_name = \"lb\"\ncookie_ttl_seconds = 2147483648")},
+			err:  diag(between("load_balancer.sticky_sessions.cookie_ttl_seconds", 1, 2147483647, 2147483648))},
 		{name: "cookies without a cookie name say it is needed",
 			tier: validationTier{LB: stickyHCL("type = \"cookies\"\ncookie_ttl_seconds = 60")},
 			err:  diag(`sticky_sessions.type is "cookies", which needs cookie_name (2 to 40 letters, digits, '-' or '_').`)},
@@ -598,6 +601,20 @@ func validationCases() []validationCase {
 			tier: validationTier{Top: rolloutHCL("max_surge = 0\nmax_unavailable = 1\nhealth = \"http\"\nhealth_timeout = \"1h30m\"\nscale_in_policy = \"oldest_first\"")}},
 		{name: "max_surge and max_unavailable 1000 with health_timeout 1ns plan",
 			tier: validationTier{Top: rolloutHCL("max_surge = 1000\nmax_unavailable = 1000\nhealth = \"droplet_status\"\nhealth_timeout = \"1ns\"")}},
+
+		// timeouts
+		{name: "timeout without a unit is rejected",
+			tier: validationTier{Top: "  timeouts {\n    create = \"30\"\n  }"},
+			err: diag(`create = "30"`, `"30" must be a string containing a sequence of decimal numbers, each with optional fraction and a unit suffix`,
+				`Valid time units are "ns", "us" (or "µs"), "ms", "s", "m", "h".`)},
+		{name: "negative timeout says it must be positive",
+			tier: validationTier{Top: "  timeouts {\n    create = \"-5m\"\n  }"},
+			err:  diag(`timeouts.create is "-5m"; a timeout must be a positive duration such as "30m".`)},
+		{name: "zero timeout says it must be positive",
+			tier: validationTier{Top: "  timeouts {\n    delete = \"0s\"\n  }"},
+			err:  diag(`timeouts.delete is "0s"; a timeout must be a positive duration`)},
+		{name: "timeouts of 1s and 100h plan",
+			tier: validationTier{Top: "  timeouts {\n    create = \"1s\"\n    update = \"100h\"\n    delete = \"90m\"\n  }"}},
 
 		// required blocks
 		{name: "missing droplet block says it is required",
