@@ -11,12 +11,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-// Patterns shared by the schema and ValidateConfig.
+// Patterns shared by the schema and ValidateConfig. A numeric image or SSH
+// key id has at most 18 digits, so that it fits an int and reaches the API
+// as an id (not as a slug or fingerprint); an image slug that is not a
+// number has a letter or a separator.
 var (
 	tierNamePattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
 	slugPattern        = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	imagePattern       = regexp.MustCompile(`^([a-z0-9]+([-.][a-z0-9]+)*|[0-9]+)$`)
-	sshKeyPattern      = regexp.MustCompile(`^([0-9]+|([0-9a-f]{2}:){15}[0-9a-f]{2})$`)
+	imagePattern       = regexp.MustCompile(`^([0-9]{1,18}|[a-z0-9]*[a-z][a-z0-9]*([-.][a-z0-9]+)*|[a-z0-9]+([-.][a-z0-9]+)+)$`)
+	sshKeyPattern      = regexp.MustCompile(`^([0-9]{1,18}|([0-9a-f]{2}:){15}[0-9a-f]{2})$`)
 	tagPattern         = regexp.MustCompile(`^[a-zA-Z0-9:_\-]{1,255}$`)
 	uuidPattern        = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	emailPattern       = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)

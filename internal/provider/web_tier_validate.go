@@ -3,13 +3,24 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
+
+// reservedTagPrefixes start the tags the provider manages itself: a tier's
+// inventory, its draining droplets and their template revision. An extra
+// tag with one of them would put droplets into another tier's inventory or
+// confuse rollouts.
+var reservedTagPrefixes = []string{tier.Tag(""), tier.DrainTag(""), "scalable-rev:"}
 
 // ValidateConfig checks the rules that span attributes. Each message names
 // the attribute, the value and what is allowed, at plan time.
@@ -21,6 +32,20 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 	bad := func(p path.Path, summary, detail string, args ...any) {
 		resp.Diagnostics.AddAttributeError(p, summary, fmt.Sprintf(detail, args...))
+	}
+
+	for _, v := range m.Tags.Elements() {
+		t, ok := v.(types.String)
+		if !ok || t.IsNull() || t.IsUnknown() {
+			continue
+		}
+		for _, prefix := range reservedTagPrefixes {
+			if strings.HasPrefix(t.ValueString(), prefix) {
+				bad(path.Root("tags").AtSetValue(t), "Reserved tag",
+					"tags holds %q, but tags starting with %s are the provider's own (tier inventory, draining, template revision); choose another tag.", t.ValueString(), quoted(reservedTagPrefixes))
+				break
+			}
+		}
 	}
 
 	if d := m.Droplet; d != nil && d.Backups != nil {
@@ -80,18 +105,22 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 		}
 		if ss := lb.StickySessions; ss != nil && !ss.Type.IsUnknown() {
 			sp := p.AtName("sticky_sessions")
-			cookies := ss.Type.ValueString() == "cookies"
+			typ := ss.Type.ValueString()
+			if ss.Type.IsNull() {
+				typ = "none" // the schema default
+			}
+			cookies := typ == "cookies"
 			switch {
 			case cookies && ss.CookieName.IsNull():
 				bad(sp.AtName("cookie_name"), "Missing cookie name", "sticky_sessions.type is \"cookies\", which needs cookie_name (2 to 40 letters, digits, '-' or '_').")
 			case !cookies && !ss.CookieName.IsNull():
-				bad(sp.AtName("cookie_name"), "Cookie name without cookies", "sticky_sessions.cookie_name is set but type is %q; cookie_name is only allowed with type \"cookies\".", ss.Type.ValueString())
+				bad(sp.AtName("cookie_name"), "Cookie name without cookies", "sticky_sessions.cookie_name is set but type is %q; cookie_name is only allowed with type \"cookies\".", typ)
 			}
 			switch {
 			case cookies && ss.CookieTTLSeconds.IsNull():
 				bad(sp.AtName("cookie_ttl_seconds"), "Missing cookie TTL", "sticky_sessions.type is \"cookies\", which needs cookie_ttl_seconds (at least 1).")
 			case !cookies && !ss.CookieTTLSeconds.IsNull():
-				bad(sp.AtName("cookie_ttl_seconds"), "Cookie TTL without cookies", "sticky_sessions.cookie_ttl_seconds is set but type is %q; it is only allowed with type \"cookies\".", ss.Type.ValueString())
+				bad(sp.AtName("cookie_ttl_seconds"), "Cookie TTL without cookies", "sticky_sessions.cookie_ttl_seconds is set but type is %q; it is only allowed with type \"cookies\".", typ)
 			}
 		}
 	}
@@ -100,6 +129,21 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 		if !a.Emails.IsUnknown() && len(a.Emails.Elements()) == 0 && len(a.Slack) == 0 {
 			bad(path.Root("alert").AtListIndex(i), "Alert notifies nobody",
 				"alert[%d] (%s) has neither emails nor a slack block; DigitalOcean needs at least one place to send the alert.", i, a.Metric.ValueString())
+		}
+	}
+
+	if !m.Timeouts.IsNull() && !m.Timeouts.IsUnknown() {
+		attrs := m.Timeouts.Attributes()
+		for _, name := range slices.Sorted(maps.Keys(attrs)) {
+			v, ok := attrs[name].(types.String)
+			if !ok || v.IsNull() || v.IsUnknown() {
+				continue
+			}
+			// The timeouts block checks the syntax only: "-5m" and "0s" pass it.
+			if d, err := time.ParseDuration(v.ValueString()); err == nil && d <= 0 {
+				bad(path.Root("timeouts").AtName(name), "Timeout not positive",
+					"timeouts.%s is %q; a timeout must be a positive duration such as \"30m\".", name, v.ValueString())
+			}
 		}
 	}
 
