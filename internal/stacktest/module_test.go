@@ -56,7 +56,7 @@ func createCertificate(t *testing.T, srv *sandbox.Server, name string) {
 	if err != nil {
 		t.Fatalf("create certificate %s: %v", name, err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create certificate %s: HTTP %d", name, resp.StatusCode)
 	}
