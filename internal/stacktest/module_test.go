@@ -82,6 +82,14 @@ func TestAccWebStackModule(t *testing.T) {
 	out := tf.run(ctx, dir, "test")
 	t.Logf("terraform test:\n%s", out)
 
+	if left := sandboxLeftovers(srv); len(left) > 0 {
+		t.Errorf("terraform test left these behind after destroying: %v", left)
+	}
+}
+
+// sandboxLeftovers lists the droplets, load balancers and alert policies
+// the sandbox still holds.
+func sandboxLeftovers(srv *sandbox.Server) []string {
 	var left []string
 	srv.Inspect(func(w *sandbox.World) {
 		for _, d := range w.Droplets {
@@ -94,7 +102,5 @@ func TestAccWebStackModule(t *testing.T) {
 			left = append(left, "alert policy "+p.Description)
 		}
 	})
-	if len(left) > 0 {
-		t.Errorf("terraform test left these behind after destroying: %v", left)
-	}
+	return left
 }
