@@ -97,7 +97,7 @@ note "DIGITALOCEAN_API_URL=$DIGITALOCEAN_API_URL (log: .demo/sandbox.log)"
 say "terraform apply examples/full-stack"
 # dev_overrides serve the provider, so only the module needs installing
 # (`get`, not `init`): nothing is written into examples/full-stack.
-tf get >/dev/null
+tf get >"$demo/get.log" 2>&1 || { cat "$demo/get.log" >&2; die "terraform get failed"; }
 applied=yes
 start=$SECONDS
 terraform_step apply apply
