@@ -1,0 +1,52 @@
+# A full web stack from the web-stack module: droplets serving a static
+# nginx site that names the droplet, a load balancer with health checks,
+# CPU/memory/disk alerts, weekly backups and zero-downtime rollouts.
+#
+# Credentials come from DIGITALOCEAN_TOKEN; DIGITALOCEAN_API_URL points the
+# provider at the sandbox instead of DigitalOcean (`make demo` does that).
+
+terraform {
+  required_version = ">= 1.9.0"
+
+  required_providers {
+    scalable = {
+      source = "scalable-tf/scalable"
+    }
+  }
+}
+
+provider "scalable" {}
+
+module "web" {
+  source = "../../modules/web-stack"
+
+  name      = var.name
+  region    = var.region
+  instances = var.instances
+  size      = var.size
+
+  app        = "nginx-static"
+  site_title = "Hello from ${var.name}"
+
+  certificate_name = var.certificate_name
+  domain           = var.domain
+
+  alert_emails = var.alert_emails
+  alert_thresholds = {
+    cpu    = 80
+    memory = 85
+    disk   = 90
+    window = "10m"
+  }
+
+  backups        = true
+  backup_weekday = "SUN"
+  backup_hour    = 4
+
+  rollout = {
+    max_surge       = 1
+    max_unavailable = 0
+    health          = "load_balancer"
+    health_timeout  = "10m"
+  }
+}

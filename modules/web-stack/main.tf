@@ -1,0 +1,109 @@
+locals {
+  https = var.certificate_name != null
+
+  # The bundled templates take the same variables; each uses what it needs.
+  template_vars = {
+    name           = var.name
+    site_title     = replace(replace(replace(var.site_title, "&", "&amp;"), "<", "&lt;"), ">", "&gt;")
+    app_port       = var.app_port
+    health_path    = var.health_path
+    docker_image   = coalesce(var.docker_image, "none")
+    container_port = var.container_port
+    docker_env     = var.docker_env
+  }
+  user_data = var.user_data != null ? var.user_data : templatefile("${path.module}/templates/${var.app}.yaml.tftpl", local.template_vars)
+
+  alerts = length(var.alert_emails) == 0 ? {} : {
+    cpu    = var.alert_thresholds.cpu
+    memory = var.alert_thresholds.memory
+    disk   = var.alert_thresholds.disk
+  }
+
+  host = coalesce(var.domain, scalable_web_tier.this.load_balancer_ip)
+}
+
+resource "scalable_web_tier" "this" {
+  name     = var.name
+  region   = var.region
+  vpc_uuid = var.vpc_uuid
+  tags     = var.tags
+
+  droplet {
+    instances  = var.instances
+    size       = var.size
+    image      = var.image
+    ssh_keys   = var.ssh_keys
+    user_data  = local.user_data
+    monitoring = true # the alerts need the metrics agent
+
+    dynamic "backups" {
+      for_each = var.backups ? [1] : []
+      content {
+        plan    = "weekly"
+        weekday = var.backup_weekday
+        hour    = var.backup_hour
+      }
+    }
+  }
+
+  load_balancer {
+    size_unit              = var.load_balancer_size_unit
+    redirect_http_to_https = local.https
+
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = var.app_port
+    }
+
+    dynamic "forwarding_rule" {
+      for_each = local.https ? [var.certificate_name] : []
+      content {
+        entry_protocol   = "https"
+        entry_port       = 443
+        target_protocol  = "http"
+        target_port      = var.app_port
+        certificate_name = forwarding_rule.value
+      }
+    }
+
+    healthcheck {
+      protocol = "http"
+      port     = var.app_port
+      path     = var.health_path
+    }
+
+    sticky_sessions {
+      type               = var.sticky_sessions ? "cookies" : "none"
+      cookie_name        = var.sticky_sessions ? "${var.name}-lb" : null
+      cookie_ttl_seconds = var.sticky_sessions ? 3600 : null
+    }
+
+    dynamic "firewall" {
+      for_each = length(var.allowed_sources) > 0 ? [var.allowed_sources] : []
+      content {
+        allow = firewall.value
+      }
+    }
+  }
+
+  dynamic "alert" {
+    for_each = local.alerts
+    content {
+      metric  = alert.key
+      compare = "GreaterThan"
+      value   = alert.value
+      window  = var.alert_thresholds.window
+      emails  = var.alert_emails
+    }
+  }
+
+  rollout {
+    max_surge       = var.rollout.max_surge
+    max_unavailable = var.rollout.max_unavailable
+    health          = var.rollout.health
+    health_timeout  = var.rollout.health_timeout
+    scale_in_policy = var.rollout.scale_in_policy
+  }
+}

@@ -1,0 +1,99 @@
+# Input validation: plans only, nothing is created.
+
+provider "scalable" {}
+
+variables {
+  name = "stack-validation"
+}
+
+run "instances_out_of_range" {
+  command = plan
+  variables {
+    instances = 0
+  }
+  expect_failures = [var.instances]
+}
+
+run "bad_name" {
+  command = plan
+  variables {
+    name = "Web_Tier"
+  }
+  expect_failures = [var.name]
+}
+
+run "docker_app_needs_an_image" {
+  command = plan
+  variables {
+    app = "docker-app"
+  }
+  expect_failures = [var.docker_image]
+}
+
+run "rollout_that_cannot_progress" {
+  command = plan
+  variables {
+    rollout = {
+      max_surge       = 0
+      max_unavailable = 0
+    }
+  }
+  expect_failures = [var.rollout]
+}
+
+run "alert_threshold_above_100" {
+  command = plan
+  variables {
+    alert_emails     = ["ops@example.com"]
+    alert_thresholds = { cpu = 150 }
+  }
+  expect_failures = [var.alert_thresholds]
+}
+
+run "bad_email" {
+  command = plan
+  variables {
+    alert_emails = ["ops"]
+  }
+  expect_failures = [var.alert_emails]
+}
+
+run "bad_backup_hour" {
+  command = plan
+  variables {
+    backup_hour = 3
+  }
+  expect_failures = [var.backup_hour]
+}
+
+run "own_user_data" {
+  command = plan
+  variables {
+    user_data = "#cloud-config\nruncmd: [\"echo hello\"]\n"
+  }
+  assert {
+    condition     = nonsensitive(scalable_web_tier.this.droplet.user_data) == "#cloud-config\nruncmd: [\"echo hello\"]\n"
+    error_message = "user_data did not replace the bundled template"
+  }
+}
+
+run "nginx_template_renders" {
+  command = plan
+  variables {
+    site_title  = "Tom & Jerry <shop>"
+    health_path = "/healthz"
+    app_port    = 8080
+  }
+  assert {
+    condition     = strcontains(nonsensitive(scalable_web_tier.this.droplet.user_data), "location = /healthz")
+    error_message = "the nginx template does not serve the health path"
+  }
+  assert {
+    condition     = strcontains(nonsensitive(scalable_web_tier.this.droplet.user_data), "Tom &amp; Jerry &lt;shop&gt;")
+    error_message = "site_title is not HTML-escaped"
+  }
+  assert {
+    condition     = scalable_web_tier.this.load_balancer.forwarding_rule[0].target_port == 8080 && scalable_web_tier.this.load_balancer.healthcheck.port == 8080
+    error_message = "the load balancer does not target app_port"
+  }
+}

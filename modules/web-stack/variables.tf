@@ -1,0 +1,307 @@
+# Inputs of the web-stack module. README.md lists every one of them; a test
+# (internal/stacktest) fails when the two drift apart.
+
+variable "name" {
+  description = "Name of the tier: droplets are named <name>-xxxx, the load balancer <name>-lb. 1 to 40 lowercase letters, digits or hyphens."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,39}$", var.name))
+    error_message = "name must be 1 to 40 characters of a-z, 0-9 and '-', starting with a letter or digit."
+  }
+}
+
+variable "region" {
+  description = "DigitalOcean region slug, such as nyc3 or fra1. Changing it replaces the whole stack."
+  type        = string
+  default     = "nyc3"
+
+  validation {
+    condition     = can(regex("^[a-z]{3}[0-9]$", var.region))
+    error_message = "region must be a region slug such as nyc3, ams3 or fra1."
+  }
+}
+
+variable "vpc_uuid" {
+  description = "VPC for the droplets and the load balancer. null: the region's default VPC."
+  type        = string
+  default     = null
+}
+
+variable "instances" {
+  description = "Number of droplets serving the app. Scaled in place without downtime."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.instances >= 1 && var.instances <= 100 && floor(var.instances) == var.instances
+    error_message = "instances must be a whole number from 1 to 100."
+  }
+}
+
+variable "size" {
+  description = "Droplet size slug. A change rolls new droplets through the tier."
+  type        = string
+  default     = "s-1vcpu-1gb"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]*$", var.size))
+    error_message = "size must be a size slug such as s-1vcpu-1gb."
+  }
+}
+
+variable "image" {
+  description = "Droplet image slug or snapshot id. The bundled templates need an Ubuntu or Debian image. A change rolls new droplets through the tier."
+  type        = string
+  default     = "ubuntu-24-04-x64"
+
+  validation {
+    condition     = can(regex("^([a-z0-9][a-z0-9.-]*|[0-9]+)$", var.image))
+    error_message = "image must be an image slug such as ubuntu-24-04-x64 or a numeric snapshot id."
+  }
+}
+
+variable "ssh_keys" {
+  description = "SSH key ids or MD5 fingerprints installed on every droplet."
+  type        = list(string)
+  default     = []
+}
+
+variable "tags" {
+  description = "Extra tags on every droplet (firewalls, projects, billing)."
+  type        = set(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for t in var.tags : can(regex("^[A-Za-z0-9:_-]{1,255}$", t))])
+    error_message = "Each tag must be 1 to 255 characters of letters, digits, ':', '-' and '_'."
+  }
+}
+
+variable "app" {
+  description = "Which bundled cloud-init template serves the app: nginx-static (a static nginx site naming the droplet that serves it) or docker-app (docker_image run with docker). Ignored when user_data is set."
+  type        = string
+  default     = "nginx-static"
+
+  validation {
+    condition     = contains(["nginx-static", "docker-app"], var.app)
+    error_message = "app must be \"nginx-static\" or \"docker-app\"."
+  }
+}
+
+variable "site_title" {
+  description = "Title of the page served by the nginx-static app."
+  type        = string
+  default     = "Served by scalable_web_tier"
+
+  validation {
+    condition     = can(regex("^[^$`\\\\\\n]{1,100}$", var.site_title))
+    error_message = "site_title must be 1 to 100 characters on one line, without $, ` or backslash (it is written by a shell script)."
+  }
+}
+
+variable "docker_image" {
+  description = "Container image run by the docker-app app, such as ghcr.io/acme/shop:1.4.2. Required when app is docker-app; a new tag rolls new droplets through the tier."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.app != "docker-app" || var.user_data != null || try(length(var.docker_image) > 0, false)
+    error_message = "docker_image is required when app is \"docker-app\" (unless you bring your own user_data)."
+  }
+}
+
+variable "container_port" {
+  description = "Port the container listens on (docker-app). It is published on app_port of the droplet."
+  type        = number
+  default     = 8080
+
+  validation {
+    condition     = var.container_port >= 1 && var.container_port <= 65535 && floor(var.container_port) == var.container_port
+    error_message = "container_port must be a port number from 1 to 65535."
+  }
+}
+
+variable "docker_env" {
+  description = "Environment variables passed to the container (docker-app)."
+  type        = map(string)
+  default     = {}
+  sensitive   = true
+}
+
+variable "user_data" {
+  description = "Your own cloud-init user data instead of a bundled template. It must serve HTTP on app_port and answer health_path with 200."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.user_data == null || try(length(var.user_data) <= 65536, false)
+    error_message = "user_data must be at most 64 KiB."
+  }
+}
+
+variable "app_port" {
+  description = "Droplet port the app serves HTTP on; the load balancer forwards to it and checks its health there."
+  type        = number
+  default     = 80
+
+  validation {
+    condition     = var.app_port >= 1 && var.app_port <= 65535 && floor(var.app_port) == var.app_port
+    error_message = "app_port must be a port number from 1 to 65535."
+  }
+}
+
+variable "health_path" {
+  description = "Path the load balancer requests to decide a droplet is healthy; it must answer 200."
+  type        = string
+  default     = "/health"
+
+  validation {
+    condition     = startswith(var.health_path, "/")
+    error_message = "health_path must start with '/'."
+  }
+}
+
+variable "certificate_name" {
+  description = "Name of a DigitalOcean certificate. Set: the load balancer serves HTTPS on 443 with it and redirects HTTP to HTTPS. null: plain HTTP on 80."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_name == null || try(length(var.certificate_name) >= 1 && length(var.certificate_name) <= 255, false)
+    error_message = "certificate_name must be 1 to 255 characters, or null for plain HTTP."
+  }
+}
+
+variable "domain" {
+  description = "Domain pointing at the load balancer, used in the url output. null: the url uses the load balancer IP."
+  type        = string
+  default     = null
+}
+
+variable "sticky_sessions" {
+  description = "Pin each client to one droplet with a cookie."
+  type        = bool
+  default     = false
+}
+
+variable "load_balancer_size_unit" {
+  description = "Load balancer nodes, 1 to 100."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.load_balancer_size_unit >= 1 && var.load_balancer_size_unit <= 100 && floor(var.load_balancer_size_unit) == var.load_balancer_size_unit
+    error_message = "load_balancer_size_unit must be a whole number from 1 to 100."
+  }
+}
+
+variable "allowed_sources" {
+  description = "Sources allowed to reach the load balancer (ip:<address> or cidr:<network>). Empty: everyone."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.allowed_sources : can(regex("^(ip|cidr):", s))])
+    error_message = "Each allowed source must look like ip:203.0.113.7 or cidr:10.0.0.0/8."
+  }
+}
+
+variable "alert_emails" {
+  description = "Who is emailed when CPU, memory or disk stay above their thresholds. Empty: no alert policies."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "Each alert email must be an email address."
+  }
+}
+
+variable "alert_thresholds" {
+  description = "Utilisation thresholds, in percent, for the cpu, memory and disk alerts, and the window they must hold for (5m, 10m, 30m or 1h)."
+  type = object({
+    cpu    = optional(number, 80)
+    memory = optional(number, 85)
+    disk   = optional(number, 90)
+    window = optional(string, "10m")
+  })
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for v in [var.alert_thresholds.cpu, var.alert_thresholds.memory, var.alert_thresholds.disk] : v > 0 && v <= 100
+    ])
+    error_message = "Alert thresholds are percentages: each must be above 0 and at most 100."
+  }
+
+  validation {
+    condition     = contains(["5m", "10m", "30m", "1h"], var.alert_thresholds.window)
+    error_message = "alert_thresholds.window must be one of 5m, 10m, 30m, 1h."
+  }
+}
+
+variable "backups" {
+  description = "Take weekly droplet backups."
+  type        = bool
+  default     = true
+}
+
+variable "backup_weekday" {
+  description = "Day of the weekly backup: SUN, MON, TUE, WED, THU, FRI or SAT."
+  type        = string
+  default     = "SUN"
+
+  validation {
+    condition     = contains(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], var.backup_weekday)
+    error_message = "backup_weekday must be one of SUN, MON, TUE, WED, THU, FRI, SAT."
+  }
+}
+
+variable "backup_hour" {
+  description = "Start of the 4-hour backup window, UTC: 0, 4, 8, 12, 16 or 20."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = contains([0, 4, 8, 12, 16, 20], var.backup_hour)
+    error_message = "backup_hour must be one of 0, 4, 8, 12, 16, 20."
+  }
+}
+
+variable "rollout" {
+  description = "How droplets are replaced when the image, size or app change: extra droplets allowed (max_surge), droplets allowed out of service (max_unavailable), what counts as healthy (load_balancer, droplet_status or http), how long a wave may take, and which droplets go first on scale-in (newest_first or oldest_first)."
+  type = object({
+    max_surge       = optional(number, 1)
+    max_unavailable = optional(number, 0)
+    health          = optional(string, "load_balancer")
+    health_timeout  = optional(string, "10m")
+    scale_in_policy = optional(string, "newest_first")
+  })
+  default = {}
+
+  validation {
+    condition = (
+      var.rollout.max_surge >= 0 && var.rollout.max_unavailable >= 0 &&
+      floor(var.rollout.max_surge) == var.rollout.max_surge && floor(var.rollout.max_unavailable) == var.rollout.max_unavailable &&
+      var.rollout.max_surge + var.rollout.max_unavailable >= 1
+    )
+    error_message = "rollout.max_surge and rollout.max_unavailable must be whole numbers >= 0, and not both 0 (a rollout could not progress)."
+  }
+
+  validation {
+    condition     = contains(["load_balancer", "droplet_status", "http"], var.rollout.health)
+    error_message = "rollout.health must be load_balancer, droplet_status or http."
+  }
+
+  validation {
+    condition     = can(regex("^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", var.rollout.health_timeout))
+    error_message = "rollout.health_timeout must be a duration such as 90s, 10m or 1h30m."
+  }
+
+  validation {
+    condition     = contains(["newest_first", "oldest_first"], var.rollout.scale_in_policy)
+    error_message = "rollout.scale_in_policy must be newest_first or oldest_first."
+  }
+}
