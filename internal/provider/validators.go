@@ -94,3 +94,25 @@ var (
 	httpsPattern        = regexp.MustCompile(`^https://[^\s]+$`)
 	slackChannelPattern = regexp.MustCompile(`^` + slackChannelPrefix + `[^\s]{1,80}$`)
 )
+
+// secretHTTPSURLValidator checks an https URL that is a secret (a Slack
+// webhook): unlike RegexMatches, its message never repeats the value.
+type secretHTTPSURLValidator struct{}
+
+func (secretHTTPSURLValidator) Description(context.Context) string {
+	return "an https:// URL (the value is sensitive and is not shown)"
+}
+
+func (v secretHTTPSURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v secretHTTPSURLValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if !httpsPattern.MatchString(req.ConfigValue.ValueString()) {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Slack webhook URL",
+			fmt.Sprintf("Attribute %s must be %s.", req.Path, v.Description(ctx)))
+	}
+}

@@ -363,3 +363,53 @@ func TestAccWebTierCreateBatchesAndPollsByTag(t *testing.T) {
 		}},
 	})
 }
+
+// Blocks built by dynamic blocks over values that are unknown until apply
+// (here, another resource's output) validate and plan, on create and on
+// update.
+func TestAccWebTierDynamicBlocksOverUnknownValues(t *testing.T) {
+	e := acctest.New(t)
+	cfg := func(thresholds string) string {
+		return e.ProviderConfig() + fmt.Sprintf(`
+resource "terraform_data" "thresholds" {
+  input = %s
+}
+
+resource "scalable_web_tier" "web" {
+  name   = "dyn"
+  region = "nyc3"
+  droplet {
+    instances = 1
+    size      = "s-1vcpu-1gb"
+    image     = "ubuntu-24-04-x64"
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+  dynamic "alert" {
+    for_each = terraform_data.thresholds.output
+    content {
+      metric  = alert.key
+      compare = "GreaterThan"
+      value   = alert.value
+      window  = "5m"
+      emails  = ["ops@example.com"]
+    }
+  }
+}
+`, thresholds)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: cfg(`{ cpu = 85 }`), Check: resource.TestCheckResourceAttr(addr, "alert_policy_ids.#", "1")},
+			{Config: cfg(`{ cpu = 80, memory = 90 }`), ConfigPlanChecks: emptyPlan(), Check: resource.TestCheckResourceAttr(addr, "alert_policy_ids.#", "2")},
+		},
+	})
+}

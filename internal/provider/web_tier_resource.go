@@ -214,20 +214,36 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return // destroy, or create (nothing exists to compare with)
 	}
-	var plan webTierModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.Droplet == nil || plan.LoadBalancer == nil {
-		return
-	}
 	raw, d := req.Private.GetKey(ctx, privateFleetKey)
 	resp.Diagnostics.Append(d...)
-	var fleet tier.Fleet
-	if len(raw) == 0 || json.Unmarshal(raw, &fleet) != nil {
-		return // state from an older provider: the apply will observe anyway
+	var fleet *tier.Fleet
+	if len(raw) > 0 {
+		var f tier.Fleet
+		if json.Unmarshal(raw, &f) == nil {
+			fleet = &f
+		}
+	}
+	var plan webTierModel
+	if d := req.Plan.Get(ctx, &plan); d.HasError() {
+		if !req.Plan.Raw.IsFullyKnown() {
+			// Blocks from dynamic blocks over unknown values: the fleet plan
+			// waits for them, so what they could change is unknown (the
+			// final plan may know more, never less).
+			resp.Diagnostics.Append(markUnknown(ctx, resp, fleet, true)...)
+			return
+		}
+		resp.Diagnostics.Append(d...)
+		return
+	}
+	if plan.Droplet == nil || plan.LoadBalancer == nil || fleet == nil {
+		return // no fleet kept (state from an older provider): the apply observes anyway
 	}
 	if hasUnknown(plan) {
-		plan.Droplets = types.ListUnknown(dropletObjectType)
-		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		var state webTierModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		byIndex, extra := tier.TierAlerts(plan.Name.ValueString(), fleet.Alerts)
+		alertsMayChange := len(plan.Alerts) != len(state.Alerts) || len(byIndex) != len(plan.Alerts) || len(extra) > 0
+		resp.Diagnostics.Append(markUnknown(ctx, resp, fleet, alertsMayChange)...)
 		return
 	}
 	spec, d := plan.spec(ctx)
@@ -235,7 +251,7 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	p := tier.ComputePlan(spec, fleet)
+	p := tier.ComputePlan(spec, *fleet)
 	if p.Empty() {
 		return
 	}
@@ -244,7 +260,7 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.Diagnostics.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
 	}
 	if s.DropletsChange() {
-		plan.Droplets = plannedDroplets(fleet, p, spec.Droplet.Instances)
+		plan.Droplets = plannedDroplets(*fleet, p, spec.Droplet.Instances)
 	}
 	if s.LoadBalancer == "created" {
 		plan.LoadBalancerID = types.StringUnknown()
@@ -277,6 +293,22 @@ func plannedDroplets(fleet tier.Fleet, p tier.Plan, instances int) types.List {
 		elems = append(elems, types.ObjectUnknown(dropletObjectType.AttrTypes))
 	}
 	return types.ListValueMust(dropletObjectType, elems)
+}
+
+// markUnknown marks what a plan with values not known yet may change: the
+// droplets always, the alert policy ids when alerts may be added or
+// removed, the load balancer only when none exists.
+func markUnknown(ctx context.Context, resp *resource.ModifyPlanResponse, fleet *tier.Fleet, alerts bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	diags.Append(resp.Plan.SetAttribute(ctx, path.Root("droplets"), types.ListUnknown(dropletObjectType))...)
+	if alerts {
+		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("alert_policy_ids"), types.ListUnknown(types.StringType))...)
+	}
+	if fleet == nil || fleet.LoadBalancer == nil {
+		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("load_balancer_id"), types.StringUnknown())...)
+		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("load_balancer_ip"), types.StringUnknown())...)
+	}
+	return diags
 }
 
 func planWarningDetail(spec tier.Spec, s tier.Summary) string {

@@ -502,7 +502,7 @@ func alertBlock() schema.ListNestedBlock {
 						"url": schema.StringAttribute{
 							Required: true, Sensitive: true,
 							MarkdownDescription: "Slack incoming webhook URL (https). Sensitive.",
-							Validators:          []validator.String{stringvalidator.RegexMatches(httpsPattern, "must be an https:// URL")},
+							Validators:          []validator.String{secretHTTPSURLValidator{}},
 						},
 					}},
 				},

@@ -26,8 +26,13 @@ var reservedTagPrefixes = []string{tier.Tag(""), tier.DrainTag(""), "scalable-re
 // the attribute, the value and what is allowed, at plan time.
 func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var m webTierModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if d := req.Config.Get(ctx, &m); d.HasError() {
+		// Blocks built by dynamic blocks over values not known yet cannot
+		// be read; Terraform validates again once they are known.
+		if !req.Config.Raw.IsFullyKnown() {
+			return
+		}
+		resp.Diagnostics.Append(d...)
 		return
 	}
 	bad := func(p path.Path, summary, detail string, args ...any) {

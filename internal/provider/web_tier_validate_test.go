@@ -666,7 +666,6 @@ func TestAccWebTierValidationHidesSensitiveValues(t *testing.T) {
 		name, variable, value string
 		tier                  validationTier
 		err                   *regexp.Regexp
-		knownLeak             string // why the case is skipped until the schema is fixed
 	}{
 		{name: "user_data over 64 KiB shows its size, not its content",
 			variable: "user_data", value: userData,
@@ -675,15 +674,9 @@ func TestAccWebTierValidationHidesSensitiveValues(t *testing.T) {
 		{name: "slack url over plain http says it must be https without showing it",
 			variable: "slack_url", value: "http://hooks.slack.com/services/" + secret,
 			tier: validationTier{Top: alertHCL("cpu", "GreaterThan", "80", "5m", "slack {\n channel = \"#ops\"\n url = var.slack_url\n }")},
-			err:  diag("Attribute alert[0].slack[0].url must be an https:// URL"),
-			knownLeak: "alert.slack.url is validated with stringvalidator.RegexMatches, whose message ends with " +
-				"\"got: <value>\", so a bad webhook URL, a secret, is printed; web_tier_schema.go needs a validator " +
-				"that does not echo the value"},
+			err:  diag("Attribute alert[0].slack[0].url must be an https:// URL")},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if c.knownLeak != "" {
-				t.Skip("known defect: " + c.knownLeak)
-			}
 			cfg := fmt.Sprintf("variable %q {\n  type      = string\n  sensitive = true\n  default   = %q\n}\n", c.variable, c.value) + c.tier.config(e)
 			check, seen := errorWithout(t, c.err, secret)
 			defer seen()

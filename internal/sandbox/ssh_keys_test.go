@@ -42,7 +42,7 @@ func TestSSHKeyFingerprints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pubs []any = []any{edPub, &rsaKey.PublicKey}
+	pubs := []any{edPub, &rsaKey.PublicKey}
 	for _, curve := range []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()} {
 		ec, err := ecdsa.GenerateKey(curve, rand.Reader)
 		if err != nil {
