@@ -52,7 +52,7 @@ func main() {
 	for _, n := range ints(*sizes) {
 		r, err := b.lifecycle(n, *runs)
 		if err != nil {
-			fail(fmt.Errorf("N=%d: %w", n, err))
+			fail(fmt.Errorf("tier of %d droplets: %w", n, err))
 		}
 		r.floor = floor
 		rows = append(rows, r)
