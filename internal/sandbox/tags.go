@@ -138,7 +138,7 @@ func (c *call) taggedDroplets() ([]*Droplet, *APIError) {
 		return nil, err
 	}
 	if len(in.Resources) == 0 {
-		return nil, errBadRequest("param is missing or the value is empty: resources")
+		return nil, errParameterMissing("resources")
 	}
 	var out []*Droplet
 	for _, r := range in.Resources {

@@ -225,7 +225,7 @@ func TestTagResourcesErrors(t *testing.T) {
 		{"droplet id not a number", "web", []godo.Resource{{ID: "abc", Type: "droplet"}}, 404, "not_found", "could not be found"},
 		{"image does not exist", "web", []godo.Resource{{ID: "7555620", Type: "image"}}, 404, "not_found", "could not be found"},
 		{"untaggable type", "web", []godo.Resource{{ID: "21", Type: "load_balancer"}}, 422, "unprocessable_entity", `"load_balancer" cannot be tagged`},
-		{"no resources", "web", nil, 400, "bad_request", "resources"},
+		{"no resources", "web", nil, 400, "parameter_missing", "param is missing or the value is empty: resources"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
