@@ -16,7 +16,7 @@ func (s *Server) accountRoutes() {
 			"email_verified":    true,
 			"status":            "active",
 			"status_message":    "",
-			"team":              map[string]any{"uuid": a.UUID, "name": "My Team"},
+			"team":              map[string]any{"uuid": teamUUID(a.UUID), "name": "My Team"},
 		}}
 	})
 }

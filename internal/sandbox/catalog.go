@@ -158,7 +158,7 @@ type Image struct {
 	Name          string
 	Distribution  string
 	Slug          string
-	Type          string // "base" for distributions, "snapshot" for 1-Click apps
+	Type          string // "snapshot" for distributions and 1-Click apps alike
 	Application   bool
 	MinDiskSize   int     // GB
 	SizeGigabytes float64 // compressed image size
@@ -183,18 +183,20 @@ func day(s string) time.Time {
 }
 
 // distributionImages and applicationImages are the public catalog, with
-// DigitalOcean's naming: distributions are type "base", 1-Click apps are
-// snapshots of a distribution.
+// DigitalOcean's naming. Public distribution images are type "snapshot",
+// as 1-Click apps are ("base" is for a few special images such as GPU base
+// images): the official provider's TestAccDigitalOceanImage_PublicSlug,
+// kept in step with the live API, expects "snapshot" for ubuntu-22-04-x64.
 var (
 	distributionImages = []Image{
-		{ID: 174690466, Name: "24.04 (LTS) x64", Distribution: "Ubuntu", Slug: "ubuntu-24-04-x64", Type: "base", MinDiskSize: 7, SizeGigabytes: 2.48, CreatedAt: day("2025-01-14"), Description: "Ubuntu 24.04 (LTS) x64"},
-		{ID: 174690453, Name: "22.04 (LTS) x64", Distribution: "Ubuntu", Slug: "ubuntu-22-04-x64", Type: "base", MinDiskSize: 7, SizeGigabytes: 2.37, CreatedAt: day("2025-01-14"), Description: "Ubuntu 22.04 (LTS) x64"},
-		{ID: 173786237, Name: "12 x64", Distribution: "Debian", Slug: "debian-12-x64", Type: "base", MinDiskSize: 7, SizeGigabytes: 1.31, CreatedAt: day("2024-12-18"), Description: "Debian 12 x64"},
-		{ID: 173786231, Name: "11 x64", Distribution: "Debian", Slug: "debian-11-x64", Type: "base", MinDiskSize: 7, SizeGigabytes: 1.17, CreatedAt: day("2024-12-18"), Description: "Debian 11 x64"},
-		{ID: 172318562, Name: "41 x64", Distribution: "Fedora", Slug: "fedora-41-x64", Type: "base", MinDiskSize: 7, SizeGigabytes: 1.02, CreatedAt: day("2024-11-05"), Description: "Fedora 41 x64"},
-		{ID: 173782315, Name: "9 Stream x64", Distribution: "CentOS", Slug: "centos-stream-9-x64", Type: "base", MinDiskSize: 10, SizeGigabytes: 1.29, CreatedAt: day("2024-12-17"), Description: "CentOS Stream 9 x64"},
-		{ID: 173782322, Name: "9 x64", Distribution: "Rocky Linux", Slug: "rockylinux-9-x64", Type: "base", MinDiskSize: 10, SizeGigabytes: 1.18, CreatedAt: day("2024-12-17"), Description: "Rocky Linux 9 x64"},
-		{ID: 173782340, Name: "9 x64", Distribution: "AlmaLinux", Slug: "almalinux-9-x64", Type: "base", MinDiskSize: 10, SizeGigabytes: 1.16, CreatedAt: day("2024-12-17"), Description: "AlmaLinux 9 x64"},
+		{ID: 174690466, Name: "24.04 (LTS) x64", Distribution: "Ubuntu", Slug: "ubuntu-24-04-x64", Type: "snapshot", MinDiskSize: 7, SizeGigabytes: 2.48, CreatedAt: day("2025-01-14"), Description: "Ubuntu 24.04 (LTS) x64"},
+		{ID: 174690453, Name: "22.04 (LTS) x64", Distribution: "Ubuntu", Slug: "ubuntu-22-04-x64", Type: "snapshot", MinDiskSize: 7, SizeGigabytes: 2.37, CreatedAt: day("2025-01-14"), Description: "Ubuntu 22.04 (LTS) x64"},
+		{ID: 173786237, Name: "12 x64", Distribution: "Debian", Slug: "debian-12-x64", Type: "snapshot", MinDiskSize: 7, SizeGigabytes: 1.31, CreatedAt: day("2024-12-18"), Description: "Debian 12 x64"},
+		{ID: 173786231, Name: "11 x64", Distribution: "Debian", Slug: "debian-11-x64", Type: "snapshot", MinDiskSize: 7, SizeGigabytes: 1.17, CreatedAt: day("2024-12-18"), Description: "Debian 11 x64"},
+		{ID: 172318562, Name: "41 x64", Distribution: "Fedora", Slug: "fedora-41-x64", Type: "snapshot", MinDiskSize: 7, SizeGigabytes: 1.02, CreatedAt: day("2024-11-05"), Description: "Fedora 41 x64"},
+		{ID: 173782315, Name: "9 Stream x64", Distribution: "CentOS", Slug: "centos-stream-9-x64", Type: "snapshot", MinDiskSize: 10, SizeGigabytes: 1.29, CreatedAt: day("2024-12-17"), Description: "CentOS Stream 9 x64"},
+		{ID: 173782322, Name: "9 x64", Distribution: "Rocky Linux", Slug: "rockylinux-9-x64", Type: "snapshot", MinDiskSize: 10, SizeGigabytes: 1.18, CreatedAt: day("2024-12-17"), Description: "Rocky Linux 9 x64"},
+		{ID: 173782340, Name: "9 x64", Distribution: "AlmaLinux", Slug: "almalinux-9-x64", Type: "snapshot", MinDiskSize: 10, SizeGigabytes: 1.16, CreatedAt: day("2024-12-17"), Description: "AlmaLinux 9 x64"},
 	}
 	applicationImages = []Image{
 		{ID: 172913108, Name: "Docker 25.0.3 on Ubuntu 22.04", Distribution: "Ubuntu", Slug: "docker-20-04", Type: "snapshot", Application: true, MinDiskSize: 25, SizeGigabytes: 3.72, CreatedAt: day("2024-11-28"), Description: "Docker on Ubuntu 22.04"},

@@ -142,7 +142,7 @@ func TestImageCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	byID, _, err := e.client.Images.GetByID(e.ctx, bySlug.ID)
-	if err != nil || byID.Slug != "ubuntu-24-04-x64" || byID.Type != "base" {
+	if err != nil || byID.Slug != "ubuntu-24-04-x64" || byID.Type != "snapshot" {
 		t.Errorf("by id: %+v %v", byID, err)
 	}
 	raw := e.rawGet("v2/images/ubuntu-24-04-x64")["image"].(map[string]any)

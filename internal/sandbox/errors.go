@@ -71,3 +71,11 @@ func errUnprocessable(format string, args ...any) *APIError {
 func errBadRequest(format string, args ...any) *APIError {
 	return apiErr(http.StatusBadRequest, format, args...)
 }
+
+// errParameterMissing is DigitalOcean's 400 for a required body parameter
+// that is absent or empty: it carries its own id, parameter_missing, rather
+// than bad_request (seen in digitalocean/droplet_kit#136 for tag resources).
+func errParameterMissing(param string) *APIError {
+	return &APIError{Status: http.StatusBadRequest, ID: "parameter_missing",
+		Message: "param is missing or the value is empty: " + param}
+}

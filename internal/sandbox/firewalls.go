@@ -94,9 +94,11 @@ type firewallIn struct {
 }
 
 // firewallPorts validates and normalises a rule's ports: "all" becomes
-// "0" and ICMP has no ports (DigitalOcean always answers "0" for it).
+// "0". ICMP needs no ports: DigitalOcean answers "0" when none were sent,
+// and the ports sent otherwise (the official provider's icmp acceptance
+// test round-trips port_range "1-65535" on an icmp rule).
 func firewallPorts(protocol, ports string) (string, *APIError) {
-	if protocol == "icmp" {
+	if protocol == "icmp" && ports == "" {
 		return "0", nil
 	}
 	if ports == "" {

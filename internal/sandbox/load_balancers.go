@@ -203,7 +203,7 @@ type loadBalancerJSON struct {
 	ForwardingRules              []lbRuleJSON       `json:"forwarding_rules"`
 	HealthCheck                  LBHealthCheck      `json:"health_check"`
 	StickySessions               LBStickySessions   `json:"sticky_sessions"`
-	Region                       lbRegionJSON       `json:"region"`
+	Region                       regionJSON         `json:"region"`
 	Tag                          string             `json:"tag"`
 	DropletIDs                   []int              `json:"droplet_ids"`
 	RedirectHTTPToHTTPS          bool               `json:"redirect_http_to_https"`
@@ -228,17 +228,6 @@ type lbRuleJSON struct {
 	TargetPort     int    `json:"target_port"`
 	CertificateID  string `json:"certificate_id"`
 	TLSPassthrough bool   `json:"tls_passthrough"`
-}
-
-// lbRegionJSON is the full region object DigitalOcean embeds in a load
-// balancer. TODO at merge: render through the catalog's region renderer so
-// sizes are listed; the catalog here has no per-region sizes yet.
-type lbRegionJSON struct {
-	Name      string   `json:"name"`
-	Slug      string   `json:"slug"`
-	Sizes     []string `json:"sizes"`
-	Features  []string `json:"features"`
-	Available bool     `json:"available"`
 }
 
 func (s *Server) loadBalancerRoutes() {
@@ -880,7 +869,6 @@ func (w *World) renderLoadBalancer(lb *LoadBalancer) loadBalancerJSON {
 			size = slug
 		}
 	}
-	region, _ := lookupRegion(lb.Region)
 	return loadBalancerJSON{
 		ID:                           lb.ID,
 		Name:                         lb.Name,
@@ -895,7 +883,7 @@ func (w *World) renderLoadBalancer(lb *LoadBalancer) loadBalancerJSON {
 		ForwardingRules:              rules,
 		HealthCheck:                  lb.HealthCheck,
 		StickySessions:               lb.StickySessions,
-		Region:                       lbRegionJSON{Name: region.Name, Slug: region.Slug, Sizes: []string{}, Features: region.Features, Available: region.Available},
+		Region:                       renderRegion(lb.Region), // the full region object, sizes included
 		Tag:                          lb.Tag,
 		DropletIDs:                   ids,
 		RedirectHTTPToHTTPS:          lb.RedirectHTTPToHTTPS,

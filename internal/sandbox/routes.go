@@ -17,6 +17,7 @@ func (s *Server) routes() {
 	s.certificateRoutes()
 	s.vpcRoutes()
 	s.sshKeyRoutes()
+	s.snapshotRoutes()
 	s.autoscaleRoutes()
 	// Anything else is DigitalOcean's JSON 404.
 	s.api.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -68,6 +68,21 @@ func validateTagName(name string) *APIError {
 	return nil
 }
 
+// tagServiceErrorJSON is the body DigitalOcean's tag service answers a
+// refused POST /v2/tags with: not the usual {id, message} but
+// {error, messages, root_causes} (OpenAPI tags_bad_request, whose example
+// is this very validation error). godo cannot decode it and reports the
+// raw body as the message.
+type tagServiceErrorJSON struct {
+	Error      string   `json:"error"`
+	Messages   []string `json:"messages"`
+	RootCauses []string `json:"root_causes"`
+}
+
+func tagServiceError(msg string) tagServiceErrorJSON {
+	return tagServiceErrorJSON{Error: msg, RootCauses: []string{"rpc error: code = InvalidArgument desc = " + msg}}
+}
+
 // joinAllowed formats allowed values for an error message: "a, b, c".
 func joinAllowed(values []string) string { return strings.Join(values, ", ") }
 
@@ -138,7 +153,7 @@ func (c *call) taggedDroplets() ([]*Droplet, *APIError) {
 		return nil, err
 	}
 	if len(in.Resources) == 0 {
-		return nil, errBadRequest("param is missing or the value is empty: resources")
+		return nil, errParameterMissing("resources")
 	}
 	var out []*Droplet
 	for _, r := range in.Resources {
@@ -177,7 +192,7 @@ func (s *Server) tagRoutes() {
 			return 0, err
 		}
 		if err := validateTagName(in.Name); err != nil {
-			return 0, err
+			return http.StatusBadRequest, tagServiceError(err.Message)
 		}
 		// Creating a tag that exists (in any capitalisation) answers the
 		// existing tag: the official Terraform provider relies on it.

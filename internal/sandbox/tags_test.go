@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -143,10 +145,26 @@ func TestTagNameValidation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)
 			_, _, err := e.client.Tags.Create(e.ctx, &godo.TagCreateRequest{Name: tc.name})
-			// DigitalOcean answers invalid tag names with 400, not 422.
-			er := e.apiError(err, http.StatusBadRequest, "bad_request")
-			miscMessage(t, er, tc.want)
-			miscMessage(t, er, "Error validating resource tag")
+			// DigitalOcean answers invalid tag names with 400, not 422, in
+			// its tag service's {error, messages, root_causes} shape, which
+			// godo hands over raw.
+			var er *godo.ErrorResponse
+			if !errors.As(err, &er) || er.Response.StatusCode != http.StatusBadRequest {
+				t.Fatalf("want a 400, got %v", err)
+			}
+			var body tagServiceErrorJSON
+			if err := json.Unmarshal([]byte(er.Message), &body); err != nil {
+				t.Fatalf("message %q is not the tag service's error body: %v", er.Message, err)
+			}
+			if !strings.Contains(body.Error, tc.want) || !strings.HasPrefix(body.Error, "Error validating resource tag") {
+				t.Errorf("error %q does not mention %q", body.Error, tc.want)
+			}
+			if len(body.RootCauses) != 1 || body.RootCauses[0] != "rpc error: code = InvalidArgument desc = "+body.Error {
+				t.Errorf("root causes %q", body.RootCauses)
+			}
+			if er.RequestID == "" {
+				t.Error("no request id (godo reads the X-Request-Id header)")
+			}
 		})
 	}
 	e := newTestEnv(t)
@@ -225,7 +243,7 @@ func TestTagResourcesErrors(t *testing.T) {
 		{"droplet id not a number", "web", []godo.Resource{{ID: "abc", Type: "droplet"}}, 404, "not_found", "could not be found"},
 		{"image does not exist", "web", []godo.Resource{{ID: "7555620", Type: "image"}}, 404, "not_found", "could not be found"},
 		{"untaggable type", "web", []godo.Resource{{ID: "21", Type: "load_balancer"}}, 422, "unprocessable_entity", `"load_balancer" cannot be tagged`},
-		{"no resources", "web", nil, 400, "bad_request", "resources"},
+		{"no resources", "web", nil, 400, "parameter_missing", "param is missing or the value is empty: resources"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

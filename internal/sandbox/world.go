@@ -54,7 +54,7 @@ func newWorld(dropletLimit int) *World {
 		NextImageID:   180000001,
 	}
 	w.Account = Account{
-		UUID:          newUUID(),
+		UUID:          newAccountUUID(),
 		Email:         "sandbox@example.com",
 		DropletLimit:  dropletLimit,
 		FloatingLimit: 3,
