@@ -11,10 +11,21 @@ type Range struct{ Min, Max int }
 // Contains reports whether v lies in the range.
 func (r Range) Contains(v int) bool { return v >= r.Min && v <= r.Max }
 
-func (r Range) String() string { return fmt.Sprintf("%d..%d", r.Min, r.Max) }
+func (r Range) String() string { return fmt.Sprintf("between %d and %d", r.Min, r.Max) }
 
 // Load balancer settings DigitalOcean accepts.
 var (
+	LBTypes             = []string{"REGIONAL", "REGIONAL_NETWORK", "GLOBAL"}
+	LBNetworks          = []string{"EXTERNAL", "INTERNAL"}
+	LBNetworkStacks     = []string{"IPV4", "DUALSTACK"}
+	LBTLSCipherPolicies = []string{"DEFAULT", "STRONG"}
+	// LBAlgorithms is deprecated by DigitalOcean but still accepted.
+	LBAlgorithms = []string{"round_robin", "least_connections"}
+	// LBSizeSlugs are the deprecated sizes; LBSizeUnits maps each to its
+	// node count, as DigitalOcean documents.
+	LBSizeSlugs = []string{"lb-small", "lb-medium", "lb-large"}
+	LBSizeUnits = map[string]int{"lb-small": 1, "lb-medium": 3, "lb-large": 6}
+
 	LBEntryProtocols          = []string{"http", "https", "http2", "http3", "tcp", "udp"}
 	LBTargetProtocols         = []string{"http", "https", "http2", "tcp", "udp"}
 	LBTLSEntryProtocols       = []string{"https", "http2", "http3"} // need a certificate unless tls_passthrough
@@ -42,11 +53,52 @@ const (
 	LBDefaultHealthCheckPath    = "/"
 )
 
-// Backup policies.
+// Backup policies. The first plan is DigitalOcean's default.
 var (
 	BackupPlans    = []string{"daily", "weekly"}
 	BackupWeekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
 	BackupHours    = []int{0, 4, 8, 12, 16, 20}
+)
+
+// Backup windows and retention.
+const (
+	BackupWindowHours         = 4
+	DailyBackupRetentionDays  = 7
+	WeeklyBackupRetentionDays = 28
+)
+
+// Monitoring alert policies.
+var (
+	AlertDropletTypes = []string{
+		"v1/insights/droplet/cpu",
+		"v1/insights/droplet/memory_utilization_percent",
+		"v1/insights/droplet/disk_utilization_percent",
+		"v1/insights/droplet/load_1",
+		"v1/insights/droplet/load_5",
+		"v1/insights/droplet/load_15",
+		"v1/insights/droplet/public_outbound_bandwidth",
+		"v1/insights/droplet/public_inbound_bandwidth",
+		"v1/insights/droplet/private_outbound_bandwidth",
+		"v1/insights/droplet/private_inbound_bandwidth",
+		"v1/insights/droplet/disk_read",
+		"v1/insights/droplet/disk_write",
+	}
+	AlertLoadBalancerTypes = []string{
+		"v1/insights/lbaas/avg_cpu_utilization_percent",
+		"v1/insights/lbaas/connection_utilization_percent",
+		"v1/insights/lbaas/droplet_health",
+		"v1/insights/lbaas/tls_connections_per_second_utilization_percent",
+		"v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx",
+		"v1/insights/lbaas/increase_in_http_error_rate_percentage_4xx",
+		"v1/insights/lbaas/increase_in_http_error_rate_count_5xx",
+		"v1/insights/lbaas/increase_in_http_error_rate_count_4xx",
+		"v1/insights/lbaas/high_http_request_response_time",
+		"v1/insights/lbaas/high_http_request_response_time_50p",
+		"v1/insights/lbaas/high_http_request_response_time_95p",
+		"v1/insights/lbaas/high_http_request_response_time_99p",
+	}
+	AlertCompares = []string{"GreaterThan", "LessThan"}
+	AlertWindows  = []string{"5m", "10m", "30m", "1h"}
 )
 
 // Droplet limits.

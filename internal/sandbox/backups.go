@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,24 +12,24 @@ import (
 	"time"
 )
 
-// Backup policy enums, as DigitalOcean accepts them. Exported so the
-// provider's validators share one source of truth.
+// Backup policy enums, as DigitalOcean accepts them (one source of truth
+// with the provider's validators, in internal/doapi).
 var (
 	// BackupPlans are the backup plans; the first is the default.
-	BackupPlans = []string{"daily", "weekly"}
+	BackupPlans = doapi.BackupPlans
 	// BackupWeekdays are the days a weekly backup may run.
-	BackupWeekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+	BackupWeekdays = doapi.BackupWeekdays
 	// BackupHours are the UTC hours a backup window may start at.
-	BackupHours = []int{0, 4, 8, 12, 16, 20}
+	BackupHours = doapi.BackupHours
 )
 
 const (
 	// BackupWindowHours is the length of every backup window.
-	BackupWindowHours = 4
+	BackupWindowHours = doapi.BackupWindowHours
 	// DailyBackupRetentionDays and WeeklyBackupRetentionDays are how long
 	// DigitalOcean keeps a backup of each plan.
-	DailyBackupRetentionDays  = 7
-	WeeklyBackupRetentionDays = 28
+	DailyBackupRetentionDays  = doapi.DailyBackupRetentionDays
+	WeeklyBackupRetentionDays = doapi.WeeklyBackupRetentionDays
 	// defaultBackupWeekday is used for a weekly plan sent without a weekday.
 	defaultBackupWeekday = "SUN"
 )

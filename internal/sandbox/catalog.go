@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+
 	"math"
 	"net/http"
 	"slices"
@@ -20,24 +22,15 @@ type Region struct {
 
 var regionFeatures = []string{"backups", "ipv6", "metadata", "install_agent", "storage", "image_transfer"}
 
-// regions is the region catalog, in DigitalOcean's listing order.
-var regions = []Region{
-	{Slug: "nyc1", Name: "New York 1", Features: regionFeatures, Available: true},
-	{Slug: "nyc2", Name: "New York 2", Features: regionFeatures, Available: false},
-	{Slug: "nyc3", Name: "New York 3", Features: regionFeatures, Available: true},
-	{Slug: "ams2", Name: "Amsterdam 2", Features: regionFeatures, Available: false},
-	{Slug: "ams3", Name: "Amsterdam 3", Features: regionFeatures, Available: true},
-	{Slug: "sfo1", Name: "San Francisco 1", Features: regionFeatures, Available: false},
-	{Slug: "sfo2", Name: "San Francisco 2", Features: regionFeatures, Available: true},
-	{Slug: "sfo3", Name: "San Francisco 3", Features: regionFeatures, Available: true},
-	{Slug: "sgp1", Name: "Singapore 1", Features: regionFeatures, Available: true},
-	{Slug: "lon1", Name: "London 1", Features: regionFeatures, Available: true},
-	{Slug: "fra1", Name: "Frankfurt 1", Features: regionFeatures, Available: true},
-	{Slug: "tor1", Name: "Toronto 1", Features: regionFeatures, Available: true},
-	{Slug: "blr1", Name: "Bangalore 1", Features: regionFeatures, Available: true},
-	{Slug: "syd1", Name: "Sydney 1", Features: regionFeatures, Available: true},
-	{Slug: "atl1", Name: "Atlanta 1", Features: regionFeatures, Available: true},
-}
+// regions is the region catalog, in DigitalOcean's listing order, from the
+// list the provider's validators use.
+var regions = func() []Region {
+	out := make([]Region, len(doapi.Regions))
+	for i, r := range doapi.Regions {
+		out[i] = Region{Slug: r.Slug, Name: r.Name, Features: regionFeatures, Available: r.Available}
+	}
+	return out
+}()
 
 // lookupRegion finds a region by slug, available or not.
 func lookupRegion(slug string) (Region, bool) {

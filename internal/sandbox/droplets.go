@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,9 +17,9 @@ import (
 // Droplet create limits, as DigitalOcean enforces them.
 const (
 	// MaxDropletsPerCreate is how many names one multi-create may carry.
-	MaxDropletsPerCreate = 10
+	MaxDropletsPerCreate = doapi.MaxNamesPerCreate
 	// MaxUserDataBytes is the largest user_data DigitalOcean accepts (64 KiB).
-	MaxUserDataBytes = 64 << 10
+	MaxUserDataBytes = doapi.MaxUserDataBytes
 	// MaxDropletNameLength is the longest droplet name.
 	MaxDropletNameLength = 255
 )

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+
 	"crypto/sha1"
 	"encoding/binary"
 	"fmt"
@@ -15,40 +17,33 @@ import (
 )
 
 // Range is an inclusive range of allowed integers.
-type Range struct{ Min, Max int }
+// Range is an inclusive integer range (shared with the provider).
+type Range = doapi.Range
 
-// Contains reports whether v is inside the range.
-func (r Range) Contains(v int) bool { return v >= r.Min && v <= r.Max }
-
-func (r Range) String() string { return fmt.Sprintf("between %d and %d", r.Min, r.Max) }
-
-// DigitalOcean's load balancer enums and limits. The provider's validators
-// reuse them, so each is defined once, here.
+// DigitalOcean's load balancer enums and limits: the provider's validators
+// use the same values from internal/doapi, so they cannot drift apart.
 var (
-	LoadBalancerTypes             = []string{"REGIONAL", "REGIONAL_NETWORK", "GLOBAL"}
-	LoadBalancerNetworks          = []string{"EXTERNAL", "INTERNAL"}
-	LoadBalancerNetworkStacks     = []string{"IPV4", "DUALSTACK"}
-	LoadBalancerTLSCipherPolicies = []string{"DEFAULT", "STRONG"}
-	// LoadBalancerAlgorithms is deprecated by DigitalOcean but still accepted.
-	LoadBalancerAlgorithms = []string{"round_robin", "least_connections"}
-	// LoadBalancerSizeSlugs are the deprecated sizes; LoadBalancerSizeUnits
-	// maps each to its node count, as DigitalOcean documents.
-	LoadBalancerSizeSlugs = []string{"lb-small", "lb-medium", "lb-large"}
-	LoadBalancerSizeUnits = map[string]int{"lb-small": 1, "lb-medium": 3, "lb-large": 6}
+	LoadBalancerTypes             = doapi.LBTypes
+	LoadBalancerNetworks          = doapi.LBNetworks
+	LoadBalancerNetworkStacks     = doapi.LBNetworkStacks
+	LoadBalancerTLSCipherPolicies = doapi.LBTLSCipherPolicies
+	LoadBalancerAlgorithms        = doapi.LBAlgorithms
+	LoadBalancerSizeSlugs         = doapi.LBSizeSlugs
+	LoadBalancerSizeUnits         = doapi.LBSizeUnits
 
-	ForwardingEntryProtocols  = []string{"http", "https", "http2", "http3", "tcp", "udp"}
-	ForwardingTargetProtocols = []string{"http", "https", "http2", "tcp", "udp"}
-	HealthCheckProtocols      = []string{"http", "https", "tcp"}
-	StickySessionTypes        = []string{"none", "cookies"}
+	ForwardingEntryProtocols  = doapi.LBEntryProtocols
+	ForwardingTargetProtocols = doapi.LBTargetProtocols
+	HealthCheckProtocols      = doapi.LBHealthCheckProtocols
+	StickySessionTypes        = doapi.LBStickySessionTypes
 
-	LoadBalancerSizeUnitRange       = Range{1, 200}
-	PortRange                       = Range{1, 65535}
-	HealthCheckIntervalRange        = Range{3, 300}
-	HealthCheckResponseTimeoutRange = Range{3, 300}
-	HealthyThresholdRange           = Range{2, 10}
-	UnhealthyThresholdRange         = Range{2, 10}
-	HTTPIdleTimeoutRange            = Range{30, 600}
-	StickyCookieNameLengthRange     = Range{2, 40}
+	LoadBalancerSizeUnitRange       = doapi.LBSizeUnitRange
+	PortRange                       = doapi.PortRange
+	HealthCheckIntervalRange        = doapi.LBCheckIntervalRange
+	HealthCheckResponseTimeoutRange = doapi.LBResponseTimeoutRange
+	HealthyThresholdRange           = doapi.LBHealthyThresholdRange
+	UnhealthyThresholdRange         = doapi.LBUnhealthyThresholdRange
+	HTTPIdleTimeoutRange            = doapi.LBIdleTimeoutRange
+	StickyCookieNameLengthRange     = doapi.LBCookieNameLength
 
 	// LoadBalancerNamePattern: at most 255 characters, alphanumerics, dots
 	// and dashes, starting with an alphanumeric and not ending with a dash.
@@ -56,13 +51,13 @@ var (
 )
 
 // StickyCookieTTLMinSeconds is the shortest sticky-session cookie lifetime.
-const StickyCookieTTLMinSeconds = 1
+var StickyCookieTTLMinSeconds = doapi.LBCookieTTLRange.Min
 
 // DefaultHTTPIdleTimeoutSeconds and DefaultLoadBalancerSizeUnit apply when a
 // request omits them.
 const (
-	DefaultHTTPIdleTimeoutSeconds = 60
-	DefaultLoadBalancerSizeUnit   = 1
+	DefaultHTTPIdleTimeoutSeconds = doapi.LBDefaultIdleTimeout
+	DefaultLoadBalancerSizeUnit   = doapi.LBDefaultSizeUnit
 )
 
 // DefaultLoadBalancerHealthCheck is what DigitalOcean fills in for an
@@ -70,11 +65,11 @@ const (
 var DefaultLoadBalancerHealthCheck = LBHealthCheck{
 	Protocol:               "http",
 	Port:                   80,
-	Path:                   "/",
-	CheckIntervalSeconds:   10,
-	ResponseTimeoutSeconds: 5,
-	HealthyThreshold:       5,
-	UnhealthyThreshold:     3,
+	Path:                   doapi.LBDefaultHealthCheckPath,
+	CheckIntervalSeconds:   doapi.LBDefaultCheckInterval,
+	ResponseTimeoutSeconds: doapi.LBDefaultResponseTimeout,
+	HealthyThreshold:       doapi.LBDefaultHealthyThreshold,
+	UnhealthyThreshold:     doapi.LBDefaultUnhealthyThreshold,
 }
 
 // errLoadBalancerBusy is DigitalOcean's answer to a change while the load

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -16,36 +18,10 @@ import (
 // Alert policy types the sandbox serves: DigitalOcean's droplet and load
 // balancer insights. The provider's validators reuse these lists.
 var (
-	AlertPolicyDropletTypes = []string{
-		"v1/insights/droplet/cpu",
-		"v1/insights/droplet/memory_utilization_percent",
-		"v1/insights/droplet/disk_utilization_percent",
-		"v1/insights/droplet/load_1",
-		"v1/insights/droplet/load_5",
-		"v1/insights/droplet/load_15",
-		"v1/insights/droplet/public_outbound_bandwidth",
-		"v1/insights/droplet/public_inbound_bandwidth",
-		"v1/insights/droplet/private_outbound_bandwidth",
-		"v1/insights/droplet/private_inbound_bandwidth",
-		"v1/insights/droplet/disk_read",
-		"v1/insights/droplet/disk_write",
-	}
-	AlertPolicyLoadBalancerTypes = []string{
-		"v1/insights/lbaas/avg_cpu_utilization_percent",
-		"v1/insights/lbaas/connection_utilization_percent",
-		"v1/insights/lbaas/droplet_health",
-		"v1/insights/lbaas/tls_connections_per_second_utilization_percent",
-		"v1/insights/lbaas/increase_in_http_error_rate_percentage_5xx",
-		"v1/insights/lbaas/increase_in_http_error_rate_percentage_4xx",
-		"v1/insights/lbaas/increase_in_http_error_rate_count_5xx",
-		"v1/insights/lbaas/increase_in_http_error_rate_count_4xx",
-		"v1/insights/lbaas/high_http_request_response_time",
-		"v1/insights/lbaas/high_http_request_response_time_50p",
-		"v1/insights/lbaas/high_http_request_response_time_95p",
-		"v1/insights/lbaas/high_http_request_response_time_99p",
-	}
-	AlertPolicyCompares = []string{"GreaterThan", "LessThan"}
-	AlertPolicyWindows  = []string{"5m", "10m", "30m", "1h"}
+	AlertPolicyDropletTypes      = doapi.AlertDropletTypes
+	AlertPolicyLoadBalancerTypes = doapi.AlertLoadBalancerTypes
+	AlertPolicyCompares          = doapi.AlertCompares
+	AlertPolicyWindows           = doapi.AlertWindows
 )
 
 // AlertPolicy is a monitoring alert policy.

@@ -1,6 +1,8 @@
 package tier
 
 import (
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+
 	"fmt"
 	"regexp"
 	"slices"
@@ -43,7 +45,6 @@ var AlertMetrics = []AlertMetric{
 	{"lb_response_time_p50", "v1/insights/lbaas/high_http_request_response_time_50p", true, "ms"},
 	{"lb_response_time_p95", "v1/insights/lbaas/high_http_request_response_time_95p", true, "ms"},
 	{"lb_response_time_p99", "v1/insights/lbaas/high_http_request_response_time_99p", true, "ms"},
-	{"lb_requests_per_second", "v1/insights/lbaas/high_http_requests_per_second", true, ""},
 }
 
 // AlertMetricNames lists the metric names, for validators and docs.
@@ -67,8 +68,8 @@ func LookupAlertMetric(nameOrType string) (AlertMetric, bool) {
 
 // Alert comparisons and windows DigitalOcean accepts.
 var (
-	AlertCompares = []string{"GreaterThan", "LessThan"}
-	AlertWindows  = []string{"5m", "10m", "30m", "1h"}
+	AlertCompares = doapi.AlertCompares
+	AlertWindows  = doapi.AlertWindows
 )
 
 // alertMarker ends the description of every policy the tier owns, so the
