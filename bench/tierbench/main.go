@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -59,6 +60,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "N=%d done: apply %s\n", n, r.apply)
 	}
 	writeLifecycle(&report, rows)
+	writeTargets(&report, rows)
 
 	var rolls []rollRow
 	for _, s := range ints(*surges) {
@@ -318,6 +320,34 @@ func writeLifecycle(w *strings.Builder, rows []row) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// writeTargets checks the targets against the measurements.
+func writeTargets(w *strings.Builder, rows []row) {
+	fmt.Fprintf(w, "## Targets\n\n| target | measured | met |\n|---|---|---|\n")
+	mark := func(ok bool) string {
+		if ok {
+			return "yes"
+		}
+		return "**no**"
+	}
+	worst, creates, refresh, no429 := 0.0, true, "", true
+	for _, r := range rows {
+		worst = max(worst, r.apply.med.Seconds()/r.floor.Seconds())
+		creates = creates && r.applyReq.Of("POST /v2/droplets") <= int(math.Ceil(float64(r.n)/10))
+		if r.n == 100 {
+			refresh = fmt.Sprint(r.refreshReq.Total)
+			no429 = status(r.applyReq, "429") == 0 && status(r.refreshReq, "429") == 0 && status(r.destroyReq, "429") == 0
+		}
+	}
+	fmt.Fprintf(w, "| apply within 1.15x the floor at every N | worst %.2fx | %s |\n", worst, mark(worst <= 1.15))
+	fmt.Fprintf(w, "| at most ceil(N/10) create requests | see table | %s |\n", mark(creates))
+	if refresh != "" {
+		n, _ := strconv.Atoi(refresh)
+		fmt.Fprintf(w, "| refresh of 100 droplets in at most 4 requests | %s | %s |\n", refresh, mark(n <= 4))
+		fmt.Fprintf(w, "| no 429 at N = 100 (default budget) | %v | %s |\n", map[bool]string{true: "none", false: "some"}[no429], mark(no429))
+	}
+	fmt.Fprintln(w)
 }
 
 func writeRollouts(w *strings.Builder, rows []rollRow, scale float64) {

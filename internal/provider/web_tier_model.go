@@ -99,6 +99,16 @@ func (m *webTierModel) spec(ctx context.Context) (tier.Spec, diag.Diagnostics) {
 		timeout = stringOr(r.HealthTimeout, defaultHealthTimeout)
 	}
 	s.Rollout.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
+	if a := m.Autoscale; a != nil {
+		s.Autoscale = &tier.AutoscaleSpec{
+			MinInstances:            int(a.MinInstances.ValueInt64()),
+			MaxInstances:            int(a.MaxInstances.ValueInt64()),
+			TargetCPUUtilization:    a.TargetCPUUtilization.ValueFloat64(),
+			TargetMemoryUtilization: a.TargetMemoryUtilization.ValueFloat64(),
+			CooldownMinutes:         intOr(a.CooldownMinutes, doapi.AutoscaleDefaultCooldown),
+		}
+		s.Droplet.Instances = 0
+	}
 	return s, diags
 }
 
@@ -131,6 +141,7 @@ func (m *webTierModel) ref(ctx context.Context) tier.Ref {
 		LoadBalancerID: m.LoadBalancerID.ValueString(),
 		Alerts:         len(m.Alerts) > 0 || (!m.AlertPolicyIDs.IsNull() && len(m.AlertPolicyIDs.Elements()) > 0),
 		Backups:        m.Droplet != nil && m.Droplet.Backups != nil,
+		Pool:           m.Autoscale != nil,
 	}
 	if !m.Droplets.IsNull() && !m.Droplets.IsUnknown() {
 		for _, e := range m.Droplets.Elements() {
@@ -196,11 +207,26 @@ func (m *webTierModel) setComputed(fleet tier.Fleet) {
 // defaults.
 func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 	name := m.Name.ValueString()
+	// With a pool, members are the pool's business: the fixed count is of
+	// the other droplets, and the autoscale block reflects the pool.
 	var serving []tier.Droplet
 	for _, d := range fleet.Droplets {
 		if d.InService(name) && (d.Status == tier.StatusActive || d.Status == tier.StatusNew) {
 			serving = append(serving, d)
 		}
+	}
+	members := serving
+	if fleet.Pool != nil {
+		var fixed []tier.Droplet
+		members = nil
+		for _, d := range serving {
+			if fleet.Pool.IsMember(d.ID) {
+				members = append(members, d)
+			} else {
+				fixed = append(fixed, d)
+			}
+		}
+		serving = fixed
 	}
 	if lb := fleet.LoadBalancer; lb != nil && lb.Region != "" {
 		m.Region = types.StringValue(lb.Region)
@@ -212,7 +238,13 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 			Monitoring: types.BoolValue(true), IPv6: types.BoolValue(false), Size: types.StringNull(), Image: types.StringNull()}
 	}
 	d := m.Droplet
-	d.Instances = types.Int64Value(int64(len(serving)))
+	m.observePool(fleet.Pool, full)
+	if m.Autoscale == nil {
+		d.Instances = types.Int64Value(int64(len(serving)))
+	} else {
+		d.Instances = types.Int64Null()
+		serving = members // the template is what members run
+	}
 	if v, ok := uniform(serving, func(d tier.Droplet) string { return d.Size }); ok {
 		d.Size = types.StringValue(v)
 	}
@@ -234,6 +266,37 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 		m.observeLoadBalancer(lb.Spec, full)
 	}
 	m.observeAlerts(fleet, full)
+}
+
+// observePool reflects the pool's dynamic configuration in the autoscale
+// block. A fixed target set by a rollout in progress is not the user's
+// configuration and is left alone.
+func (m *webTierModel) observePool(pool *tier.AutoscalePool, full bool) {
+	if pool == nil {
+		if !full {
+			m.Autoscale = nil
+		}
+		return
+	}
+	c := pool.Config
+	if c.TargetNumberInstances > 0 {
+		return
+	}
+	a := &autoscaleModel{
+		MinInstances: types.Int64Value(int64(c.MinInstances)), MaxInstances: types.Int64Value(int64(c.MaxInstances)),
+		TargetCPUUtilization: types.Float64Null(), TargetMemoryUtilization: types.Float64Null(),
+		CooldownMinutes: types.Int64Value(int64(c.CooldownMinutes)),
+	}
+	if c.TargetCPUUtilization > 0 {
+		a.TargetCPUUtilization = types.Float64Value(c.TargetCPUUtilization)
+	}
+	if c.TargetMemoryUtilization > 0 {
+		a.TargetMemoryUtilization = types.Float64Value(c.TargetMemoryUtilization)
+	}
+	if prior := m.Autoscale; prior != nil && prior.CooldownMinutes.IsNull() && c.CooldownMinutes == doapi.AutoscaleDefaultCooldown {
+		a.CooldownMinutes = types.Int64Null()
+	}
+	m.Autoscale = a
 }
 
 func (m *webTierModel) observeBackups(serving []tier.Droplet) {

@@ -38,6 +38,7 @@ type webTierModel struct {
 	LoadBalancer   *loadBalancerModel `tfsdk:"load_balancer"`
 	Alerts         []alertModel       `tfsdk:"alert"`
 	Rollout        *rolloutModel      `tfsdk:"rollout"`
+	Autoscale      *autoscaleModel    `tfsdk:"autoscale"`
 	Timeouts       timeouts.Value     `tfsdk:"timeouts"`
 	Tag            types.String       `tfsdk:"tag"`
 	LoadBalancerID types.String       `tfsdk:"load_balancer_id"`
@@ -118,6 +119,14 @@ type alertModel struct {
 type slackModel struct {
 	Channel types.String `tfsdk:"channel"`
 	URL     types.String `tfsdk:"url"`
+}
+
+type autoscaleModel struct {
+	MinInstances            types.Int64   `tfsdk:"min_instances"`
+	MaxInstances            types.Int64   `tfsdk:"max_instances"`
+	TargetCPUUtilization    types.Float64 `tfsdk:"target_cpu_utilization"`
+	TargetMemoryUtilization types.Float64 `tfsdk:"target_memory_utilization"`
+	CooldownMinutes         types.Int64   `tfsdk:"cooldown_minutes"`
 }
 
 type rolloutModel struct {
@@ -229,6 +238,7 @@ func webTierSchema(ctx context.Context) schema.Schema {
 			"load_balancer": loadBalancerBlock(),
 			"alert":         alertBlock(),
 			"rollout":       rolloutBlock(),
+			"autoscale":     autoscaleBlock(),
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,
 				CreateDescription: "Default 30m.", UpdateDescription: "Default 60m.", DeleteDescription: "Default 20m.",
@@ -243,9 +253,10 @@ func dropletBlock() schema.SingleNestedBlock {
 		Validators:          []validator.Object{objectvalidator.IsRequired()},
 		Attributes: map[string]schema.Attribute{
 			"instances": schema.Int64Attribute{
-				Required: true,
-				MarkdownDescription: "Number of droplets. Scaled in place: scale-out creates droplets in batches of 10, all at once; " +
-					"scale-in takes droplets out of the load balancer first, then deletes them (newest first by default).",
+				Optional: true,
+				MarkdownDescription: "Number of droplets; exactly one of `instances` and the `autoscale` block. Scaled in place: " +
+					"scale-out creates droplets in batches of 10, all at once; scale-in takes droplets out of the load balancer " +
+					"first, then deletes them (newest first by default).",
 				Validators: []validator.Int64{int64validator.Between(0, 1000)},
 			},
 			"size": schema.StringAttribute{
@@ -506,6 +517,42 @@ func alertBlock() schema.ListNestedBlock {
 						},
 					}},
 				},
+			},
+		},
+	}
+}
+
+func autoscaleBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Let the tier scale itself: its droplets become the members of a DigitalOcean Droplet Autoscale " +
+			"Pool built from the `droplet` block, carrying the tier's tag, so the load balancer and alerts follow them. " +
+			"Exactly one of this block and `droplet.instances`. The pool's own scaling is not drift. Switching between " +
+			"fixed and autoscale replaces only the droplets: the load balancer and its IP stay. Not with `droplet.backups`.",
+		Attributes: map[string]schema.Attribute{
+			"min_instances": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Fewest members, %s. Required in the block.", doapi.AutoscaleInstancesRange),
+				Validators:          []validator.Int64{between(doapi.AutoscaleInstancesRange)},
+			},
+			"max_instances": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Most members, %s, at least `min_instances`. Required in the block.", doapi.AutoscaleInstancesRange),
+				Validators:          []validator.Int64{between(doapi.AutoscaleInstancesRange)},
+			},
+			"target_cpu_utilization": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Average CPU utilization the pool aims for, as a fraction (`0.6` is 60%), 0.05..1. At least one target is required.",
+				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetMin, 1)},
+			},
+			"target_memory_utilization": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Average memory utilization the pool aims for, as a fraction, 0.05..1.",
+				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetMin, 1)},
+			},
+			"cooldown_minutes": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Minutes between scaling events, %s. Default `%d`.", doapi.AutoscaleCooldownRange, doapi.AutoscaleDefaultCooldown),
+				Validators:          []validator.Int64{between(doapi.AutoscaleCooldownRange)},
 			},
 		},
 	}

@@ -53,6 +53,38 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 		}
 	}
 
+	if d := m.Droplet; d != nil && !d.Instances.IsUnknown() {
+		switch a := m.Autoscale; {
+		case a == nil && d.Instances.IsNull():
+			bad(path.Root("droplet").AtName("instances"), "Missing droplet count",
+				"Set droplet.instances (a fixed number of droplets) or add an autoscale block (a pool that scales itself); exactly one of them.")
+		case a != nil && !d.Instances.IsNull():
+			bad(path.Root("droplet").AtName("instances"), "Both a droplet count and autoscaling",
+				"droplet.instances is %d and an autoscale block is present: set exactly one of them (the pool decides the count between min_instances and max_instances).", d.Instances.ValueInt64())
+		case a != nil && d.Backups != nil:
+			bad(path.Root("droplet").AtName("backups"), "Backups with autoscaling",
+				"droplet.backups cannot be used with an autoscale block: DigitalOcean's autoscale pool template has no backups, and its members come and go. Remove the backups block or use droplet.instances.")
+		}
+	}
+	if a := m.Autoscale; a != nil {
+		p := path.Root("autoscale")
+		if a.MinInstances.IsNull() {
+			bad(p.AtName("min_instances"), "Missing min_instances", "autoscale.min_instances is required in the autoscale block (%s).", doapi.AutoscaleInstancesRange)
+		}
+		if a.MaxInstances.IsNull() {
+			bad(p.AtName("max_instances"), "Missing max_instances", "autoscale.max_instances is required in the autoscale block (%s).", doapi.AutoscaleInstancesRange)
+		}
+		if !a.MinInstances.IsNull() && !a.MaxInstances.IsNull() && !a.MinInstances.IsUnknown() && !a.MaxInstances.IsUnknown() &&
+			a.MaxInstances.ValueInt64() < a.MinInstances.ValueInt64() {
+			bad(p.AtName("max_instances"), "max_instances below min_instances",
+				"autoscale.max_instances (%d) must be at least autoscale.min_instances (%d).", a.MaxInstances.ValueInt64(), a.MinInstances.ValueInt64())
+		}
+		if a.TargetCPUUtilization.IsNull() && a.TargetMemoryUtilization.IsNull() {
+			bad(p, "No autoscaling target",
+				"The autoscale block needs target_cpu_utilization, target_memory_utilization or both (fractions such as 0.6 for 60%%).")
+		}
+	}
+
 	if d := m.Droplet; d != nil && d.Backups != nil {
 		b, p := d.Backups, path.Root("droplet").AtName("backups")
 		if b.Plan.IsNull() {

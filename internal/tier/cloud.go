@@ -45,6 +45,15 @@ type Cloud interface {
 	// verdicts since the given time, oldest first (true = healthy).
 	DropletHealth(ctx context.Context, lbID string, since time.Time) (map[int][]bool, error)
 
+	// FindPool finds an autoscale pool by name with its members; nil, nil
+	// when none.
+	FindPool(ctx context.Context, name string) (*AutoscalePool, error)
+	CreatePool(ctx context.Context, req PoolRequest) (*AutoscalePool, error)
+	UpdatePool(ctx context.Context, id string, req PoolRequest) (*AutoscalePool, error)
+	// DeletePool deletes the pool; its members stay (they are drained and
+	// deleted as droplets).
+	DeletePool(ctx context.Context, id string) error
+
 	ListAlertPolicies(ctx context.Context) ([]AlertPolicy, error)
 	CreateAlertPolicy(ctx context.Context, req AlertRequest) (*AlertPolicy, error)
 	UpdateAlertPolicy(ctx context.Context, id string, req AlertRequest) (*AlertPolicy, error)
@@ -88,4 +97,11 @@ type AlertRequest struct {
 	Emails      []string
 	Slack       []SlackTarget
 	Enabled     bool
+}
+
+// PoolRequest creates or replaces the tier's autoscale pool.
+type PoolRequest struct {
+	Name     string
+	Config   PoolConfig
+	Template PoolTemplate
 }

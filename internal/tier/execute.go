@@ -51,6 +51,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 	ref.Name = spec.Name
 	ref.Alerts = true
 	ref.Backups = ref.Backups || spec.Droplet.Backups != nil
+	ref.Pool = ref.Pool || spec.Autoscale != nil
 	fleet, err := Observe(ctx, e.Cloud, ref)
 	if err != nil {
 		return Fleet{}, Plan{}, err
@@ -72,7 +73,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 			msg = fmt.Sprintf("the tier changed during the apply; pass %d: ", pass)
 		}
 		e.info(ctx, msg+plan.Summary.String(), map[string]any{"tier": spec.Name, "phases": len(plan.Phases)})
-		x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
+		x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, pool: fleet.Pool, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
 		for _, d := range fleet.Droplets {
 			x.byID[d.ID] = d
 		}
@@ -97,10 +98,12 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 }
 
 // Destroy deletes everything the tier owns and waits until it is gone:
-// droplets by tag (and drained ones known from state), the load balancer
-// and the alert policies. Objects already gone count as deleted.
+// the autoscale pool, droplets by tag (and drained ones known from state),
+// the load balancer and the alert policies. Objects already gone count as
+// deleted.
 func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 	ref.Alerts = true
+	ref.Pool = true
 	fleet, err := Observe(ctx, e.Cloud, ref)
 	if err != nil {
 		return err
@@ -120,6 +123,12 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 		}()
 	}
 	x := &execution{e: e, spec: Spec{Name: ref.Name}}
+	if fleet.Pool != nil {
+		// The pool first, or it would replace the members deleted below.
+		if err := e.Cloud.DeletePool(ctx, fleet.Pool.ID); err != nil {
+			return fmt.Errorf("delete autoscale pool %s: %w", fleet.Pool.ID, err)
+		}
+	}
 	do(func() error { return x.deleteFleet(ctx, fleet.Droplets) })
 	if fleet.LoadBalancer != nil {
 		do(func() error {
@@ -161,6 +170,7 @@ type execution struct {
 	fleet Fleet
 
 	mu    sync.Mutex
+	pool  *AutoscalePool
 	lb    *LoadBalancer
 	waves map[int][]Droplet // new droplets by wave
 	byID  map[int]Droplet
@@ -256,6 +266,21 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return x.deleteDroplets(ctx, s.Droplets)
 	case OpSetBackups:
 		return x.setBackups(ctx, s)
+	case OpCreatePool:
+		return x.createPool(ctx)
+	case OpUpdatePool:
+		return x.updatePool(ctx, poolRequest(x.spec))
+	case OpWaitPool:
+		return x.waitPool(ctx, s.Health)
+	case OpRollPool:
+		return x.rollPool(ctx)
+	case OpDeletePool:
+		if id := x.poolID(); id != "" {
+			if err := c.DeletePool(ctx, id); err != nil {
+				return fmt.Errorf("delete autoscale pool %s: %w", id, err)
+			}
+		}
+		return nil
 	case OpTagDroplets:
 		if err := c.TagDroplets(ctx, s.Tag, s.Droplets); err != nil {
 			return fmt.Errorf("tag droplets %v with %s: %w", s.Droplets, s.Tag, err)

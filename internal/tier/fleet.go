@@ -14,6 +14,45 @@ type Fleet struct {
 	Droplets     []Droplet
 	LoadBalancer *LoadBalancer // nil when there is none
 	Alerts       []AlertPolicy
+	Pool         *AutoscalePool // nil when the tier has none
+}
+
+// AutoscalePool is the observed Droplet Autoscale Pool.
+type AutoscalePool struct {
+	ID       string
+	Name     string
+	Status   string
+	Config   PoolConfig
+	Template PoolTemplate
+	Members  []int // droplet ids
+}
+
+// PoolConfig is a pool's scaling configuration: dynamic (min/max/targets)
+// or static (TargetNumberInstances > 0).
+type PoolConfig struct {
+	MinInstances            int
+	MaxInstances            int
+	TargetCPUUtilization    float64
+	TargetMemoryUtilization float64
+	CooldownMinutes         int
+	TargetNumberInstances   int
+}
+
+// PoolTemplate is what every member is created from.
+type PoolTemplate struct {
+	Size     string
+	Region   string
+	Image    string
+	Tags     []string
+	SSHKeys  []string
+	VPCUUID  string
+	IPv6     bool
+	UserData string
+}
+
+// IsMember reports whether a droplet belongs to the pool.
+func (p *AutoscalePool) IsMember(id int) bool {
+	return p != nil && slices.Contains(p.Members, id)
 }
 
 // Droplet is one observed droplet.

@@ -21,6 +21,8 @@ type Ref struct {
 	// (one list request each); skipped when the tier has none.
 	Alerts  bool
 	Backups bool
+	// Pool says whether to look for the tier's autoscale pool.
+	Pool bool
 }
 
 // Observe reads the tier's fleet: one list by tag (a page per 200
@@ -80,6 +82,20 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 			}
 			mu.Lock()
 			f.Alerts = mine
+			mu.Unlock()
+		}()
+	}
+	if ref.Pool {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pool, err := cloud.FindPool(ctx, PoolName(ref.Name))
+			if err != nil {
+				fail(fmt.Errorf("find autoscale pool %s: %w", PoolName(ref.Name), err))
+				return
+			}
+			mu.Lock()
+			f.Pool = pool
 			mu.Unlock()
 		}()
 	}

@@ -48,6 +48,10 @@ func (s Step) String() string {
 	switch s.Op {
 	case OpCreateDroplets:
 		fmt.Fprintf(&b, " wave=%d count=%d", s.Wave, s.Count)
+	case OpWaitPool:
+		if s.Health {
+			b.WriteString(" health")
+		}
 	case OpWaitDroplets:
 		fmt.Fprintf(&b, " wave=%d", s.Wave)
 		if len(s.Droplets) > 0 {
@@ -126,8 +130,10 @@ type Summary struct {
 	AlertsCreate int
 	AlertsUpdate int
 	AlertsDelete int
-	Backups      int // droplets whose backups change
-	Retag        int // tag changes on droplets that stay
+	Backups      int    // droplets whose backups change
+	Retag        int    // tag changes on droplets that stay
+	Pool         string // autoscale pool: "created", "updated", "deleted"
+	Switch       string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
 }
 
 // Empty reports whether the summary records no change.
@@ -158,6 +164,12 @@ func (s Summary) String() string {
 	if s.Remove > 0 {
 		parts = append(parts, fmt.Sprintf("%s will be drained from the load balancer and deleted", plural(s.Remove, "droplet")))
 	}
+	if s.Switch != "" {
+		parts = append(parts, "the droplets switch "+s.Switch+" (the load balancer and its IP stay)")
+	}
+	if s.Pool != "" {
+		parts = append(parts, "the autoscale pool will be "+s.Pool)
+	}
 	if s.LoadBalancer != "" {
 		parts = append(parts, fmt.Sprintf("the load balancer will be %s", s.LoadBalancer))
 	}
@@ -185,6 +197,12 @@ type wave struct {
 func ComputePlan(spec Spec, fleet Fleet) Plan {
 	var p planner
 	p.spec, p.fleet = spec, fleet
+	switch {
+	case spec.Autoscale != nil:
+		return p.planAutoscaled()
+	case fleet.Pool != nil:
+		return p.planLeavingPool()
+	}
 	return p.plan()
 }
 

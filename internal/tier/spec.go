@@ -22,6 +22,18 @@ type Spec struct {
 	LoadBalancer LoadBalancerSpec
 	Alerts       []AlertSpec
 	Rollout      RolloutSpec
+	// Autoscale, when set, makes the droplets the members of a Droplet
+	// Autoscale Pool instead of Droplet.Instances fixed droplets.
+	Autoscale *AutoscaleSpec
+}
+
+// AutoscaleSpec configures the tier's Droplet Autoscale Pool.
+type AutoscaleSpec struct {
+	MinInstances            int
+	MaxInstances            int
+	TargetCPUUtilization    float64 // 0..1; 0 when not set
+	TargetMemoryUtilization float64 // 0..1; 0 when not set
+	CooldownMinutes         int
 }
 
 // DropletSpec describes every droplet of the tier.
@@ -133,6 +145,9 @@ func Tag(name string) string { return "scalable-tier:" + name }
 // DrainTag marks droplets taken out of service and about to be deleted, so
 // a crash between draining and deleting leaves them recognisable.
 func DrainTag(name string) string { return "scalable-drain:" + name }
+
+// PoolName is the name of the tier's autoscale pool.
+func PoolName(name string) string { return name + "-pool" }
 
 // LoadBalancerName is the name of the tier's load balancer.
 func LoadBalancerName(name string) string { return name + "-lb" }

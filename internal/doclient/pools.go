@@ -1,0 +1,156 @@
+package doclient
+
+import (
+	"context"
+	"slices"
+
+	"github.com/digitalocean/godo"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
+)
+
+// FindPool finds an autoscale pool by name, with its members; nil, nil
+// when there is none.
+func (c *Client) FindPool(ctx context.Context, name string) (*tier.AutoscalePool, error) {
+	var all []*godo.DropletAutoscalePool
+	opt := &godo.ListOptions{Page: 1, PerPage: 200}
+	for {
+		var page []*godo.DropletAutoscalePool
+		resp, err := c.call(ctx, "list autoscale pools", true, func(ctx context.Context) (*godo.Response, error) {
+			var resp *godo.Response
+			var err error
+			page, resp, err = c.godo.DropletAutoscale.List(ctx, opt)
+			return resp, err
+		})
+		if isNotFound(resp, err) {
+			return nil, nil // an API without autoscale pools has none
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page...)
+		if resp == nil || resp.Links == nil || resp.Links.IsLastPage() {
+			break
+		}
+		cur, err := resp.Links.CurrentPage()
+		if err != nil {
+			return nil, err
+		}
+		opt.Page = cur + 1
+	}
+	for _, p := range all {
+		if p != nil && p.Name == name {
+			return c.poolWithMembers(ctx, p)
+		}
+	}
+	return nil, nil
+}
+
+func (c *Client) poolWithMembers(ctx context.Context, p *godo.DropletAutoscalePool) (*tier.AutoscalePool, error) {
+	out := poolFromGodo(p)
+	members, err := listAll(ctx, c, "list members of autoscale pool "+p.ID, func(ctx context.Context, opt *godo.ListOptions) ([]*godo.DropletAutoscaleResource, *godo.Response, error) {
+		return c.godo.DropletAutoscale.ListMembers(ctx, p.ID, opt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		if m != nil {
+			out.Members = append(out.Members, int(m.DropletID))
+		}
+	}
+	slices.Sort(out.Members)
+	return out, nil
+}
+
+// CreatePool creates the pool. After an unanswered or failed (5xx) request
+// it looks for a pool of that name before trying again.
+func (c *Client) CreatePool(ctx context.Context, req tier.PoolRequest) (*tier.AutoscalePool, error) {
+	body := poolRequest(req)
+	for attempt := 0; ; attempt++ {
+		var p *godo.DropletAutoscalePool
+		resp, err := c.call(ctx, "create autoscale pool "+req.Name, false, func(ctx context.Context) (*godo.Response, error) {
+			var resp *godo.Response
+			var err error
+			p, resp, err = c.godo.DropletAutoscale.Create(ctx, body)
+			return resp, err
+		})
+		if err == nil {
+			out := poolFromGodo(p)
+			return out, nil
+		}
+		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
+			return nil, err
+		}
+		if found, ferr := c.FindPool(ctx, req.Name); ferr == nil && found != nil {
+			return found, nil
+		}
+		if attempt >= c.cfg.RetryMax {
+			return nil, err
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// UpdatePool replaces the pool's configuration and template.
+func (c *Client) UpdatePool(ctx context.Context, id string, req tier.PoolRequest) (*tier.AutoscalePool, error) {
+	var p *godo.DropletAutoscalePool
+	_, err := c.call(ctx, "update autoscale pool "+id, true, func(ctx context.Context) (*godo.Response, error) {
+		var resp *godo.Response
+		var err error
+		p, resp, err = c.godo.DropletAutoscale.Update(ctx, id, poolRequest(req))
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return poolFromGodo(p), nil
+}
+
+// DeletePool deletes the pool only; already gone is success.
+func (c *Client) DeletePool(ctx context.Context, id string) error {
+	resp, err := c.call(ctx, "delete autoscale pool "+id, true, func(ctx context.Context) (*godo.Response, error) {
+		return c.godo.DropletAutoscale.Delete(ctx, id)
+	})
+	if isNotFound(resp, err) {
+		return nil
+	}
+	return err
+}
+
+func poolRequest(req tier.PoolRequest) *godo.DropletAutoscalePoolRequest {
+	cfg := req.Config
+	t := req.Template
+	return &godo.DropletAutoscalePoolRequest{
+		Name: req.Name,
+		Config: &godo.DropletAutoscaleConfiguration{
+			MinInstances: uint64(cfg.MinInstances), MaxInstances: uint64(cfg.MaxInstances),
+			TargetCPUUtilization: cfg.TargetCPUUtilization, TargetMemoryUtilization: cfg.TargetMemoryUtilization,
+			CooldownMinutes: uint32(cfg.CooldownMinutes), TargetNumberInstances: uint64(cfg.TargetNumberInstances),
+		},
+		DropletTemplate: &godo.DropletAutoscaleResourceTemplate{
+			Size: t.Size, Region: t.Region, Image: t.Image, Tags: t.Tags, SSHKeys: t.SSHKeys,
+			VpcUUID: t.VPCUUID, IPV6: t.IPv6, UserData: t.UserData, WithDropletAgent: true,
+		},
+	}
+}
+
+func poolFromGodo(p *godo.DropletAutoscalePool) *tier.AutoscalePool {
+	out := &tier.AutoscalePool{ID: p.ID, Name: p.Name, Status: p.Status}
+	if c := p.Config; c != nil {
+		out.Config = tier.PoolConfig{
+			MinInstances: int(c.MinInstances), MaxInstances: int(c.MaxInstances),
+			TargetCPUUtilization: c.TargetCPUUtilization, TargetMemoryUtilization: c.TargetMemoryUtilization,
+			CooldownMinutes: int(c.CooldownMinutes), TargetNumberInstances: int(c.TargetNumberInstances),
+		}
+	}
+	if t := p.DropletTemplate; t != nil {
+		out.Template = tier.PoolTemplate{
+			Size: t.Size, Region: t.Region, Image: t.Image, Tags: slices.Clone(t.Tags), SSHKeys: slices.Clone(t.SSHKeys),
+			VPCUUID: t.VpcUUID, IPv6: t.IPV6, UserData: t.UserData,
+		}
+	}
+	return out
+}
