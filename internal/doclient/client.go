@@ -169,7 +169,7 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(co
 		if ctx.Err() != nil {
 			return resp, fmt.Errorf("%s: %w", op, errors.Join(ctx.Err(), err))
 		}
-		status := statusOf(resp)
+		status := statusOf(resp, err)
 		retry := status == http.StatusTooManyRequests || (idempotent && (status >= 500 || status == 0))
 		if !retry || attempt >= c.cfg.RetryMax {
 			return resp, err
@@ -203,16 +203,23 @@ func (c *Client) logf(ctx context.Context, msg string, fields map[string]any) {
 	}
 }
 
-func statusOf(resp *godo.Response) int {
-	if resp == nil || resp.Response == nil {
-		return 0
+// statusOf is the HTTP status of a call: from the response, or, because
+// some godo methods return no response with an error, from the error. 0
+// means no answer at all.
+func statusOf(resp *godo.Response, err error) int {
+	if resp != nil && resp.Response != nil {
+		return resp.StatusCode
 	}
-	return resp.StatusCode
+	var er *godo.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil {
+		return er.Response.StatusCode
+	}
+	return 0
 }
 
 // isNotFound reports a 404 from DigitalOcean.
 func isNotFound(resp *godo.Response, err error) bool {
-	return err != nil && statusOf(resp) == http.StatusNotFound
+	return err != nil && statusOf(resp, err) == http.StatusNotFound
 }
 
 // outcomeUnknown reports a failure after which a POST may or may not have
@@ -221,7 +228,7 @@ func outcomeUnknown(resp *godo.Response, err error) bool {
 	if err == nil {
 		return false
 	}
-	s := statusOf(resp)
+	s := statusOf(resp, err)
 	return s == 0 || s >= 500
 }
 

@@ -301,3 +301,20 @@ func waitActive(t *testing.T, c *Client, n int) {
 	}
 	t.Fatalf("droplets not active within 10s")
 }
+
+// Some godo methods return no *Response with an error: the status still
+// comes from the error, so a 404 is "not found", not a network failure
+// to retry.
+func TestStatusComesFromTheErrorWhenGodoDropsTheResponse(t *testing.T) {
+	c, srv := newClient(t)
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "GET /v2/droplets/autoscale", FailNext: 1, Status: 404}); err != nil {
+		t.Fatal(err)
+	}
+	pool, err := c.FindPool(context.Background(), "none")
+	if err != nil || pool != nil {
+		t.Fatalf("find pool after a 404: %v %v, want nil nil", pool, err)
+	}
+	if n := srv.Counts().Of("GET /v2/droplets/autoscale"); n != 1 {
+		t.Errorf("%d requests, want 1: a 404 is not retried", n)
+	}
+}

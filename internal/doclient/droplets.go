@@ -214,7 +214,7 @@ func (c *Client) ensureTag(ctx context.Context, tag string) error {
 		_, resp, err := c.godo.Tags.Create(ctx, &godo.TagCreateRequest{Name: tag})
 		return resp, err
 	})
-	if err != nil && statusOf(resp) == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(err.Error()), "exist") {
+	if err != nil && statusOf(resp, err) == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(err.Error()), "exist") {
 		return nil
 	}
 	return err
@@ -274,7 +274,7 @@ func (c *Client) runAction(ctx context.Context, dropletID int, kind string, act 
 		if err == nil {
 			break
 		}
-		if statusOf(resp) == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(err.Error()), "pending") {
+		if statusOf(resp, err) == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(err.Error()), "pending") {
 			if err := sleep(ctx, c.cfg.Poll); err != nil {
 				return fmt.Errorf("%s: waiting for a pending action: %w", op, err)
 			}

@@ -117,7 +117,7 @@ func isBusy(resp *godo.Response, err error) bool {
 	if err == nil {
 		return false
 	}
-	if s := statusOf(resp); s != http.StatusForbidden && s != http.StatusUnprocessableEntity {
+	if s := statusOf(resp, err); s != http.StatusForbidden && s != http.StatusUnprocessableEntity {
 		return false
 	}
 	return strings.Contains(strings.ToLower(err.Error()), "processes previous actions")
