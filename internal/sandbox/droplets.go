@@ -402,6 +402,8 @@ func dropletSubresource(c *call) (int, any) {
 		return http.StatusOK, listBody(c, "kernels", []struct{}{})
 	case "neighbors":
 		return http.StatusOK, map[string]any{"droplets": []dropletJSON{}}
+	case "firewalls":
+		return dropletFirewalls(c, d)
 	}
 	return http.StatusNotFound, errNotFound()
 }
