@@ -3,7 +3,10 @@
 // region catalog. One definition each, so they cannot drift apart.
 package doapi
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Range is an inclusive integer range.
 type Range struct{ Min, Max int }
@@ -12,6 +15,14 @@ type Range struct{ Min, Max int }
 func (r Range) Contains(v int) bool { return v >= r.Min && v <= r.Max }
 
 func (r Range) String() string { return fmt.Sprintf("between %d and %d", r.Min, r.Max) }
+
+// FloatRange is an inclusive range of decimals.
+type FloatRange struct{ Min, Max float64 }
+
+// Contains reports whether v lies in the range.
+func (r FloatRange) Contains(v float64) bool { return v >= r.Min && v <= r.Max }
+
+func (r FloatRange) String() string { return fmt.Sprintf("between %g and %g", r.Min, r.Max) }
 
 // Load balancer settings DigitalOcean accepts.
 var (
@@ -99,6 +110,33 @@ var (
 	}
 	AlertCompares = []string{"GreaterThan", "LessThan"}
 	AlertWindows  = []string{"5m", "10m", "30m", "1h"}
+)
+
+// Droplet autoscale pools, as the OpenAPI spec bounds them
+// (autoscale_pool_dynamic_config.yml, autoscale_pool_static_config.yml) and
+// DigitalOcean's autoscale pool concepts page describes them.
+var (
+	AutoscaleMinInstancesRange          = Range{1, 500}
+	AutoscaleMaxInstancesRange          = Range{1, 1000}
+	AutoscaleTargetNumberInstancesRange = Range{1, 1000}
+	AutoscaleCooldownMinutesRange       = Range{5, 20}
+	// AutoscaleTargetUtilizationRange bounds target_cpu_utilization and
+	// target_memory_utilization (a fraction, not a percentage).
+	AutoscaleTargetUtilizationRange = FloatRange{0.05, 1}
+	// AutoscaleHistoryReasons are the reasons a history event gives.
+	AutoscaleHistoryReasons = []string{"CONFIGURATION_CHANGE", "SCALE_UP", "SCALE_DOWN"}
+)
+
+const (
+	// AutoscaleDefaultCooldownMinutes applies when a dynamic pool omits
+	// cooldown_minutes.
+	AutoscaleDefaultCooldownMinutes = 10
+	// AutoscaleFixedSizeCooldownMinutes is the cooldown of a fixed-size
+	// pool (target_number_instances); it cannot be changed.
+	AutoscaleFixedSizeCooldownMinutes = 10
+	// AutoscaleShutdownGrace is how long a pool waits after shutting a
+	// member down before destroying it on scale-down.
+	AutoscaleShutdownGrace = 60 * time.Second
 )
 
 // Droplet limits.

@@ -39,10 +39,15 @@ type Action struct {
 
 // startDropletAction records an in-progress action on d, due after delay.
 func (c *call) startDropletAction(d *Droplet, typ string, delay time.Duration) *Action {
-	w := c.w
+	return c.w.startDropletActionAt(d, typ, c.now, c.after(delay))
+}
+
+// startDropletActionAt records an action on d started at now and due at
+// due: the form settle-time work (an autoscale pool's) uses.
+func (w *World) startDropletActionAt(d *Droplet, typ string, now, due time.Time) *Action {
 	a := &Action{
-		ID: w.NextActionID, Status: ActionInProgress, Type: typ, StartedAt: c.now,
-		DueAt: c.after(delay), ResourceID: d.ID, ResourceType: "droplet", Region: d.Region,
+		ID: w.NextActionID, Status: ActionInProgress, Type: typ, StartedAt: now,
+		DueAt: due, ResourceID: d.ID, ResourceType: "droplet", Region: d.Region,
 	}
 	w.NextActionID++
 	w.Actions[a.ID] = a

@@ -49,19 +49,32 @@ type Delays struct {
 	LoadBalancerUpdate    time.Duration `json:"load_balancer_update"`
 	FirewallApply         time.Duration `json:"firewall_apply"`
 	CertificateIssue      time.Duration `json:"certificate_issue"`
+	// AutoscalePoolProvision is how long a new pool reads "provisioning"
+	// (measured on DigitalOcean: active within a second, before its
+	// members finish booting).
+	AutoscalePoolProvision time.Duration `json:"autoscale_pool_provision"`
+	// AutoscalePoolDelete is how long a deleted pool reads "deleting"
+	// before it (and, deleted dangerously, its members) answers 404.
+	AutoscalePoolDelete time.Duration `json:"autoscale_pool_delete"`
+	// AutoscaleEvaluation is how often a pool compares its members with
+	// its configuration: replacing lost members, scaling on utilization.
+	AutoscaleEvaluation time.Duration `json:"autoscale_evaluation"`
 }
 
 // DefaultDelays are in the middle of what DigitalOcean takes in practice:
 // droplets boot in 30-60 s, load balancers provision in 60-120 s.
 func DefaultDelays() Delays {
 	return Delays{
-		DropletBoot:           45 * time.Second,
-		DropletAction:         20 * time.Second,
-		DropletResize:         60 * time.Second,
-		LoadBalancerProvision: 90 * time.Second,
-		LoadBalancerUpdate:    10 * time.Second,
-		FirewallApply:         10 * time.Second,
-		CertificateIssue:      60 * time.Second,
+		DropletBoot:            45 * time.Second,
+		DropletAction:          20 * time.Second,
+		DropletResize:          60 * time.Second,
+		LoadBalancerProvision:  90 * time.Second,
+		LoadBalancerUpdate:     10 * time.Second,
+		FirewallApply:          10 * time.Second,
+		CertificateIssue:       60 * time.Second,
+		AutoscalePoolProvision: time.Second,
+		AutoscalePoolDelete:    5 * time.Second,
+		AutoscaleEvaluation:    time.Minute,
 	}
 }
 
@@ -74,13 +87,16 @@ func (d Delays) withDefaults() Delays {
 		return v
 	}
 	return Delays{
-		DropletBoot:           pick(d.DropletBoot, def.DropletBoot),
-		DropletAction:         pick(d.DropletAction, def.DropletAction),
-		DropletResize:         pick(d.DropletResize, def.DropletResize),
-		LoadBalancerProvision: pick(d.LoadBalancerProvision, def.LoadBalancerProvision),
-		LoadBalancerUpdate:    pick(d.LoadBalancerUpdate, def.LoadBalancerUpdate),
-		FirewallApply:         pick(d.FirewallApply, def.FirewallApply),
-		CertificateIssue:      pick(d.CertificateIssue, def.CertificateIssue),
+		DropletBoot:            pick(d.DropletBoot, def.DropletBoot),
+		DropletAction:          pick(d.DropletAction, def.DropletAction),
+		DropletResize:          pick(d.DropletResize, def.DropletResize),
+		LoadBalancerProvision:  pick(d.LoadBalancerProvision, def.LoadBalancerProvision),
+		LoadBalancerUpdate:     pick(d.LoadBalancerUpdate, def.LoadBalancerUpdate),
+		FirewallApply:          pick(d.FirewallApply, def.FirewallApply),
+		CertificateIssue:       pick(d.CertificateIssue, def.CertificateIssue),
+		AutoscalePoolProvision: pick(d.AutoscalePoolProvision, def.AutoscalePoolProvision),
+		AutoscalePoolDelete:    pick(d.AutoscalePoolDelete, def.AutoscalePoolDelete),
+		AutoscaleEvaluation:    pick(d.AutoscaleEvaluation, def.AutoscaleEvaluation),
 	}
 }
 

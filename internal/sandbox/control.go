@@ -194,6 +194,7 @@ func (s *Server) controlRoutes() {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	s.trafficControlRoutes()
+	s.autoscaleControlRoutes()
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no sandbox control endpoint %s %s", r.Method, r.URL.Path))
 	})

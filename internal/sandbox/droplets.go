@@ -141,6 +141,12 @@ func sshKeyRefs(raw []json.RawMessage) ([]string, *APIError) {
 // the order DigitalOcean reports problems: size, image, region, then the
 // rest.
 func (c *call) validateCreate(req *createDropletRequest) (*dropletSpec, *APIError) {
+	return c.w.validateDropletCreate(req)
+}
+
+// validateDropletCreate is validateCreate outside a request: an autoscale
+// pool checks its droplet template with it and provisions members from it.
+func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, *APIError) {
 	spec := &dropletSpec{backups: req.Backups, backupPolicy: req.BackupPolicy}
 	size, ok := lookupSize(req.Size)
 	if !ok {
@@ -151,13 +157,13 @@ func (c *call) validateCreate(req *createDropletRequest) (*dropletSpec, *APIErro
 	if !ok {
 		return nil, errUnprocessable("%s", msgInvalidImage)
 	}
-	if spec.image, ok = c.w.resolveImage(ref); !ok {
+	if spec.image, ok = w.resolveImage(ref); !ok {
 		return nil, errUnprocessable("%s", msgInvalidImage)
 	}
 
 	regionName := req.Region
 	if req.VPCUUID != "" {
-		vpc, ok := c.w.VPCs[req.VPCUUID]
+		vpc, ok := w.VPCs[req.VPCUUID]
 		if !ok {
 			return nil, errUnprocessable("vpc_uuid %q does not match a VPC in this account", req.VPCUUID)
 		}
@@ -233,14 +239,38 @@ func createDroplets(c *call) (int, any) {
 	if apiErr != nil {
 		return apiErr.Status, apiErr
 	}
-	if len(c.w.Droplets)+len(names) > c.w.Account.DropletLimit {
-		return http.StatusUnprocessableEntity, errUnprocessable("%s", msgDropletLimit)
+	created, actions, apiErr := c.s.provisionDroplets(c.now, &req, spec, names)
+	if apiErr != nil {
+		return apiErr.Status, apiErr
 	}
-
+	links := make([]LinkAction, len(actions))
+	for i, a := range actions {
+		links[i] = c.actionLink(a, "create")
+	}
 	w := c.w
+	if !multi {
+		return http.StatusAccepted, map[string]any{
+			"droplet": w.renderDroplet(created[0], c.now), "links": Links{Actions: links}}
+	}
+	out := make([]dropletJSON, len(created))
+	for i, d := range created {
+		out[i] = w.renderDroplet(d, c.now)
+	}
+	return http.StatusAccepted, map[string]any{"droplets": out, "links": Links{Actions: links}}
+}
+
+// provisionDroplets creates one droplet per name from a validated request,
+// booting from now: the one create path, for POST /v2/droplets and for
+// autoscale pool members alike. It checks the account droplet limit and
+// the VPC's free addresses before creating anything.
+func (s *Server) provisionDroplets(now time.Time, req *createDropletRequest, spec *dropletSpec, names []string) ([]*Droplet, []*Action, *APIError) {
+	w := s.world
+	if len(w.Droplets)+len(names) > w.Account.DropletLimit {
+		return nil, nil, errUnprocessable("%s", msgDropletLimit)
+	}
 	vpc := spec.vpc
 	if vpc == nil {
-		vpc = w.defaultVPC(c.now, spec.region.Slug)
+		vpc = w.defaultVPC(now, spec.region.Slug)
 	}
 	// Addresses first: a full VPC must fail the request before it creates
 	// anything.
@@ -249,21 +279,22 @@ func createDroplets(c *call) (int, any) {
 	for i := range names {
 		ip, err := allocatePrivateIPv4(vpc, used)
 		if err != nil {
-			return http.StatusUnprocessableEntity, errUnprocessable("%s", err.Error())
+			return nil, nil, errUnprocessable("%s", err.Error())
 		}
 		privateIPs[i] = ip
 	}
-	w.ensureTags(c.now, spec.tags)
+	w.ensureTags(now, spec.tags)
 	agent := req.WithDropletAgent == nil || *req.WithDropletAgent
 	noPublic := req.PublicNetworking != nil && !*req.PublicNetworking
+	activeAt := now.Add(scale(s.delays.DropletBoot, s.factor))
 
 	var created []*Droplet
-	var links []LinkAction
+	var actions []*Action
 	for i, name := range names {
 		d := &Droplet{
 			ID: w.NextDropletID, Name: name, Region: spec.region.Slug, Size: spec.size.Slug,
 			Disk: spec.size.Disk, ImageID: spec.image.id(), Status: "new",
-			CreatedAt: c.now, ActiveAt: c.after(c.s.delays.DropletBoot),
+			CreatedAt: now, ActiveAt: activeAt,
 			Tags: slices.Clone(spec.tags), VPCUUID: vpc.ID, PrivateIPv4: privateIPs[i],
 			Monitoring: req.Monitoring, DropletAgent: agent, BackupIDs: []int{}, SnapshotIDs: []int{},
 			UserData: req.UserData, SSHKeys: spec.sshKeys, NoPublicNetworking: noPublic,
@@ -281,21 +312,10 @@ func createDroplets(c *call) (int, any) {
 			d.BackupPolicy, _ = resolveBackupPolicy(spec.backupPolicy, nil, d.ID)
 		}
 		w.Droplets[d.ID] = d
-		a := c.startDropletAction(d, "create", c.s.delays.DropletBoot)
-		a.DueAt = d.ActiveAt
+		actions = append(actions, w.startDropletActionAt(d, "create", now, d.ActiveAt))
 		created = append(created, d)
-		links = append(links, c.actionLink(a, "create"))
 	}
-
-	if !multi {
-		return http.StatusAccepted, map[string]any{
-			"droplet": w.renderDroplet(created[0], c.now), "links": Links{Actions: links}}
-	}
-	out := make([]dropletJSON, len(created))
-	for i, d := range created {
-		out[i] = w.renderDroplet(d, c.now)
-	}
-	return http.StatusAccepted, map[string]any{"droplets": out, "links": Links{Actions: links}}
+	return created, actions, nil
 }
 
 func listDroplets(c *call) (int, any) {
@@ -382,6 +402,8 @@ func dropletSubresource(c *call) (int, any) {
 		return http.StatusOK, listBody(c, "kernels", []struct{}{})
 	case "neighbors":
 		return http.StatusOK, map[string]any{"droplets": []dropletJSON{}}
+	case "firewalls":
+		return dropletFirewalls(c, d)
 	}
 	return http.StatusNotFound, errNotFound()
 }

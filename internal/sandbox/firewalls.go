@@ -607,19 +607,16 @@ func (s *Server) firewallRoutes() {
 		f.InboundRules, f.OutboundRules = drop(f.InboundRules, in), drop(f.OutboundRules, out)
 		return nil
 	}))
+}
 
-	// The firewalls that apply to one droplet, by id or by tag.
-	s.handle("GET /v2/droplets/{id}/firewalls", func(c *call) (int, any) {
-		id, err := strconv.Atoi(c.r.PathValue("id"))
-		if err != nil || c.w.Droplets[id] == nil {
-			return 0, errNotFound()
+// dropletFirewalls serves GET /v2/droplets/{id}/firewalls (routed by
+// dropletSubresource): the firewalls that apply to d, by id or by tag.
+func dropletFirewalls(c *call, d *Droplet) (int, any) {
+	out := []firewallJSON{}
+	for _, f := range c.w.firewallsSorted() {
+		if slices.Contains(c.w.firewallReach(f), d.ID) {
+			out = append(out, c.w.renderFirewall(f))
 		}
-		out := []firewallJSON{}
-		for _, f := range c.w.firewallsSorted() {
-			if slices.Contains(c.w.firewallReach(f), id) {
-				out = append(out, c.w.renderFirewall(f))
-			}
-		}
-		return http.StatusOK, listBody(c, "firewalls", out)
-	})
+	}
+	return http.StatusOK, listBody(c, "firewalls", out)
 }

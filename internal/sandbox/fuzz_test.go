@@ -24,6 +24,7 @@ func FuzzRequestBodies(f *testing.F) {
 		{"POST", "/v2/vpcs"},
 		{"POST", "/v2/account/keys"},
 		{"POST", "/v2/uptime/checks"},
+		{"POST", "/v2/droplets/autoscale"},
 	}
 	seeds := []string{
 		`{"name":"web-1","region":"nyc3","size":"s-1vcpu-1gb","image":"ubuntu-24-04-x64"}`,
@@ -37,6 +38,7 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"name":"v","region":"nyc3","ip_range":"10.10.10.0/24"}`,
 		`{"name":"k","public_key":"ssh-ed25519 AAAA"}`,
 		`{"name":"u","type":"http","target":"http://x","regions":["us_east"]}`,
+		`{"name":"pool","config":{"min_instances":1,"max_instances":3,"target_cpu_utilization":0.5},"droplet_template":{"size":"s-1vcpu-1gb","region":"nyc3","image":"ubuntu-24-04-x64","ssh_keys":["k"]}}`,
 		``, `null`, `[]`, `{"names":null}`, `{"region":{"slug":1}}`, `{"size_unit":-1}`, `"x"`, `{"image":1.5}`,
 	}
 	for i, s := range seeds {

@@ -45,6 +45,10 @@ type Droplet struct {
 	PendingActionID int `json:"pending_action_id,omitempty"`
 	// PublicNetworking false leaves the droplet without public addresses.
 	NoPublicNetworking bool `json:"no_public_networking,omitempty"`
+	// Utilization is sandbox-only: the CPU and memory load the droplet's
+	// agent reports to an autoscale pool, set through the control API. Nil
+	// is the defaults (DefaultCPUUtilization, DefaultMemoryUtilization).
+	Utilization *Utilization `json:"utilization,omitempty"`
 }
 
 // BackupPolicy is DigitalOcean's droplet backup policy.

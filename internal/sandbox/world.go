@@ -113,10 +113,12 @@ func (w *World) ensureMaps() {
 // due times rather than timers, so the world is a pure function of the clock
 // and survives a restart.
 func (s *Server) settle(now time.Time) {
+	// Autoscale pools first: the droplets they create or shut down at due
+	// times before now then boot or power off below.
+	s.settleAutoscalePools(now)
 	s.settleDroplets(now)
 	s.settleActions(now)
 	s.settleLoadBalancers(now)
 	s.settleFirewalls(now)
 	s.settleCertificates(now)
-	s.settleAutoscalePools(now)
 }
