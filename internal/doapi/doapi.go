@@ -182,14 +182,3 @@ func AvailableRegionSlugs() []string {
 	return out
 }
 
-// Droplet autoscale pools (provisional until checked against DigitalOcean).
-var (
-	AutoscaleInstancesRange = Range{1, 1000}
-	AutoscaleCooldownRange  = Range{1, 10080}
-)
-
-// Autoscale defaults and bounds of utilization targets.
-const (
-	AutoscaleDefaultCooldown = 5
-	AutoscaleTargetMin       = 0.05
-)

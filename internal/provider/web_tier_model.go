@@ -105,7 +105,7 @@ func (m *webTierModel) spec(ctx context.Context) (tier.Spec, diag.Diagnostics) {
 			MaxInstances:            int(a.MaxInstances.ValueInt64()),
 			TargetCPUUtilization:    a.TargetCPUUtilization.ValueFloat64(),
 			TargetMemoryUtilization: a.TargetMemoryUtilization.ValueFloat64(),
-			CooldownMinutes:         intOr(a.CooldownMinutes, doapi.AutoscaleDefaultCooldown),
+			CooldownMinutes:         intOr(a.CooldownMinutes, doapi.AutoscaleDefaultCooldownMinutes),
 		}
 		s.Droplet.Instances = 0
 	}
@@ -254,7 +254,9 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 			d.Image = types.StringValue(v)
 		}
 	}
-	if v, ok := uniform(serving, func(d tier.Droplet) string { return strconv.FormatBool(d.Monitoring) }); ok {
+	// A pool template has no monitoring flag (members get DigitalOcean's
+	// agent instead), so with autoscale it cannot be observed.
+	if v, ok := uniform(serving, func(d tier.Droplet) string { return strconv.FormatBool(d.Monitoring) }); ok && m.Autoscale == nil {
 		d.Monitoring = types.BoolValue(v == "true")
 	}
 	if v, ok := uniform(serving, func(d tier.Droplet) string { return strconv.FormatBool(d.IPv6) }); ok {
@@ -293,10 +295,20 @@ func (m *webTierModel) observePool(pool *tier.AutoscalePool, full bool) {
 	if c.TargetMemoryUtilization > 0 {
 		a.TargetMemoryUtilization = types.Float64Value(c.TargetMemoryUtilization)
 	}
-	if prior := m.Autoscale; prior != nil && prior.CooldownMinutes.IsNull() && c.CooldownMinutes == doapi.AutoscaleDefaultCooldown {
+	if prior := m.Autoscale; prior != nil && prior.CooldownMinutes.IsNull() && c.CooldownMinutes == doapi.AutoscaleDefaultCooldownMinutes {
 		a.CooldownMinutes = types.Int64Null()
 	}
 	m.Autoscale = a
+	// Unlike droplets, a pool's template tells its SSH keys and user data.
+	if d := m.Droplet; d != nil {
+		t := pool.Template
+		if len(t.SSHKeys) > 0 || !d.SSHKeys.IsNull() {
+			d.SSHKeys = stringList(t.SSHKeys)
+		}
+		if t.UserData != "" || !d.UserData.IsNull() {
+			d.UserData = types.StringValue(t.UserData)
+		}
+	}
 }
 
 func (m *webTierModel) observeBackups(serving []tier.Droplet) {

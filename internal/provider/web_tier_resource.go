@@ -113,7 +113,7 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 	importing := state.Droplet == nil
 	ref := state.ref(ctx)
 	if importing {
-		ref.Alerts, ref.Backups = true, true
+		ref.Alerts, ref.Backups, ref.Pool = true, true, true
 	}
 	fleet, err := tier.Observe(ctx, r.data.client, ref)
 	if err != nil {
@@ -260,7 +260,11 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		resp.Diagnostics.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
 	}
 	if s.DropletsChange() {
-		plan.Droplets = plannedDroplets(*fleet, p, spec.Droplet.Instances)
+		if spec.Autoscale != nil {
+			plan.Droplets = types.ListUnknown(dropletObjectType) // the pool decides how many
+		} else {
+			plan.Droplets = plannedDroplets(*fleet, p, spec.Droplet.Instances)
+		}
 	}
 	if s.LoadBalancer == "created" {
 		plan.LoadBalancerID = types.StringUnknown()
@@ -313,7 +317,10 @@ func markUnknown(ctx context.Context, resp *resource.ModifyPlanResponse, fleet *
 
 func planWarningDetail(spec tier.Spec, s tier.Summary) string {
 	msg := "This is what the apply will do to the fleet."
-	if s.Replace > 0 {
+	if s.Replace > 0 && spec.Autoscale != nil {
+		msg += fmt.Sprintf(" The autoscale pool replaces its members itself, all at once (it briefly doubles); the apply waits until the new ones are healthy (%s, at most %s), then removes the old ones, or puts the previous template back if they never are.",
+			spec.Rollout.Health, spec.Rollout.HealthTimeout)
+	} else if s.Replace > 0 {
 		msg += fmt.Sprintf(" Droplets are replaced in waves: each wave creates up to %d new droplet(s), waits until they are healthy (%s, at most %s), then drains and deletes old ones; at least %d droplet(s) keep serving throughout.",
 			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout, max(spec.Droplet.Instances-spec.Rollout.MaxUnavailable, 0))
 	}

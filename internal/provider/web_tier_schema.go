@@ -527,32 +527,33 @@ func autoscaleBlock() schema.SingleNestedBlock {
 		MarkdownDescription: "Let the tier scale itself: its droplets become the members of a DigitalOcean Droplet Autoscale " +
 			"Pool built from the `droplet` block, carrying the tier's tag, so the load balancer and alerts follow them. " +
 			"Exactly one of this block and `droplet.instances`. The pool's own scaling is not drift. Switching between " +
-			"fixed and autoscale replaces only the droplets: the load balancer and its IP stay. Not with `droplet.backups`.",
+			"fixed and autoscale replaces only the droplets: the load balancer and its IP stay. Needs `droplet.ssh_keys` " +
+			"(DigitalOcean requires them in a pool template); not with `droplet.backups`.",
 		Attributes: map[string]schema.Attribute{
 			"min_instances": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Fewest members, %s. Required in the block.", doapi.AutoscaleInstancesRange),
-				Validators:          []validator.Int64{between(doapi.AutoscaleInstancesRange)},
+				MarkdownDescription: fmt.Sprintf("Fewest members, %s. Required in the block.", doapi.AutoscaleMinInstancesRange),
+				Validators:          []validator.Int64{between(doapi.AutoscaleMinInstancesRange)},
 			},
 			"max_instances": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Most members, %s, at least `min_instances`. Required in the block.", doapi.AutoscaleInstancesRange),
-				Validators:          []validator.Int64{between(doapi.AutoscaleInstancesRange)},
+				MarkdownDescription: fmt.Sprintf("Most members, %s, at least `min_instances`. Required in the block.", doapi.AutoscaleMaxInstancesRange),
+				Validators:          []validator.Int64{between(doapi.AutoscaleMaxInstancesRange)},
 			},
 			"target_cpu_utilization": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: "Average CPU utilization the pool aims for, as a fraction (`0.6` is 60%), 0.05..1. At least one target is required.",
-				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetMin, 1)},
+				MarkdownDescription: "Average CPU utilization the pool aims for, as a fraction (`0.6` is 60%), 0.05 to 1. At least one target is required.",
+				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetUtilizationRange.Min, doapi.AutoscaleTargetUtilizationRange.Max)},
 			},
 			"target_memory_utilization": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: "Average memory utilization the pool aims for, as a fraction, 0.05..1.",
-				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetMin, 1)},
+				MarkdownDescription: "Average memory utilization the pool aims for, as a fraction, 0.05 to 1.",
+				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetUtilizationRange.Min, doapi.AutoscaleTargetUtilizationRange.Max)},
 			},
 			"cooldown_minutes": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Minutes between scaling events, %s. Default `%d`.", doapi.AutoscaleCooldownRange, doapi.AutoscaleDefaultCooldown),
-				Validators:          []validator.Int64{between(doapi.AutoscaleCooldownRange)},
+				MarkdownDescription: fmt.Sprintf("Minutes between scaling events, %s. Default `%d`.", doapi.AutoscaleCooldownMinutesRange, doapi.AutoscaleDefaultCooldownMinutes),
+				Validators:          []validator.Int64{between(doapi.AutoscaleCooldownMinutesRange)},
 			},
 		},
 	}
@@ -561,7 +562,9 @@ func autoscaleBlock() schema.SingleNestedBlock {
 func rolloutBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "How droplets are replaced when the image, size, user_data, ssh_keys, monitoring or ipv6 change. " +
-			"Absent: the defaults below.",
+			"Absent: the defaults below. With `autoscale`, DigitalOcean's pool replaces all members at once when its template " +
+			"changes (it briefly doubles), so `max_surge` and `max_unavailable` do not apply; `health` and `health_timeout` do: " +
+			"the old members are removed only once the new ones are healthy, and the previous template is put back if they never are.",
 		Attributes: map[string]schema.Attribute{
 			"max_surge": schema.Int64Attribute{
 				Optional:            true,

@@ -61,6 +61,9 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 		case a != nil && !d.Instances.IsNull():
 			bad(path.Root("droplet").AtName("instances"), "Both a droplet count and autoscaling",
 				"droplet.instances is %d and an autoscale block is present: set exactly one of them (the pool decides the count between min_instances and max_instances).", d.Instances.ValueInt64())
+		case a != nil && !d.SSHKeys.IsUnknown() && len(d.SSHKeys.Elements()) == 0:
+			bad(path.Root("droplet").AtName("ssh_keys"), "SSH keys needed for autoscaling",
+				"droplet.ssh_keys must list at least one key id or fingerprint with an autoscale block: DigitalOcean requires ssh_keys in an autoscale pool's droplet template.")
 		case a != nil && d.Backups != nil:
 			bad(path.Root("droplet").AtName("backups"), "Backups with autoscaling",
 				"droplet.backups cannot be used with an autoscale block: DigitalOcean's autoscale pool template has no backups, and its members come and go. Remove the backups block or use droplet.instances.")
@@ -69,10 +72,10 @@ func (r *webTierResource) ValidateConfig(ctx context.Context, req resource.Valid
 	if a := m.Autoscale; a != nil {
 		p := path.Root("autoscale")
 		if a.MinInstances.IsNull() {
-			bad(p.AtName("min_instances"), "Missing min_instances", "autoscale.min_instances is required in the autoscale block (%s).", doapi.AutoscaleInstancesRange)
+			bad(p.AtName("min_instances"), "Missing min_instances", "autoscale.min_instances is required in the autoscale block (%s).", doapi.AutoscaleMinInstancesRange)
 		}
 		if a.MaxInstances.IsNull() {
-			bad(p.AtName("max_instances"), "Missing max_instances", "autoscale.max_instances is required in the autoscale block (%s).", doapi.AutoscaleInstancesRange)
+			bad(p.AtName("max_instances"), "Missing max_instances", "autoscale.max_instances is required in the autoscale block (%s).", doapi.AutoscaleMaxInstancesRange)
 		}
 		if !a.MinInstances.IsNull() && !a.MaxInstances.IsNull() && !a.MinInstances.IsUnknown() && !a.MaxInstances.IsUnknown() &&
 			a.MaxInstances.ValueInt64() < a.MinInstances.ValueInt64() {

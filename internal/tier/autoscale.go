@@ -95,10 +95,9 @@ func (p *planner) planAutoscaled() Plan {
 		}
 		if len(outdated) > 0 {
 			phases = append(phases, Phase{{Op: OpRollPool, Droplets: ids(outdated)}})
+			// The pool replaces every member at once (see rollPool).
 			p.summary.Replace = len(outdated)
-			step := max(p.spec.Rollout.MaxSurge+p.spec.Rollout.MaxUnavailable, 1)
-			p.summary.Waves = (len(outdated) + step - 1) / step
-			p.summary.WaveSize = min(step, len(outdated))
+			p.summary.Waves, p.summary.WaveSize = 1, len(outdated)
 		}
 		if p.summary.LoadBalancer == "created" {
 			phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
@@ -260,75 +259,88 @@ func (x *execution) healthContext(ctx context.Context) (context.Context, context
 	return context.WithCancel(ctx)
 }
 
-// rollPool replaces members built from an older template. The pool is held
-// at its current size plus max_surge (a fixed target) so it makes new
-// members from the new template; each wave waits for them to be healthy,
-// then drains and deletes old members, never leaving fewer than
-// size - max_unavailable serving; the pool refills from the new template.
-// The dynamic configuration is restored at the end, and also when a wave
-// fails.
+// rollPool gates DigitalOcean's own rollover of a pool's members. When its
+// template changes, a pool provisions a full new set of members at once
+// and destroys the old ones after its cooldown (so it briefly doubles:
+// max_surge cannot bound it). The provider waits for the new members to be
+// healthy by the rollout's mode, then drains and deletes the old ones
+// without waiting for the cooldown. If they are not healthy by
+// health_timeout, it puts the previous template back before the pool
+// destroys the old members, and removes the new ones: the old keep
+// serving.
 func (x *execution) rollPool(ctx context.Context) error {
 	rev := x.spec.Droplet.Revision()
 	members, err := x.poolMembers(ctx)
 	if err != nil {
 		return err
 	}
-	size := len(members)
-	surge, unavailable := x.spec.Rollout.MaxSurge, x.spec.Rollout.MaxUnavailable
-	hold := poolRequest(x.spec)
-	hold.Config = PoolConfig{TargetNumberInstances: size + surge}
-	if err := x.updatePool(ctx, hold); err != nil {
+	var old []Droplet
+	for _, d := range members {
+		if d.Revision() != rev {
+			old = append(old, d)
+		}
+	}
+	if len(old) == 0 {
+		return nil
+	}
+	x.e.info(ctx, fmt.Sprintf("autoscale pool rolling %d members to the new template", len(old)), map[string]any{"tier": x.spec.Name})
+	hctx, cancel := x.healthContext(ctx)
+	healthy, seen, err := x.waitFreshMembers(hctx, rev, len(old))
+	cancel()
+	if err != nil && ctx.Err() != nil {
 		return err
 	}
-	restore := func() error {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		return x.updatePool(rctx, poolRequest(x.spec))
+	if err != nil {
+		return x.rollPoolBack(ctx, rev, healthy, seen, err)
 	}
-	for wave := 1; ; wave++ {
-		members, err := x.poolMembers(ctx)
-		if err != nil {
-			return errors.Join(err, restore())
-		}
-		var fresh, old []Droplet
-		for _, d := range members {
-			if d.Revision() == rev {
-				fresh = append(fresh, d)
-			} else {
-				old = append(old, d)
-			}
-		}
-		if len(old) == 0 {
-			x.e.info(ctx, "autoscale pool rolled out", map[string]any{"tier": x.spec.Name, "members": len(fresh)})
-			return restore()
-		}
-		// Wait for the new members the pool is making to be healthy.
-		wantFresh := min(size+surge, len(fresh)+len(old)) - len(old)
-		hctx, cancel := x.healthContext(ctx)
-		healthy, seen, err := x.waitFreshMembers(hctx, rev, wantFresh)
-		cancel()
-		if err != nil {
-			x.e.info(ctx, "autoscale pool rollout stopped", map[string]any{"tier": x.spec.Name, "wave": wave})
-			return errors.Join(&RolloutError{Wave: wave, Failed: notIn(fresh, healthy), Seen: seen, Timeout: x.spec.Rollout.HealthTimeout, Cause: err}, restore())
-		}
-		serving := len(healthy) + len(old)
-		k := min(len(old), max(serving-(size-unavailable), 0))
-		if k == 0 {
-			k = min(len(old), 1) // surge 0 and unavailable 0 cannot happen; move anyway
-		}
-		SortDroplets(old)
-		batch := ids(old[:k])
-		x.e.info(ctx, fmt.Sprintf("autoscale pool rollout wave %d: replacing %d members", wave, k), map[string]any{"tier": x.spec.Name})
-		if err := x.step(ctx, Step{Op: OpDrainDroplets, Droplets: batch}); err != nil {
-			return errors.Join(err, restore())
-		}
-		if err := sleep(ctx, x.drainWait()); err != nil {
-			return errors.Join(err, restore())
-		}
-		if err := x.deleteDroplets(ctx, batch); err != nil {
-			return errors.Join(err, restore())
+	batch := ids(old)
+	if err := x.step(ctx, Step{Op: OpDrainDroplets, Droplets: batch}); err != nil {
+		return err
+	}
+	if err := sleep(ctx, x.drainWait()); err != nil {
+		return err
+	}
+	if err := x.deleteDroplets(ctx, batch); err != nil {
+		return err
+	}
+	x.e.info(ctx, "autoscale pool rolled out", map[string]any{"tier": x.spec.Name, "members": len(healthy)})
+	return nil
+}
+
+// rollPoolBack restores the template the pool had before this apply and
+// removes the members of the failed one.
+func (x *execution) rollPoolBack(ctx context.Context, rev string, healthy []Droplet, seen string, cause error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
+	defer cancel()
+	var errs []error
+	if prev := x.fleet.Pool; prev != nil && !sameSet(prev.Template.Tags, poolRequest(x.spec).Template.Tags) {
+		back := PoolRequest{Name: prev.Name, Config: prev.Config, Template: prev.Template}
+		if err := x.updatePool(rctx, back); err != nil {
+			errs = append(errs, fmt.Errorf("put the previous template back: %w", err))
 		}
 	}
+	members, err := x.poolMembers(rctx)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	var fresh []Droplet
+	for _, d := range members {
+		if d.Revision() == rev {
+			fresh = append(fresh, d)
+		}
+	}
+	if len(fresh) > 0 {
+		if err := x.e.Cloud.UntagDroplets(rctx, Tag(x.spec.Name), ids(fresh)); err != nil {
+			errs = append(errs, fmt.Errorf("take the new members out of the load balancer: %w", err))
+		} else if err := x.deleteDroplets(rctx, ids(fresh)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	rerr := &RolloutError{Wave: 1, Failed: notIn(fresh, healthy), Seen: seen, Timeout: x.spec.Rollout.HealthTimeout, Cause: cause}
+	if len(rerr.Failed) == 0 {
+		rerr.Failed = fresh
+	}
+	return errors.Join(append([]error{rerr}, errs...)...)
 }
 
 // waitFreshMembers waits until want members of revision rev are active and

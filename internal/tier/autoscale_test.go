@@ -75,7 +75,7 @@ func TestPlanAutoscaleSummaries(t *testing.T) {
 	s := autoscaleSpec()
 	s.Droplet.Image = "debian-12-x64"
 	sum := ComputePlan(s, poolFleet(spec, 3, spec.DropletTags())).Summary
-	if sum.Replace != 3 || sum.Waves != 3 || sum.WaveSize != 1 {
-		t.Errorf("rolling 3 members with surge 1: %+v", sum)
+	if sum.Replace != 3 || sum.Waves != 1 || sum.WaveSize != 3 {
+		t.Errorf("a pool rolls its 3 members at once, whatever max_surge: %+v", sum)
 	}
 }
