@@ -181,4 +181,3 @@ func AvailableRegionSlugs() []string {
 	}
 	return out
 }
-

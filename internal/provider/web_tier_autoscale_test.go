@@ -177,9 +177,9 @@ func TestAccWebTierAutoscale(t *testing.T) {
 				Check: checkPoolMembersOnImage(e, "auto", "ubuntu-24-04-x64"),
 			},
 			{
-				ResourceName:            addr,
-				ImportState:             true,
-				ImportStateId:           "auto",
+				ResourceName:      addr,
+				ImportState:       true,
+				ImportStateId:     "auto",
 				ImportStateVerify: true,
 				// The rollout policy lives only in configuration; import fills
 				// the blocks this config leaves to their defaults.
