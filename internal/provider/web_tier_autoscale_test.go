@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"testing"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 // autoscaleConfig is an autoscaled tier; scaling is "" for a fixed tier of
 // instances droplets.
 func autoscaleConfig(e *acctest.Env, name, image string, instances int, scaling string) string {
+	return autoscaleConfigWith(e, name, image, instances, scaling, `health = "droplet_status"`)
+}
+
+func autoscaleConfigWith(e *acctest.Env, name, image string, instances int, scaling, rollout string) string {
 	count := ""
 	if scaling == "" {
 		count = fmt.Sprintf("instances = %d", instances)
@@ -40,11 +45,11 @@ resource "scalable_web_tier" "web" {
     }
   }
   rollout {
-    health = "droplet_status"
+    %s
   }
 %s
 }
-`, name, count, image, scaling)
+`, name, count, image, rollout, scaling)
 }
 
 const scaling = `
@@ -231,6 +236,50 @@ func TestAccWebTierSwitchModesKeepsLoadBalancer(t *testing.T) {
 					}
 					return nil
 				}),
+			},
+		},
+	})
+}
+
+// A pool template whose members never get healthy: the apply stops, puts
+// the previous template back and removes the new members; the old ones
+// keep serving, and a later good template rolls through.
+func TestAccWebTierAutoscaleFailedRolloutRestoresTemplate(t *testing.T) {
+	e := acctest.New(t)
+	rollout := "health         = \"load_balancer\"\n    health_timeout = \"4s\""
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: autoscaleConfigWith(e, "rollback", "ubuntu-22-04-x64", 0, scaling, rollout)},
+			{
+				Config:      autoscaleConfigWith(e, "rollback", "broken-ubuntu-24-04-x64", 0, scaling, rollout),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped:.*previous\s+droplets\s+keep\s+serving`),
+			},
+			{
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true, // the new template is still to do
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkPoolMembersOnImage(e, "rollback", "ubuntu-22-04-x64"),
+					func(*terraform.State) error {
+						p, ids, err := pool(e, "rollback")
+						if err != nil {
+							return err
+						}
+						if p.DropletTemplate.Image != "ubuntu-22-04-x64" {
+							return fmt.Errorf("pool template image %q, want the previous ubuntu-22-04-x64 back", p.DropletTemplate.Image)
+						}
+						if len(ids) != 2 {
+							return fmt.Errorf("%d members, want the 2 old ones", len(ids))
+						}
+						return e.WaitHealthy("scalable-tier:rollback", 2, 10*time.Second)
+					},
+				),
+			},
+			{
+				Config:           autoscaleConfigWith(e, "rollback", "ubuntu-24-04-x64", 0, scaling, "health_timeout = \"30s\""),
+				ConfigPlanChecks: emptyPlan(),
+				Check:            checkPoolMembersOnImage(e, "rollback", "ubuntu-24-04-x64"),
 			},
 		},
 	})
