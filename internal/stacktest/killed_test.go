@@ -121,7 +121,9 @@ func killApplyWhen(t *testing.T, tf *terraform, dir string, srv *sandbox.Server,
 		}
 		if c := srv.Counts(); cond(c) {
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
+			if err := <-done; err == nil {
+				t.Fatalf("terraform exited cleanly after SIGKILL:\n%s", out.String())
+			}
 			return fmt.Sprintf("%d requests in, %s", c.Total, strings.Join(counted(c), ", "))
 		}
 		if time.Now().After(deadline) {

@@ -73,8 +73,7 @@ func (p *planner) planAutoscaled() Plan {
 	lbPhase := p.alertSteps()
 	req := poolRequest(p.spec)
 	var phases []Phase
-	switch {
-	case pool == nil:
+	if pool == nil {
 		p.setup = append(p.setup, Step{Op: OpCreatePool})
 		p.summary.Pool = "created"
 		p.summary.Create = p.spec.Autoscale.MinInstances
@@ -85,7 +84,7 @@ func (p *planner) planAutoscaled() Plan {
 			wait = append(wait, Step{Op: OpWaitLoadBalancer})
 		}
 		phases = append(phases, wait)
-	default:
+	} else {
 		if !poolMatches(*pool, req) {
 			p.setup = append(p.setup, Step{Op: OpUpdatePool, Reason: "configuration or template differs"})
 			p.summary.Pool = "updated"
