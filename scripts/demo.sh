@@ -136,7 +136,26 @@ request() {
   [ "$status" = 200 ]
 }
 
+# in_rotation counts the droplets that answer through the load balancer.
+in_rotation() {
+  local seen='' name i
+  for i in $(seq 1 12); do
+    name=$(curl -sS -o /dev/null -D - --max-time 3 "http://$address/" 2>/dev/null | tr -d '\r' | sed -n 's/^[Xx]-[Dd]roplet-[Nn]ame: //p') || true
+    [ -n "$name" ] && case " $seen " in *" $name "*) ;; *) seen="$seen $name" ;; esac
+  done
+  set -- $seen
+  echo $#
+}
+
 if [ -n "$address" ]; then
+  say "Waiting for the load balancer's health checks"
+  note "apply returns once the droplets and the load balancer are active; the load balancer then routes to a"
+  note "droplet after healthy_threshold (5) passing checks, 10 s apart: 50 s on DigitalOcean, 2.5 s at this time scale"
+  deadline=$((SECONDS + 30))
+  until [ "$(in_rotation)" -ge "${#droplet_ids[@]}" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || die "the load balancer did not route to all ${#droplet_ids[@]} droplets within 30 s"
+    sleep 0.2
+  done
   say "Requests through the load balancer (sandbox listener $address)"
   for _ in 1 2 3 4 5 6; do request || true; done
 
