@@ -47,30 +47,7 @@ func (s *Sampler) run() {
 }
 
 func (s *Sampler) sample() {
-	var lbID string
-	var total int
-	s.env.Sandbox.Inspect(func(w *sandbox.World) {
-		for _, lb := range w.LoadBalancers {
-			if lb.Tag == s.tag {
-				lbID = lb.ID
-			}
-		}
-		for _, d := range w.Droplets {
-			if slices.Contains(d.Tags, s.tag) {
-				total++
-			}
-		}
-	})
-	healthy := 0
-	if lbID != "" {
-		if h, err := s.env.Sandbox.LoadBalancerHealth(lbID); err == nil {
-			for _, ok := range h {
-				if ok {
-					healthy++
-				}
-			}
-		}
-	}
+	healthy, total := s.env.inService(s.tag)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.samples++
@@ -78,6 +55,37 @@ func (s *Sampler) sample() {
 		s.minHealthy = healthy
 	}
 	s.maxTotal = max(s.maxTotal, total)
+}
+
+// inService counts the droplets carrying tag and, of those, the ones the
+// load balancer targeting tag finds healthy.
+func (e *Env) inService(tag string) (healthy, total int) {
+	var lbID string
+	e.Sandbox.Inspect(func(w *sandbox.World) {
+		for _, lb := range w.LoadBalancers {
+			if lb.Tag == tag {
+				lbID = lb.ID
+			}
+		}
+		for _, d := range w.Droplets {
+			if slices.Contains(d.Tags, tag) {
+				total++
+			}
+		}
+	})
+	if lbID == "" {
+		return 0, total
+	}
+	h, err := e.Sandbox.LoadBalancerHealth(lbID)
+	if err != nil {
+		return 0, total
+	}
+	for _, ok := range h {
+		if ok {
+			healthy++
+		}
+	}
+	return healthy, total
 }
 
 // Stop ends sampling and returns the fewest healthy droplets in service
@@ -95,23 +103,7 @@ func (s *Sampler) Stop() (minHealthy, maxTotal, samples int) {
 func (e *Env) WaitHealthy(tag string, n int, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
-		var lbID string
-		e.Sandbox.Inspect(func(w *sandbox.World) {
-			for _, lb := range w.LoadBalancers {
-				if lb.Tag == tag {
-					lbID = lb.ID
-				}
-			}
-		})
-		healthy := 0
-		if lbID != "" {
-			h, _ := e.Sandbox.LoadBalancerHealth(lbID)
-			for _, ok := range h {
-				if ok {
-					healthy++
-				}
-			}
-		}
+		healthy, _ := e.inService(tag)
 		if healthy >= n {
 			return nil
 		}

@@ -33,35 +33,27 @@ func (c *Client) CreateAlertPolicy(ctx context.Context, req tier.AlertRequest) (
 		Value: float32(req.Value), Window: req.Window, Entities: req.Entities, Tags: req.Tags,
 		Alerts: alertsOf(req), Enabled: &enabled,
 	}
-	for attempt := 0; ; attempt++ {
-		var p *godo.AlertPolicy
-		resp, err := c.call(ctx, "create alert policy", false, func(ctx context.Context) (*godo.Response, error) {
-			var resp *godo.Response
-			var err error
-			p, resp, err = c.godo.Monitoring.CreateAlertPolicy(ctx, body)
-			return resp, err
-		})
-		if err == nil {
+	return createOnce(ctx, c, "create alert policy",
+		func(ctx context.Context) (*tier.AlertPolicy, *godo.Response, error) {
+			p, resp, err := c.godo.Monitoring.CreateAlertPolicy(ctx, body)
+			if err != nil {
+				return nil, resp, err
+			}
 			out := alertFromGodo(p)
-			return &out, nil
-		}
-		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
-			return nil, err
-		}
-		if all, lerr := c.ListAlertPolicies(ctx); lerr == nil {
+			return &out, resp, nil
+		},
+		func(ctx context.Context) (*tier.AlertPolicy, bool) {
+			all, err := c.ListAlertPolicies(ctx)
+			if err != nil {
+				return nil, false
+			}
 			for _, have := range all {
 				if have.Description == req.Description {
-					return &have, nil
+					return &have, true
 				}
 			}
-		}
-		if attempt >= c.cfg.RetryMax {
-			return nil, err
-		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
-			return nil, err
-		}
-	}
+			return nil, false
+		})
 }
 
 // UpdateAlertPolicy replaces a policy.

@@ -243,6 +243,39 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// createOnce runs a create whose request DigitalOcean may carry out even
+// when the client hears a 5xx or nothing: after such an answer it asks find
+// whether the object exists before creating again, so it is made at most
+// once. A refusal (4xx) is final.
+func createOnce[T any](ctx context.Context, c *Client, op string, create func(context.Context) (T, *godo.Response, error), find func(context.Context) (T, bool)) (T, error) {
+	var zero T
+	for attempt := 0; ; attempt++ {
+		var made T
+		resp, err := c.call(ctx, op, false, func(ctx context.Context) (*godo.Response, error) {
+			var resp *godo.Response
+			var err error
+			made, resp, err = create(ctx)
+			return resp, err
+		})
+		if err == nil {
+			return made, nil
+		}
+		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
+			return zero, err
+		}
+		if found, ok := find(ctx); ok {
+			c.logf(ctx, "create answered with an error but the object exists", map[string]any{"op": op, "error": err.Error()})
+			return found, nil
+		}
+		if attempt >= c.cfg.RetryMax {
+			return zero, err
+		}
+		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+			return zero, err
+		}
+	}
+}
+
 // listAll walks every page of a list endpoint at 200 per page.
 func listAll[T any](ctx context.Context, c *Client, op string, page func(context.Context, *godo.ListOptions) ([]T, *godo.Response, error)) ([]T, error) {
 	var out []T

@@ -55,31 +55,19 @@ func (c *Client) CreateLoadBalancer(ctx context.Context, req tier.LoadBalancerRe
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		var lb *godo.LoadBalancer
-		resp, err := c.call(ctx, "create load balancer "+req.Name, false, func(ctx context.Context) (*godo.Response, error) {
-			var resp *godo.Response
-			var err error
-			lb, resp, err = c.godo.LoadBalancers.Create(ctx, body)
-			return resp, err
+	return createOnce(ctx, c, "create load balancer "+req.Name,
+		func(ctx context.Context) (*tier.LoadBalancer, *godo.Response, error) {
+			lb, resp, err := c.godo.LoadBalancers.Create(ctx, body)
+			if err != nil {
+				return nil, resp, err
+			}
+			out, err := c.loadBalancerFromGodo(ctx, lb)
+			return out, resp, err
+		},
+		func(ctx context.Context) (*tier.LoadBalancer, bool) {
+			found, err := c.FindLoadBalancer(ctx, req.Name)
+			return found, err == nil && found != nil && found.Tag == req.Tag
 		})
-		if err == nil {
-			return c.loadBalancerFromGodo(ctx, lb)
-		}
-		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
-			return nil, err
-		}
-		found, ferr := c.FindLoadBalancer(ctx, req.Name)
-		if ferr == nil && found != nil && found.Tag == req.Tag {
-			return found, nil
-		}
-		if attempt >= c.cfg.RetryMax {
-			return nil, err
-		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
-			return nil, err
-		}
-	}
 }
 
 // UpdateLoadBalancer replaces the load balancer's settings, waiting out

@@ -12,31 +12,14 @@ import (
 // FindPool finds an autoscale pool by name, with its members; nil, nil
 // when there is none.
 func (c *Client) FindPool(ctx context.Context, name string) (*tier.AutoscalePool, error) {
-	var all []*godo.DropletAutoscalePool
-	opt := &godo.ListOptions{Page: 1, PerPage: 200}
-	for {
-		var page []*godo.DropletAutoscalePool
-		resp, err := c.call(ctx, "list autoscale pools", true, func(ctx context.Context) (*godo.Response, error) {
-			var resp *godo.Response
-			var err error
-			page, resp, err = c.godo.DropletAutoscale.List(ctx, opt)
-			return resp, err
-		})
-		if isNotFound(resp, err) {
-			return nil, nil // an API without autoscale pools has none
-		}
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if resp == nil || resp.Links == nil || resp.Links.IsLastPage() {
-			break
-		}
-		cur, err := resp.Links.CurrentPage()
-		if err != nil {
-			return nil, err
-		}
-		opt.Page = cur + 1
+	all, err := listAll(ctx, c, "list autoscale pools", func(ctx context.Context, opt *godo.ListOptions) ([]*godo.DropletAutoscalePool, *godo.Response, error) {
+		return c.godo.DropletAutoscale.List(ctx, opt)
+	})
+	if isNotFound(nil, err) {
+		return nil, nil // an API without autoscale pools has none
+	}
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range all {
 		if p != nil && p.Name == name {
@@ -67,31 +50,18 @@ func (c *Client) poolWithMembers(ctx context.Context, p *godo.DropletAutoscalePo
 // it looks for a pool of that name before trying again.
 func (c *Client) CreatePool(ctx context.Context, req tier.PoolRequest) (*tier.AutoscalePool, error) {
 	body := poolRequest(req)
-	for attempt := 0; ; attempt++ {
-		var p *godo.DropletAutoscalePool
-		resp, err := c.call(ctx, "create autoscale pool "+req.Name, false, func(ctx context.Context) (*godo.Response, error) {
-			var resp *godo.Response
-			var err error
-			p, resp, err = c.godo.DropletAutoscale.Create(ctx, body)
-			return resp, err
+	return createOnce(ctx, c, "create autoscale pool "+req.Name,
+		func(ctx context.Context) (*tier.AutoscalePool, *godo.Response, error) {
+			p, resp, err := c.godo.DropletAutoscale.Create(ctx, body)
+			if err != nil {
+				return nil, resp, err
+			}
+			return poolFromGodo(p), resp, nil
+		},
+		func(ctx context.Context) (*tier.AutoscalePool, bool) {
+			found, err := c.FindPool(ctx, req.Name)
+			return found, err == nil && found != nil
 		})
-		if err == nil {
-			out := poolFromGodo(p)
-			return out, nil
-		}
-		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
-			return nil, err
-		}
-		if found, ferr := c.FindPool(ctx, req.Name); ferr == nil && found != nil {
-			return found, nil
-		}
-		if attempt >= c.cfg.RetryMax {
-			return nil, err
-		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
-			return nil, err
-		}
-	}
 }
 
 // UpdatePool replaces the pool's configuration and template.
