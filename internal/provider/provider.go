@@ -170,16 +170,16 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 				EnvAccessToken+") environment variable. With the sandbox, use the token it prints.")
 		return
 	}
-	endpoint := m.APIEndpoint.ValueString()
+	endpoint, endpointFrom := m.APIEndpoint.ValueString(), "api_endpoint"
 	if endpoint == "" {
-		endpoint = os.Getenv(EnvAPIURL)
+		endpoint, endpointFrom = os.Getenv(EnvAPIURL), "the "+EnvAPIURL+" environment variable"
 	}
 	if endpoint == "" {
 		endpoint = defaultEndpoint
 	}
 	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		resp.Diagnostics.AddAttributeError(path.Root("api_endpoint"), "Invalid API endpoint",
-			fmt.Sprintf("%q is not an http(s) URL such as %s or http://127.0.0.1:8080.", endpoint, defaultEndpoint))
+			fmt.Sprintf("%q (from %s) is not an http(s) URL such as %s or http://127.0.0.1:8080.", endpoint, endpointFrom, defaultEndpoint))
 		return
 	}
 
@@ -195,15 +195,15 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		scale = f
 	}
 	poll := time.Duration(float64(5*time.Second) * scale)
-	pollText := m.PollInterval.ValueString()
+	pollText, pollFrom := m.PollInterval.ValueString(), "poll_interval"
 	if pollText == "" {
-		pollText = os.Getenv(EnvPoll)
+		pollText, pollFrom = os.Getenv(EnvPoll), "the "+EnvPoll+" environment variable"
 	}
 	if pollText != "" {
 		d, err := time.ParseDuration(pollText)
 		if err != nil || d <= 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("poll_interval"), "Invalid poll interval",
-				fmt.Sprintf("%q is not a positive duration such as \"5s\".", pollText))
+				fmt.Sprintf("%q (from %s) is not a positive duration such as \"5s\".", pollText, pollFrom))
 			return
 		}
 		poll = d

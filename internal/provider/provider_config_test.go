@@ -91,13 +91,13 @@ func TestAccProviderConfigValidation(t *testing.T) {
 		{name: "api_endpoint without a scheme shows example URLs",
 			set: map[string]string{"api_endpoint": `"127.0.0.1:8080"`},
 			err: diag(`Invalid API endpoint`, `api_endpoint = "127.0.0.1:8080"`,
-				`"127.0.0.1:8080" is not an http(s) URL such as https://api.digitalocean.com or http://127.0.0.1:8080.`)},
+				`"127.0.0.1:8080" (from api_endpoint) is not an http(s) URL such as https://api.digitalocean.com or http://127.0.0.1:8080.`)},
 		{name: "api_endpoint with an ftp scheme shows example URLs",
 			set: map[string]string{"api_endpoint": `"ftp://api.example.com"`},
-			err: diag(`Invalid API endpoint`, `"ftp://api.example.com" is not an http(s) URL such as https://api.digitalocean.com`)},
+			err: diag(`Invalid API endpoint`, `"ftp://api.example.com" (from api_endpoint) is not an http(s) URL such as https://api.digitalocean.com`)},
 		{name: "api_endpoint without a host shows example URLs",
 			set: map[string]string{"api_endpoint": `"https://"`},
-			err: diag(`Invalid API endpoint`, `"https://" is not an http(s) URL`)},
+			err: diag(`Invalid API endpoint`, `"https://" (from api_endpoint) is not an http(s) URL`)},
 		{name: "http_retry_wait_max below http_retry_wait_min names both values",
 			set: map[string]string{"http_retry_wait_min": "1", "http_retry_wait_max": "0.5"},
 			err: diag("Invalid retry waits", "http_retry_wait_max (0.5 s) is below http_retry_wait_min (1 s).")},
@@ -238,9 +238,9 @@ func TestAccProviderConfigEnvironmentErrors(t *testing.T) {
 		{"SCALABLE_TIME_SCALE that is not a number names the variable", provider.EnvTimeScale, "fast", "time_scale",
 			diag("Invalid SCALABLE_TIME_SCALE", `"fast" is not a number in (0, 1].`)},
 		{"SCALABLE_POLL_INTERVAL that is not a duration shows an example", provider.EnvPoll, "5", "poll_interval",
-			diag("Invalid poll interval", `"5" is not a positive duration such as "5s".`)},
+			diag("Invalid poll interval", `"5" (from the SCALABLE_POLL_INTERVAL environment variable) is not a positive duration such as "5s".`)},
 		{"DIGITALOCEAN_API_URL without a scheme shows example URLs", provider.EnvAPIURL, "localhost:8080", "api_endpoint",
-			diag("Invalid API endpoint", `"localhost:8080" is not an http(s) URL such as https://api.digitalocean.com`)},
+			diag("Invalid API endpoint", `"localhost:8080" (from the DIGITALOCEAN_API_URL environment variable) is not an http(s) URL such as https://api.digitalocean.com`)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(c.env, c.value)
