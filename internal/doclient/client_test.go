@@ -310,9 +310,9 @@ func TestStatusComesFromTheErrorWhenGodoDropsTheResponse(t *testing.T) {
 	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "GET /v2/droplets/autoscale", FailNext: 1, Status: 404}); err != nil {
 		t.Fatal(err)
 	}
-	pool, err := c.FindPool(context.Background(), "none")
-	if err != nil || pool != nil {
-		t.Fatalf("find pool after a 404: %v %v, want nil nil", pool, err)
+	pools, err := c.FindPools(context.Background(), "scalable-tier:none")
+	if err != nil || pools != nil {
+		t.Fatalf("find pools after a 404: %v %v, want nil nil", pools, err)
 	}
 	if n := srv.Counts().Of("GET /v2/droplets/autoscale"); n != 1 {
 		t.Errorf("%d requests, want 1: a 404 is not retried", n)

@@ -9,20 +9,74 @@ import (
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
-// FindPool finds an autoscale pool by name, with its members; nil, nil
-// when there is none.
-func (c *Client) FindPool(ctx context.Context, name string) (*tier.AutoscalePool, error) {
+// FindPools lists the autoscale pools whose droplet template carries tag,
+// oldest first, with the members of those not being deleted. An API
+// without autoscale pools has none.
+func (c *Client) FindPools(ctx context.Context, tag string) ([]tier.AutoscalePool, error) {
+	all, err := c.listPools(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []tier.AutoscalePool
+	for _, p := range all {
+		if p == nil || p.DropletTemplate == nil || !slices.Contains(p.DropletTemplate.Tags, tag) {
+			continue
+		}
+		if p.Status == tier.PoolDeleting {
+			out = append(out, *poolFromGodo(p))
+			continue
+		}
+		withMembers, err := c.poolWithMembers(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *withMembers)
+	}
+	slices.SortStableFunc(out, func(a, b tier.AutoscalePool) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// GetPool reads a pool with its members; nil, nil when it is gone.
+func (c *Client) GetPool(ctx context.Context, id string) (*tier.AutoscalePool, error) {
+	var p *godo.DropletAutoscalePool
+	resp, err := c.call(ctx, "get autoscale pool "+id, true, func(ctx context.Context) (*godo.Response, error) {
+		var resp *godo.Response
+		var err error
+		p, resp, err = c.godo.DropletAutoscale.Get(ctx, id)
+		return resp, err
+	})
+	if isNotFound(resp, err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.poolWithMembers(ctx, p)
+	if isNotFound(nil, err) {
+		return nil, nil // deleted between the two requests
+	}
+	return out, err
+}
+
+func (c *Client) listPools(ctx context.Context) ([]*godo.DropletAutoscalePool, error) {
 	all, err := listAll(ctx, c, "list autoscale pools", func(ctx context.Context, opt *godo.ListOptions) ([]*godo.DropletAutoscalePool, *godo.Response, error) {
 		return c.godo.DropletAutoscale.List(ctx, opt)
 	})
 	if isNotFound(nil, err) {
 		return nil, nil // an API without autoscale pools has none
 	}
+	return all, err
+}
+
+// findPoolByName finds a pool by name (with its members); nil, nil when
+// there is none.
+func (c *Client) findPoolByName(ctx context.Context, name string) (*tier.AutoscalePool, error) {
+	all, err := c.listPools(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range all {
-		if p != nil && p.Name == name {
+		if p != nil && p.Name == name && p.Status != tier.PoolDeleting {
 			return c.poolWithMembers(ctx, p)
 		}
 	}
@@ -59,7 +113,7 @@ func (c *Client) CreatePool(ctx context.Context, req tier.PoolRequest) (*tier.Au
 			return poolFromGodo(p), resp, nil
 		},
 		func(ctx context.Context) (*tier.AutoscalePool, bool) {
-			found, err := c.FindPool(ctx, req.Name)
+			found, err := c.findPoolByName(ctx, req.Name)
 			return found, err == nil && found != nil
 		})
 }
@@ -108,7 +162,7 @@ func poolRequest(req tier.PoolRequest) *godo.DropletAutoscalePoolRequest {
 }
 
 func poolFromGodo(p *godo.DropletAutoscalePool) *tier.AutoscalePool {
-	out := &tier.AutoscalePool{ID: p.ID, Name: p.Name, Status: p.Status}
+	out := &tier.AutoscalePool{ID: p.ID, Name: p.Name, Status: p.Status, CreatedAt: p.CreatedAt}
 	if c := p.Config; c != nil {
 		out.Config = tier.PoolConfig{
 			MinInstances: int(c.MinInstances), MaxInstances: int(c.MaxInstances),

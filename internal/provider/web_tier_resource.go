@@ -318,8 +318,8 @@ func markUnknown(ctx context.Context, resp *resource.ModifyPlanResponse, fleet *
 func planWarningDetail(spec tier.Spec, s tier.Summary) string {
 	msg := "This is what the apply will do to the fleet."
 	if s.Replace > 0 && spec.Autoscale != nil {
-		msg += fmt.Sprintf(" The autoscale pool replaces its members itself, all at once (it briefly doubles); the apply waits until the new ones are healthy (%s, at most %s), then removes the old ones, or puts the previous template back if they never are.",
-			spec.Rollout.Health, spec.Rollout.HealthTimeout)
+		msg += fmt.Sprintf(" The droplets move to a new autoscale pool built from the new template, which grows in waves of up to %d while the old droplets leave: each wave waits until its new members are healthy (%s, at most %s), then drains and deletes old ones. The pool holds a fixed size during the rollout and takes the autoscale settings once no old droplet serves.",
+			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout)
 	} else if s.Replace > 0 {
 		msg += fmt.Sprintf(" Droplets are replaced in waves: each wave creates up to %d new droplet(s), waits until they are healthy (%s, at most %s), then drains and deletes old ones; at least %d droplet(s) keep serving throughout.",
 			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout, max(spec.Droplet.Instances-spec.Rollout.MaxUnavailable, 0))

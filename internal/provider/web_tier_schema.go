@@ -526,7 +526,8 @@ func autoscaleBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "Let the tier scale itself: its droplets become the members of a DigitalOcean Droplet Autoscale " +
 			"Pool built from the `droplet` block, carrying the tier's tag, so the load balancer and alerts follow them. " +
-			"Exactly one of this block and `droplet.instances`. The pool's own scaling is not drift. Switching between " +
+			"Exactly one of this block and `droplet.instances`. The pool's own scaling is not drift. A template change, and a " +
+			"switch from fixed droplets, move the droplets to a new pool in waves bounded by `rollout`; switching between " +
 			"fixed and autoscale replaces only the droplets: the load balancer and its IP stay. Needs `droplet.ssh_keys` " +
 			"(DigitalOcean requires them in a pool template); not with `droplet.backups`.",
 		Attributes: map[string]schema.Attribute{
@@ -562,9 +563,9 @@ func autoscaleBlock() schema.SingleNestedBlock {
 func rolloutBlock() schema.SingleNestedBlock {
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "How droplets are replaced when the image, size, user_data, ssh_keys, monitoring or ipv6 change. " +
-			"Absent: the defaults below. With `autoscale`, DigitalOcean's pool replaces all members at once when its template " +
-			"changes (it briefly doubles), so `max_surge` and `max_unavailable` do not apply; `health` and `health_timeout` do: " +
-			"the old members are removed only once the new ones are healthy, and the previous template is put back if they never are.",
+			"Absent: the defaults below. With `autoscale` the same rules apply: the droplets move to a new autoscale pool " +
+			"built from the new template, which grows wave by wave while the old droplets leave, and takes the autoscale " +
+			"settings once the last old droplet is gone (the tier holds its size, without autoscaling, during the rollout).",
 		Attributes: map[string]schema.Attribute{
 			"max_surge": schema.Int64Attribute{
 				Optional:            true,

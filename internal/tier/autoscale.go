@@ -20,10 +20,10 @@ const (
 // poolRequest is the pool the spec asks for: members carry the tier tag,
 // so the load balancer, alerts and firewalls follow them, and the template
 // revision tag, so outdated members are known.
-func poolRequest(spec Spec) PoolRequest {
+func poolRequest(spec Spec, name string) PoolRequest {
 	a, d := spec.Autoscale, spec.Droplet
 	return PoolRequest{
-		Name: PoolName(spec.Name),
+		Name: name,
 		Config: PoolConfig{
 			MinInstances: a.MinInstances, MaxInstances: a.MaxInstances,
 			TargetCPUUtilization: a.TargetCPUUtilization, TargetMemoryUtilization: a.TargetMemoryUtilization,
@@ -36,33 +36,64 @@ func poolRequest(spec Spec) PoolRequest {
 	}
 }
 
-// poolMatches reports whether an observed pool already is what the spec
-// asks for. The VPC is compared only when the spec names one.
-func poolMatches(p AutoscalePool, req PoolRequest) bool {
-	t, w := p.Template, req.Template
-	return p.Config == req.Config && t.Size == w.Size && t.Region == w.Region && t.Image == w.Image &&
-		sameSet(t.Tags, w.Tags) && sameSet(t.SSHKeys, w.SSHKeys) && t.IPv6 == w.IPv6 && t.UserData == w.UserData &&
-		(w.VPCUUID == "" || t.VPCUUID == w.VPCUUID)
+// fixedPoolRequest is the spec's pool held at n members, as it is while a
+// rollout grows it wave by wave.
+func fixedPoolRequest(spec Spec, name string, n int) PoolRequest {
+	req := poolRequest(spec, name)
+	req.Config = PoolConfig{TargetNumberInstances: n}
+	return req
 }
 
-// planAutoscaled plans a tier whose droplets are pool members: the pool is
-// created or brought in line, members of an older template roll out in
-// waves, and fixed droplets left from before the switch leave once the
-// pool serves.
+// templateMatches reports whether a pool's template is what the spec asks
+// for. The VPC is compared only when both name one: a template without one
+// uses the region's default VPC, which is what state then records (and a
+// tier changes VPC only by replacement).
+func templateMatches(t, w PoolTemplate) bool {
+	return t.Size == w.Size && t.Region == w.Region && t.Image == w.Image &&
+		sameSet(t.Tags, w.Tags) && sameSet(t.SSHKeys, w.SSHKeys) && t.IPv6 == w.IPv6 && t.UserData == w.UserData &&
+		(w.VPCUUID == "" || t.VPCUUID == "" || t.VPCUUID == w.VPCUUID)
+}
+
+// newPoolName is the first pool name the tier does not use: a pool being
+// deleted keeps its name for a while.
+func (p *planner) newPoolName() string {
+	taken := map[string]bool{}
+	if p.fleet.Pool != nil {
+		taken[p.fleet.Pool.Name] = true
+	}
+	for _, o := range p.fleet.OtherPools {
+		taken[o.Name] = true
+	}
+	for n := 1; ; n++ {
+		if name := PoolName(p.spec.Name, n); !taken[name] {
+			return name
+		}
+	}
+}
+
+// planAutoscaled plans a tier whose droplets are pool members.
+//
+// DigitalOcean replaces every member at once when a pool's template
+// changes, which max_surge cannot bound. So a template change replaces the
+// pool instead: the old pool is deleted (its members stay, serving, as
+// plain droplets), a new pool is created from the new template at a fixed
+// size, and a rollout grows it wave by wave while the old droplets leave,
+// within max_surge and max_unavailable. Fixed droplets left from before a
+// switch to autoscale leave the same way. Once no old droplet serves, the
+// pool takes the configured min/max and targets.
 func (p *planner) planAutoscaled() Plan {
-	rev := p.spec.Droplet.Revision()
 	pool := p.fleet.Pool
-	var current, outdated, fixed, broken []Droplet
+	name := p.newPoolName()
+	retire := pool != nil && !templateMatches(pool.Template, poolRequest(p.spec, name).Template)
+	var current, leaving, broken []Droplet
 	for _, d := range p.fleet.Droplets {
 		switch {
 		case !d.InService(p.spec.Name) || d.Status == StatusOff || d.Status == StatusArchive:
 			broken = append(broken, d)
-		case !pool.IsMember(d.ID):
-			fixed = append(fixed, d)
-		case d.Revision() == rev:
+		case pool.IsMember(d.ID) && !retire:
 			current = append(current, d)
 		default:
-			outdated = append(outdated, d)
+			leaving = append(leaving, d)
 		}
 	}
 	if len(broken) > 0 {
@@ -71,44 +102,64 @@ func (p *planner) planAutoscaled() Plan {
 	}
 	p.loadBalancerSteps()
 	lbPhase := p.alertSteps()
-	req := poolRequest(p.spec)
+	for _, o := range p.fleet.OtherPools {
+		if o.Status != PoolDeleting {
+			p.setup = append(p.setup, Step{Op: OpDeletePool, Pool: o.ID, Reason: "left by an earlier rollout"})
+		}
+	}
+	if retire {
+		p.setup = append(p.setup, Step{Op: OpDeletePool, Pool: pool.ID, Reason: "its template differs; its members leave in waves"})
+		p.summary.Pool = "replaced"
+		pool = nil
+	}
 	var phases []Phase
-	if pool == nil {
-		p.setup = append(p.setup, Step{Op: OpCreatePool})
-		p.summary.Pool = "created"
+	switch {
+	case len(leaving) > 0:
+		a := p.spec.Autoscale
+		target := min(max(len(current)+len(leaving), a.MinInstances), a.MaxInstances)
+		roll := Step{Op: OpRollPool, Count: target, Droplets: ids(leaving)}
+		if pool == nil {
+			roll.PoolName = name
+			if p.summary.Pool == "" {
+				p.summary.Pool = "created"
+			}
+		} else {
+			roll.Pool = pool.ID
+		}
+		if p.fleet.Pool == nil && len(p.fleet.OtherPools) == 0 {
+			p.summary.Switch = "to an autoscale pool"
+		}
+		p.summarizePoolRollout(len(current), len(leaving), target)
+		if len(p.setup) > 0 {
+			phases = append(phases, p.setup)
+		}
+		phases = append(phases, Phase{roll})
+		if p.summary.LoadBalancer == "created" {
+			phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
+		}
+	case pool == nil:
+		p.setup = append(p.setup, Step{Op: OpCreatePool, PoolName: name})
+		if p.summary.Pool == "" {
+			p.summary.Pool = "created"
+		}
 		p.summary.Create = p.spec.Autoscale.MinInstances
 		phases = append(phases, p.setup)
-		// Fixed droplets keep serving until the pool's members are healthy.
-		wait := Phase{{Op: OpWaitPool, Health: len(fixed) > 0}}
+		wait := Phase{{Op: OpWaitPool}}
 		if p.summary.LoadBalancer == "created" {
 			wait = append(wait, Step{Op: OpWaitLoadBalancer})
 		}
 		phases = append(phases, wait)
-	} else {
-		if !poolMatches(*pool, req) {
-			p.setup = append(p.setup, Step{Op: OpUpdatePool, Reason: "configuration or template differs"})
+	default:
+		if req := poolRequest(p.spec, pool.Name); pool.Config != req.Config {
+			p.setup = append(p.setup, Step{Op: OpUpdatePool, Pool: pool.ID, Reason: "configuration differs"})
 			p.summary.Pool = "updated"
 		}
 		if len(p.setup) > 0 {
 			phases = append(phases, p.setup)
 		}
-		if len(outdated) > 0 {
-			phases = append(phases, Phase{{Op: OpRollPool, Droplets: ids(outdated)}})
-			// The pool replaces every member at once (see rollPool).
-			p.summary.Replace = len(outdated)
-			p.summary.Waves, p.summary.WaveSize = 1, len(outdated)
-		}
 		if p.summary.LoadBalancer == "created" {
 			phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
 		}
-	}
-	if len(fixed) > 0 {
-		if pool != nil {
-			phases = append(phases, Phase{{Op: OpWaitPool, Health: true}})
-		}
-		phases = append(phases, drain(fixed), Phase{{Op: OpWaitDrained, Droplets: ids(fixed)}}, Phase{{Op: OpDeleteDroplets, Droplets: ids(fixed)}})
-		p.summary.Remove += len(fixed)
-		p.summary.Switch = "to an autoscale pool"
 	}
 	if len(lbPhase) > 0 {
 		phases = insertAfterLoadBalancer(phases, lbPhase)
@@ -118,15 +169,71 @@ func (p *planner) planAutoscaled() Plan {
 	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
 }
 
+// summarizePoolRollout counts what the rollout's waves create and remove.
+func (p *planner) summarizePoolRollout(members, leaving, target int) {
+	r := p.spec.Rollout
+	waves := poolWaves(members, leaving, target, r.MaxSurge, r.MaxUnavailable)
+	created, size := 0, 0
+	for _, w := range waves {
+		created += w.Add
+		size = max(size, w.Add)
+	}
+	replaced := min(created, leaving)
+	p.summary.Replace += replaced
+	p.summary.Create += created - replaced
+	p.summary.Remove += leaving - replaced
+	if replaced > 0 {
+		p.summary.Waves, p.summary.WaveSize = len(waves), size
+	}
+}
+
+// poolWave is one wave of a pool rollout: old droplets taken out before
+// the pool grows, members added (and waited for until healthy), and old
+// droplets taken out once those serve.
+type poolWave struct {
+	RemoveFirst, Add, RemoveAfter int
+}
+
+// nextPoolWave is the next wave when members new members and leaving old
+// droplets serve and the tier settles at target. Serving capacity stays at
+// least target-unavailable (or what serves now, if less), and the tier
+// never has more than target+surge droplets (or what it has now, if
+// more). Every wave makes progress when surge+unavailable > 0.
+func nextPoolWave(members, leaving, target, surge, unavailable int) poolWave {
+	floor := max(min(target-unavailable, members+leaving), 0)
+	var w poolWave
+	w.RemoveFirst = min(leaving, max(members+leaving-floor, 0))
+	leaving -= w.RemoveFirst
+	w.Add = max(min(target-members, target+surge-(members+leaving)), 0)
+	members += w.Add
+	w.RemoveAfter = min(leaving, max(members+leaving-target, 0))
+	return w
+}
+
+// poolWaves is the whole rollout, wave by wave.
+func poolWaves(members, leaving, target, surge, unavailable int) []poolWave {
+	var out []poolWave
+	for leaving > 0 {
+		w := nextPoolWave(members, leaving, target, surge, unavailable)
+		if w == (poolWave{}) {
+			break // surge and unavailable both 0: validation refuses it
+		}
+		out = append(out, w)
+		members += w.Add
+		leaving -= w.RemoveFirst + w.RemoveAfter
+	}
+	return out
+}
+
 // planLeavingPool plans the switch from an autoscale pool back to fixed
 // droplets: the fixed droplets are created and must be healthy first, then
-// the pool is deleted and its members drained and deleted. The load
+// the pools are deleted and their members drained and deleted. The load
 // balancer, which targets the tag, never changes.
 func (p *planner) planLeavingPool() Plan {
 	pool := p.fleet.Pool
 	var members []Droplet
 	rest := p.fleet
-	rest.Pool, rest.Droplets = nil, nil
+	rest.Pool, rest.OtherPools, rest.Droplets = nil, nil, nil
 	for _, d := range p.fleet.Droplets {
 		if pool.IsMember(d.ID) {
 			members = append(members, d)
@@ -143,7 +250,17 @@ func (p *planner) planLeavingPool() Plan {
 			}
 		}
 	}
-	plan.Phases = append(plan.Phases, Phase{{Op: OpDeletePool}})
+	pools := slices.Clone(p.fleet.OtherPools)
+	if pool != nil {
+		pools = append(pools, *pool)
+	}
+	var deletes Phase
+	for _, o := range pools {
+		if o.Status != PoolDeleting {
+			deletes = append(deletes, Step{Op: OpDeletePool, Pool: o.ID})
+		}
+	}
+	plan.Phases = append(plan.Phases, deletes)
 	if len(members) > 0 {
 		plan.Phases = append(plan.Phases, drain(members), Phase{{Op: OpWaitDrained, Droplets: ids(members)}}, Phase{{Op: OpDeleteDroplets, Droplets: ids(members)}})
 	}
@@ -153,17 +270,23 @@ func (p *planner) planLeavingPool() Plan {
 	return plan
 }
 
-// createPool creates the tier's pool.
-func (x *execution) createPool(ctx context.Context) error {
-	pool, err := x.e.Cloud.CreatePool(ctx, poolRequest(x.spec))
+// livePools reports whether any pool is not being deleted.
+func livePools(pools []AutoscalePool) bool {
+	return slices.ContainsFunc(pools, func(p AutoscalePool) bool { return p.Status != PoolDeleting })
+}
+
+// createPool creates a pool for the tier.
+func (x *execution) createPool(ctx context.Context, req PoolRequest) error {
+	pool, err := x.e.Cloud.CreatePool(ctx, req)
 	if err != nil {
-		return fmt.Errorf("create autoscale pool %s: %w", PoolName(x.spec.Name), err)
+		return fmt.Errorf("create autoscale pool %s: %w", req.Name, err)
 	}
 	x.setPool(pool)
-	x.e.info(ctx, "autoscale pool created", map[string]any{"tier": x.spec.Name, "id": pool.ID})
+	x.e.info(ctx, "autoscale pool created", map[string]any{"tier": x.spec.Name, "id": pool.ID, "name": pool.Name})
 	return nil
 }
 
+// updatePool replaces the configuration (and template) of the tier's pool.
 func (x *execution) updatePool(ctx context.Context, req PoolRequest) error {
 	id := x.poolID()
 	pool, err := x.e.Cloud.UpdatePool(ctx, id, req)
@@ -174,81 +297,101 @@ func (x *execution) updatePool(ctx context.Context, req PoolRequest) error {
 	return nil
 }
 
+func (x *execution) deletePool(ctx context.Context, id string) error {
+	if err := x.e.Cloud.DeletePool(ctx, id); err != nil {
+		return fmt.Errorf("delete autoscale pool %s: %w", id, err)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.pool != nil && x.pool.ID == id {
+		x.pool = nil
+	}
+	return nil
+}
+
 func (x *execution) setPool(p *AutoscalePool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.pool = p
 }
 
-func (x *execution) poolID() string {
+func (x *execution) currentPool() *AutoscalePool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if x.pool == nil {
-		return ""
-	}
-	return x.pool.ID
+	return x.pool
 }
 
-// poolMembers reads the pool's members as droplets (one pool read, one
-// list by tag).
-func (x *execution) poolMembers(ctx context.Context) ([]Droplet, error) {
-	pool, err := x.e.Cloud.FindPool(ctx, PoolName(x.spec.Name))
-	if err != nil {
-		return nil, fmt.Errorf("read autoscale pool: %w", err)
+func (x *execution) poolID() string {
+	if p := x.currentPool(); p != nil {
+		return p.ID
 	}
-	if pool == nil {
-		return nil, fmt.Errorf("autoscale pool %s disappeared", PoolName(x.spec.Name))
+	return ""
+}
+
+// poolView reads the tier's pool (by id: one GET and its members) and the
+// droplets carrying the tier tag (one list), and returns the pool's members
+// and the tagged droplets among others that still serve.
+func (x *execution) poolView(ctx context.Context, others map[int]bool) (members, rest []Droplet, err error) {
+	var pool *AutoscalePool
+	if id := x.poolID(); id != "" {
+		pool, err = x.e.Cloud.GetPool(ctx, id)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read autoscale pool %s: %w", id, err)
+		}
+		if pool == nil {
+			return nil, nil, fmt.Errorf("autoscale pool %s disappeared", id)
+		}
+		x.setPool(pool)
 	}
-	x.setPool(pool)
 	tagged, err := x.e.Cloud.ListDroplets(ctx, Tag(x.spec.Name))
 	if err != nil {
-		return nil, fmt.Errorf("list droplets: %w", err)
+		return nil, nil, fmt.Errorf("list droplets: %w", err)
 	}
-	var out []Droplet
 	for _, d := range tagged {
-		if pool.IsMember(d.ID) {
-			out = append(out, d)
+		switch {
+		case pool.IsMember(d.ID):
+			members = append(members, d)
+		case others[d.ID] && d.Status != StatusOff && d.Status != StatusArchive:
+			rest = append(rest, d)
 		}
 	}
-	return out, nil
+	SortDroplets(members)
+	SortDroplets(rest)
+	return members, rest, nil
 }
 
 // waitPool waits until the pool has at least min_instances members, all
-// active (and healthy by the rollout's mode when health is set).
-func (x *execution) waitPool(ctx context.Context, health bool) error {
+// active.
+func (x *execution) waitPool(ctx context.Context) error {
 	want := x.spec.Autoscale.MinInstances
 	last := -1
 	for {
-		members, err := x.poolMembers(ctx)
+		members, _, err := x.poolView(ctx, nil)
 		if err != nil && ctx.Err() == nil {
 			return err
 		}
-		var active []Droplet
-		for _, d := range members {
-			if d.Status == StatusActive {
-				active = append(active, d)
-			}
+		active := countActive(members)
+		if active != last {
+			last = active
+			x.e.info(ctx, fmt.Sprintf("%d/%d autoscale pool members active", active, want), map[string]any{"tier": x.spec.Name})
 		}
-		if len(active) != last {
-			last = len(active)
-			x.e.info(ctx, fmt.Sprintf("%d/%d autoscale pool members active", len(active), want), map[string]any{"tier": x.spec.Name})
-		}
-		if err == nil && len(active) >= want && len(active) == len(members) {
-			if !health {
-				return nil
-			}
-			hctx, cancel := x.healthContext(ctx)
-			_, seen, herr := x.waitHealthy(hctx, active)
-			cancel()
-			if herr != nil {
-				return fmt.Errorf("autoscale pool members not healthy: %s: %w", seen, herr)
-			}
+		if err == nil && active >= want && active == len(members) {
 			return nil
 		}
 		if err := sleep(ctx, x.e.poll()); err != nil {
-			return fmt.Errorf("timed out waiting for the autoscale pool (%d/%d members active): %w", len(active), want, err)
+			return fmt.Errorf("timed out waiting for the autoscale pool (%d/%d members active): %w", active, want, err)
 		}
 	}
+}
+
+func countActive(ds []Droplet) int {
+	n := 0
+	for _, d := range ds {
+		if d.Status == StatusActive {
+			n++
+		}
+	}
+	return n
 }
 
 func (x *execution) healthContext(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -258,112 +401,161 @@ func (x *execution) healthContext(ctx context.Context) (context.Context, context
 	return context.WithCancel(ctx)
 }
 
-// rollPool gates DigitalOcean's own rollover of a pool's members. When its
-// template changes, a pool provisions a full new set of members at once
-// and destroys the old ones after its cooldown (so it briefly doubles:
-// max_surge cannot bound it). The provider waits for the new members to be
-// healthy by the rollout's mode, then drains and deletes the old ones
-// without waiting for the cooldown. If they are not healthy by
-// health_timeout, it puts the previous template back before the pool
-// destroys the old members, and removes the new ones: the old keep
-// serving.
-func (x *execution) rollPool(ctx context.Context) error {
-	rev := x.spec.Droplet.Revision()
-	members, err := x.poolMembers(ctx)
-	if err != nil {
-		return err
+// rollPool grows the tier's pool (creating it at a fixed size first when
+// s.PoolName is set) to s.Count members in waves while the droplets in
+// s.Droplets leave, within max_surge and max_unavailable: each wave takes
+// out what max_unavailable allows, raises the pool's fixed size, waits
+// until the new members are healthy by the rollout's mode, then drains
+// and deletes the old droplets they replace. The old droplets are no
+// pool's members (their pool was deleted first), so nothing replaces
+// them. Finally the pool takes the configured min/max and targets.
+func (x *execution) rollPool(ctx context.Context, s Step) error {
+	leaving := map[int]bool{}
+	for _, id := range s.Droplets {
+		leaving[id] = true
 	}
-	var old []Droplet
-	for _, d := range members {
-		if d.Revision() != rev {
-			old = append(old, d)
+	r := x.spec.Rollout
+	for wave := 1; ; wave++ {
+		members, old, err := x.poolView(ctx, leaving)
+		if err != nil {
+			return err
+		}
+		if len(old) == 0 {
+			break
+		}
+		w := nextPoolWave(len(members), len(old), s.Count, r.MaxSurge, r.MaxUnavailable)
+		if w == (poolWave{}) {
+			return errors.New("the rollout cannot progress with max_surge and max_unavailable both 0")
+		}
+		x.e.info(ctx, fmt.Sprintf("autoscale rollout wave %d: %d new members, %d old droplets leave", wave, w.Add, w.RemoveFirst+w.RemoveAfter),
+			map[string]any{"tier": x.spec.Name, "members": len(members), "old": len(old), "target": s.Count})
+		if err := x.retire(ctx, old[:w.RemoveFirst]); err != nil {
+			return err
+		}
+		if w.Add > 0 {
+			if err := x.growPool(ctx, s.PoolName, wave, members, len(members)+w.Add); err != nil {
+				return err
+			}
+		}
+		if err := x.retire(ctx, old[w.RemoveFirst:w.RemoveFirst+w.RemoveAfter]); err != nil {
+			return err
 		}
 	}
-	if len(old) == 0 {
-		return nil
+	if x.poolID() == "" {
+		// Every old droplet went away on its own before the first wave.
+		if err := x.createPool(ctx, poolRequest(x.spec, s.PoolName)); err != nil {
+			return err
+		}
+		return x.waitPool(ctx)
 	}
-	x.e.info(ctx, fmt.Sprintf("autoscale pool rolling %d members to the new template", len(old)), map[string]any{"tier": x.spec.Name})
-	hctx, cancel := x.healthContext(ctx)
-	healthy, seen, err := x.waitFreshMembers(hctx, rev, len(old))
-	cancel()
-	if err != nil && ctx.Err() != nil {
+	if err := x.updatePool(ctx, poolRequest(x.spec, x.currentPool().Name)); err != nil {
 		return err
 	}
-	if err != nil {
-		return x.rollPoolBack(ctx, rev, healthy, seen, err)
+	x.e.info(ctx, "autoscale rollout done", map[string]any{"tier": x.spec.Name})
+	return nil
+}
+
+// retire drains droplets that are no pool's members out of the load
+// balancer, waits one health-check interval and deletes them.
+func (x *execution) retire(ctx context.Context, ds []Droplet) error {
+	if len(ds) == 0 {
+		return nil
 	}
-	batch := ids(old)
+	batch := ids(ds)
 	if err := x.step(ctx, Step{Op: OpDrainDroplets, Droplets: batch}); err != nil {
 		return err
 	}
 	if err := sleep(ctx, x.drainWait()); err != nil {
 		return err
 	}
-	if err := x.deleteDroplets(ctx, batch); err != nil {
-		return err
-	}
-	x.e.info(ctx, "autoscale pool rolled out", map[string]any{"tier": x.spec.Name, "members": len(healthy)})
-	return nil
+	return x.deleteDroplets(ctx, batch)
 }
 
-// rollPoolBack restores the template the pool had before this apply and
-// removes the members of the failed one.
-func (x *execution) rollPoolBack(ctx context.Context, rev string, healthy []Droplet, seen string, cause error) error {
+// growPool takes the pool to want members (creating it, named name, when
+// there is none yet) and waits until the new ones are active and healthy.
+// If they are not healthy by health_timeout, the pool goes back to its
+// previous size (or, when it had no members before, is deleted) and the
+// new members are removed: the old droplets keep serving.
+func (x *execution) growPool(ctx context.Context, name string, wave int, before []Droplet, want int) error {
+	var err error
+	if x.poolID() == "" {
+		err = x.createPool(ctx, fixedPoolRequest(x.spec, name, want))
+	} else {
+		err = x.updatePool(ctx, fixedPoolRequest(x.spec, x.currentPool().Name, want))
+	}
+	if err != nil {
+		return err
+	}
+	had := map[int]bool{}
+	for _, d := range before {
+		had[d.ID] = true
+	}
+	hctx, cancel := x.healthContext(ctx)
+	fresh, healthy, seen, err := x.waitNewMembers(hctx, had, want)
+	cancel()
+	if err == nil || ctx.Err() != nil {
+		return err
+	}
+	return x.failPoolWave(ctx, wave, len(before), fresh, healthy, seen, err)
+}
+
+// waitNewMembers waits until the pool has want members, all active, and
+// the ones not in had are healthy by the rollout's mode.
+func (x *execution) waitNewMembers(ctx context.Context, had map[int]bool, want int) (fresh, healthy []Droplet, seen string, err error) {
+	for {
+		members, _, err := x.poolView(ctx, nil)
+		if err != nil && ctx.Err() == nil {
+			return fresh, nil, "", err
+		}
+		if err == nil {
+			fresh = fresh[:0]
+			for _, d := range members {
+				if !had[d.ID] {
+					fresh = append(fresh, d)
+				}
+			}
+			if active := countActive(members); active >= want && active == len(members) {
+				healthy, seen, err := x.waitHealthy(ctx, fresh)
+				return fresh, healthy, seen, err
+			}
+		}
+		if err := sleep(ctx, x.e.poll()); err != nil {
+			return fresh, nil, fmt.Sprintf("%d of %d new members active", countActive(fresh), want-len(had)), err
+		}
+	}
+}
+
+// failPoolWave takes a wave's new members out of the load balancer, puts
+// the pool back to the size it had (deleting it when it had no members)
+// and deletes them.
+func (x *execution) failPoolWave(ctx context.Context, wave, before int, fresh, healthy []Droplet, seen string, cause error) error {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Minute)
 	defer cancel()
 	var errs []error
-	if prev := x.fleet.Pool; prev != nil && !sameSet(prev.Template.Tags, poolRequest(x.spec).Template.Tags) {
-		back := PoolRequest{Name: prev.Name, Config: prev.Config, Template: prev.Template}
-		if err := x.updatePool(rctx, back); err != nil {
-			errs = append(errs, fmt.Errorf("put the previous template back: %w", err))
-		}
-	}
-	members, err := x.poolMembers(rctx)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	var fresh []Droplet
-	for _, d := range members {
-		if d.Revision() == rev {
-			fresh = append(fresh, d)
-		}
-	}
 	if len(fresh) > 0 {
 		if err := x.e.Cloud.UntagDroplets(rctx, Tag(x.spec.Name), ids(fresh)); err != nil {
 			errs = append(errs, fmt.Errorf("take the new members out of the load balancer: %w", err))
-		} else if err := x.deleteDroplets(rctx, ids(fresh)); err != nil {
+		}
+	}
+	if pool := x.currentPool(); pool != nil {
+		var err error
+		if before > 0 {
+			err = x.updatePool(rctx, fixedPoolRequest(x.spec, pool.Name, before))
+		} else {
+			err = x.deletePool(rctx, pool.ID)
+		}
+		if err != nil {
 			errs = append(errs, err)
 		}
 	}
-	rerr := &RolloutError{Wave: 1, Failed: notIn(fresh, healthy), Seen: seen, Timeout: x.spec.Rollout.HealthTimeout, Cause: cause}
+	if err := x.deleteDroplets(rctx, ids(fresh)); err != nil {
+		errs = append(errs, err)
+	}
+	rerr := &RolloutError{Wave: wave, Failed: notIn(fresh, healthy), Seen: seen, Timeout: x.spec.Rollout.HealthTimeout, Cause: cause}
 	if len(rerr.Failed) == 0 {
 		rerr.Failed = fresh
 	}
 	return errors.Join(append([]error{rerr}, errs...)...)
-}
-
-// waitFreshMembers waits until want members of revision rev are active and
-// healthy, and returns them.
-func (x *execution) waitFreshMembers(ctx context.Context, rev string, want int) ([]Droplet, string, error) {
-	for {
-		members, err := x.poolMembers(ctx)
-		if err != nil && ctx.Err() == nil {
-			return nil, "", err
-		}
-		var active []Droplet
-		for _, d := range members {
-			if d.Revision() == rev && d.Status == StatusActive {
-				active = append(active, d)
-			}
-		}
-		if len(active) >= want {
-			healthy, seen, err := x.waitHealthy(ctx, active)
-			return healthy, seen, err
-		}
-		if err := sleep(ctx, x.e.poll()); err != nil {
-			return active, fmt.Sprintf("%d of %d new members active", len(active), want), err
-		}
-	}
 }
 
 func notIn(all, some []Droplet) []Droplet {

@@ -1,6 +1,7 @@
 package tier
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -10,11 +11,11 @@ func autoscaleSpec() Spec {
 	return s
 }
 
-// poolFleet is a fleet whose n droplets are members of a pool matching spec
-// (built from template revision rev).
+// poolFleet is a fleet whose droplets are members of a pool built from
+// spec, carrying tags.
 func poolFleet(spec Spec, members int, tags []string) Fleet {
 	f := fleetOf(spec, 0, 0)
-	req := poolRequest(spec)
+	req := poolRequest(spec, PoolName(spec.Name, 1))
 	f.Pool = &AutoscalePool{ID: "pool", Name: req.Name, Status: "active", Config: req.Config, Template: req.Template}
 	for i := 0; i < members; i++ {
 		id := 200 + i
@@ -27,7 +28,11 @@ func poolFleet(spec Spec, members int, tags []string) Fleet {
 func TestPlanAutoscale(t *testing.T) {
 	spec := autoscaleSpec()
 	current := spec.DropletTags()
-	older := []string{Tag("hits"), revisionTagPrefix + "0ldrev0ldrev"}
+	newImage := func() Spec {
+		s := autoscaleSpec()
+		s.Droplet.Image = "debian-12-x64"
+		return s
+	}
 	cases := []struct {
 		name  string
 		spec  func() Spec
@@ -35,24 +40,42 @@ func TestPlanAutoscale(t *testing.T) {
 		want  string
 	}{
 		{"create from nothing", autoscaleSpec, func() Fleet { return Fleet{} },
-			"1: create_load_balancer | create_pool\n2: wait_pool | wait_load_balancer\n"},
+			"1: create_load_balancer | create_pool hits-pool\n2: wait_pool | wait_load_balancer\n"},
 		{"converged pool is no change", autoscaleSpec, func() Fleet { return poolFleet(spec, 2, current) }, ""},
 		{"the pool scaling out by itself is not drift", autoscaleSpec, func() Fleet { return poolFleet(spec, 5, current) }, ""},
 		{"config change updates the pool", func() Spec {
 			s := autoscaleSpec()
 			s.Autoscale.MaxInstances = 9
 			return s
-		}, func() Fleet { return poolFleet(spec, 2, current) }, "1: update_pool\n"},
-		{"template change updates the pool and rolls its members", func() Spec {
-			s := autoscaleSpec()
-			s.Droplet.Image = "debian-12-x64"
-			return s
-		}, func() Fleet { return poolFleet(spec, 3, current) }, "1: update_pool\n2: roll_pool [200 201 202]\n"},
-		{"interrupted roll resumes", autoscaleSpec, func() Fleet { return poolFleet(spec, 3, older) }, "1: roll_pool [200 201 202]\n"},
-		{"fixed to autoscale: fixed droplets leave once the pool is healthy", autoscaleSpec, func() Fleet { return fleetOf(baseSpec(3), 3, 0) },
-			"1: create_pool\n2: wait_pool health\n3: drain_droplets [100 101 102]\n4: wait_drained [100 101 102]\n5: delete_droplets [100 101 102]\n"},
+		}, func() Fleet { return poolFleet(spec, 2, current) }, "1: update_pool pool\n"},
+		{"template change replaces the pool; its members leave in waves", newImage,
+			func() Fleet { return poolFleet(spec, 3, current) },
+			"1: delete_pool pool\n2: roll_pool new hits-pool-2 to=3 leaving=[200 201 202]\n"},
+		{"a pool being deleted keeps its name taken", newImage, func() Fleet {
+			f := poolFleet(spec, 3, current)
+			f.OtherPools = []AutoscalePool{{ID: "old", Name: "hits-pool-2", Status: PoolDeleting}}
+			return f
+		}, "1: delete_pool pool\n2: roll_pool new hits-pool-3 to=3 leaving=[200 201 202]\n"},
+		{"interrupted rollout resumes with the new pool", autoscaleSpec, func() Fleet {
+			f := poolFleet(spec, 1, current)
+			f.Pool.Config = PoolConfig{TargetNumberInstances: 1}
+			f.Droplets = append(f.Droplets, Droplet{ID: 90, Status: StatusActive, CreatedAt: t0, Tags: []string{Tag("hits"), revisionTagPrefix + "0ldrev0ldrev"}})
+			return f
+		}, "1: roll_pool pool to=2 leaving=[90]\n"},
+		{"interrupted just before the pool took its configuration", autoscaleSpec, func() Fleet {
+			f := poolFleet(spec, 3, current)
+			f.Pool.Config = PoolConfig{TargetNumberInstances: 3}
+			return f
+		}, "1: update_pool pool\n"},
+		{"a live pool left by an earlier rollout is deleted", autoscaleSpec, func() Fleet {
+			f := poolFleet(spec, 2, current)
+			f.OtherPools = []AutoscalePool{{ID: "stray", Name: "hits-pool-2", Status: "active"}}
+			return f
+		}, "1: delete_pool stray\n"},
+		{"fixed to autoscale: fixed droplets leave in waves as the pool grows", autoscaleSpec, func() Fleet { return fleetOf(baseSpec(3), 3, 0) },
+			"1: roll_pool new hits-pool to=3 leaving=[100 101 102]\n"},
 		{"autoscale to fixed: members leave once the fixed droplets are healthy", func() Spec { return baseSpec(3) }, func() Fleet { return poolFleet(spec, 2, current) },
-			"1: create_droplets wave=1 count=3\n2: wait_droplets wave=1 health\n3: delete_pool\n4: drain_droplets [200 201]\n5: wait_drained [200 201]\n6: delete_droplets [200 201]\n"},
+			"1: create_droplets wave=1 count=3\n2: wait_droplets wave=1 health\n3: delete_pool pool\n4: drain_droplets [200 201]\n5: wait_drained [200 201]\n6: delete_droplets [200 201]\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,15 +90,83 @@ func TestPlanAutoscale(t *testing.T) {
 func TestPlanAutoscaleSummaries(t *testing.T) {
 	spec := autoscaleSpec()
 	got := ComputePlan(spec, fleetOf(baseSpec(3), 3, 0)).Summary.String()
-	want := "2 droplets will be created; 3 droplets will be drained from the load balancer and deleted; " +
+	want := "3 droplets will be replaced in 3 waves of 1; " +
 		"the droplets switch to an autoscale pool (the load balancer and its IP stay); the autoscale pool will be created"
 	if got != want {
 		t.Errorf("summary %q\nwant %q", got, want)
 	}
 	s := autoscaleSpec()
 	s.Droplet.Image = "debian-12-x64"
-	sum := ComputePlan(s, poolFleet(spec, 3, spec.DropletTags())).Summary
-	if sum.Replace != 3 || sum.Waves != 1 || sum.WaveSize != 3 {
-		t.Errorf("a pool rolls its 3 members at once, whatever max_surge: %+v", sum)
+	s.Rollout.MaxSurge = 2
+	sum := ComputePlan(s, poolFleet(spec, 5, spec.DropletTags())).Summary
+	if sum.Replace != 5 || sum.Waves != 3 || sum.WaveSize != 2 || sum.Pool != "replaced" {
+		t.Errorf("5 members with max_surge 2: %+v, want 5 replaced in 3 waves of 2 and the pool replaced", sum)
+	}
+	// 8 fixed droplets into a pool of at most 6: 6 replaced, 2 only removed.
+	sum = ComputePlan(spec, fleetOf(baseSpec(8), 8, 0)).Summary
+	if sum.Replace != 6 || sum.Remove != 2 || sum.Create != 0 {
+		t.Errorf("8 fixed into max 6: %+v, want 6 replaced and 2 removed", sum)
+	}
+	// 1 fixed droplet into a pool of at least 2: 1 replaced, 1 created.
+	sum = ComputePlan(spec, fleetOf(baseSpec(1), 1, 0)).Summary
+	if sum.Replace != 1 || sum.Create != 1 || sum.Remove != 0 {
+		t.Errorf("1 fixed into min 2: %+v, want 1 replaced and 1 created", sum)
+	}
+}
+
+// Every shape of pool rollout keeps the rollout's promises, wave by wave:
+// serving capacity never below target-max_unavailable (or what served at
+// the start, if less), never more than target+max_surge droplets (or what
+// existed at the start, if more), and it ends with target members and no
+// old droplet.
+func TestPoolWavesInvariantsExhaustive(t *testing.T) {
+	shapes := 0
+	for target := 1; target <= 12; target++ {
+		for members := 0; members <= target; members++ {
+			for leaving := 1; leaving <= 14; leaving++ {
+				for surge := 0; surge <= 4; surge++ {
+					for unavailable := 0; unavailable <= 4; unavailable++ {
+						if surge+unavailable == 0 {
+							continue
+						}
+						shapes++
+						name := fmt.Sprintf("target=%d members=%d leaving=%d surge=%d unavailable=%d", target, members, leaving, surge, unavailable)
+						checkPoolWaves(t, name, members, leaving, target, surge, unavailable)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d shapes", shapes)
+}
+
+func checkPoolWaves(t *testing.T, name string, m, o, target, surge, unavailable int) {
+	t.Helper()
+	floor := min(target-unavailable, m+o)
+	ceiling := max(target+surge, m+o)
+	waves := poolWaves(m, o, target, surge, unavailable)
+	if len(waves) > target+o+1 {
+		t.Fatalf("%s: %d waves", name, len(waves))
+	}
+	for i, w := range waves {
+		if w.RemoveFirst < 0 || w.Add < 0 || w.RemoveAfter < 0 || w == (poolWave{}) {
+			t.Fatalf("%s: wave %d is %+v", name, i+1, w)
+		}
+		o -= w.RemoveFirst
+		// While the new members boot, only m+o serve; all m+o+Add exist.
+		if m+o < floor {
+			t.Fatalf("%s: wave %d serves %d, below %d", name, i+1, m+o, floor)
+		}
+		if m+o+w.Add > ceiling {
+			t.Fatalf("%s: wave %d has %d droplets, above %d", name, i+1, m+o+w.Add, ceiling)
+		}
+		m += w.Add
+		o -= w.RemoveAfter
+		if o < 0 {
+			t.Fatalf("%s: wave %d removes more than there is", name, i+1)
+		}
+	}
+	if o != 0 || m != target {
+		t.Fatalf("%s: ends with %d members and %d old, want %d and 0", name, m, o, target)
 	}
 }

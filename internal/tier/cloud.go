@@ -45,9 +45,11 @@ type Cloud interface {
 	// verdicts since the given time, oldest first (true = healthy).
 	DropletHealth(ctx context.Context, lbID string, since time.Time) (map[int][]bool, error)
 
-	// FindPool finds an autoscale pool by name with its members; nil, nil
-	// when none.
-	FindPool(ctx context.Context, name string) (*AutoscalePool, error)
+	// FindPools lists the autoscale pools whose droplet template carries
+	// tag, oldest first, with the members of those not being deleted.
+	FindPools(ctx context.Context, tag string) ([]AutoscalePool, error)
+	// GetPool reads a pool with its members; nil, nil when it is gone.
+	GetPool(ctx context.Context, id string) (*AutoscalePool, error)
 	CreatePool(ctx context.Context, req PoolRequest) (*AutoscalePool, error)
 	UpdatePool(ctx context.Context, id string, req PoolRequest) (*AutoscalePool, error)
 	// DeletePool deletes the pool; its members stay (they are drained and

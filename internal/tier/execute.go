@@ -123,10 +123,17 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 		}()
 	}
 	x := &execution{e: e, spec: Spec{Name: ref.Name}}
+	pools := slices.Clone(fleet.OtherPools)
 	if fleet.Pool != nil {
-		// The pool first, or it would replace the members deleted below.
-		if err := e.Cloud.DeletePool(ctx, fleet.Pool.ID); err != nil {
-			return fmt.Errorf("delete autoscale pool %s: %w", fleet.Pool.ID, err)
+		pools = append(pools, *fleet.Pool)
+	}
+	for _, p := range pools {
+		// Pools first, or they would replace the members deleted below.
+		if p.Status == PoolDeleting {
+			continue
+		}
+		if err := e.Cloud.DeletePool(ctx, p.ID); err != nil {
+			return fmt.Errorf("delete autoscale pool %s: %w", p.ID, err)
 		}
 	}
 	do(func() error { return x.deleteFleet(ctx, fleet.Droplets) })
@@ -267,20 +274,15 @@ func (x *execution) step(ctx context.Context, s Step) error {
 	case OpSetBackups:
 		return x.setBackups(ctx, s)
 	case OpCreatePool:
-		return x.createPool(ctx)
+		return x.createPool(ctx, poolRequest(x.spec, s.PoolName))
 	case OpUpdatePool:
-		return x.updatePool(ctx, poolRequest(x.spec))
+		return x.updatePool(ctx, poolRequest(x.spec, x.currentPool().Name))
 	case OpWaitPool:
-		return x.waitPool(ctx, s.Health)
+		return x.waitPool(ctx)
 	case OpRollPool:
-		return x.rollPool(ctx)
+		return x.rollPool(ctx, s)
 	case OpDeletePool:
-		if id := x.poolID(); id != "" {
-			if err := c.DeletePool(ctx, id); err != nil {
-				return fmt.Errorf("delete autoscale pool %s: %w", id, err)
-			}
-		}
-		return nil
+		return x.deletePool(ctx, s.Pool)
 	case OpTagDroplets:
 		if err := c.TagDroplets(ctx, s.Tag, s.Droplets); err != nil {
 			return fmt.Errorf("tag droplets %v with %s: %w", s.Droplets, s.Tag, err)

@@ -14,17 +14,23 @@ type Fleet struct {
 	Droplets     []Droplet
 	LoadBalancer *LoadBalancer // nil when there is none
 	Alerts       []AlertPolicy
-	Pool         *AutoscalePool // nil when the tier has none
+	// Pool is the tier's live autoscale pool (the newest when there are
+	// several); nil when the tier has none.
+	Pool *AutoscalePool
+	// OtherPools are the tier's other pools: being deleted, or left by an
+	// apply that stopped while replacing the pool.
+	OtherPools []AutoscalePool `json:",omitempty"`
 }
 
 // AutoscalePool is the observed Droplet Autoscale Pool.
 type AutoscalePool struct {
-	ID       string
-	Name     string
-	Status   string
-	Config   PoolConfig
-	Template PoolTemplate
-	Members  []int // droplet ids
+	ID        string
+	Name      string
+	Status    string // provisioning | active | deleting | error
+	CreatedAt time.Time
+	Config    PoolConfig
+	Template  PoolTemplate
+	Members   []int // droplet ids
 }
 
 // PoolConfig is a pool's scaling configuration: dynamic (min/max/targets)
@@ -49,6 +55,10 @@ type PoolTemplate struct {
 	IPv6     bool
 	UserData string
 }
+
+// PoolDeleting is the status of a pool being deleted: it no longer scales
+// or replaces members, and its name stays taken until it is gone.
+const PoolDeleting = "deleting"
 
 // IsMember reports whether a droplet belongs to the pool.
 func (p *AutoscalePool) IsMember(id int) bool {

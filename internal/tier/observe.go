@@ -89,13 +89,13 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pool, err := cloud.FindPool(ctx, PoolName(ref.Name))
+			pools, err := cloud.FindPools(ctx, Tag(ref.Name))
 			if err != nil {
-				fail(fmt.Errorf("find autoscale pool %s: %w", PoolName(ref.Name), err))
+				fail(fmt.Errorf("list autoscale pools of %s: %w", Tag(ref.Name), err))
 				return
 			}
 			mu.Lock()
-			f.Pool = pool
+			f.Pool, f.OtherPools = choosePool(pools)
 			mu.Unlock()
 		}()
 	}
@@ -144,6 +144,26 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 	}
 	SortDroplets(f.Droplets)
 	return f, nil
+}
+
+// choosePool picks the tier's pool among those carrying its tag (oldest
+// first): the newest one not being deleted. The others are returned too.
+func choosePool(pools []AutoscalePool) (*AutoscalePool, []AutoscalePool) {
+	live := -1
+	for i, p := range pools {
+		if p.Status != PoolDeleting {
+			live = i
+		}
+	}
+	if live < 0 {
+		return nil, pools
+	}
+	chosen := pools[live]
+	others := slices.Delete(slices.Clone(pools), live, live+1)
+	if len(others) == 0 {
+		others = nil
+	}
+	return &chosen, others
 }
 
 // SortDroplets orders droplets oldest first (then by id).

@@ -39,6 +39,8 @@ type Step struct {
 	AlertID  string      // update/delete
 	Backups  *BackupSpec // set_backups: nil disables
 	Health   bool        // wait: gate on rollout health, not only status
+	Pool     string      // update/delete/roll: the autoscale pool's id
+	PoolName string      // create/roll: the name of the pool to create
 	Reason   string
 }
 
@@ -48,10 +50,16 @@ func (s Step) String() string {
 	switch s.Op {
 	case OpCreateDroplets:
 		fmt.Fprintf(&b, " wave=%d count=%d", s.Wave, s.Count)
-	case OpWaitPool:
-		if s.Health {
-			b.WriteString(" health")
+	case OpCreatePool:
+		fmt.Fprintf(&b, " %s", s.PoolName)
+	case OpUpdatePool, OpDeletePool:
+		fmt.Fprintf(&b, " %s", s.Pool)
+	case OpRollPool:
+		pool := s.Pool
+		if pool == "" {
+			pool = "new " + s.PoolName
 		}
+		fmt.Fprintf(&b, " %s to=%d leaving=%v", pool, s.Count, s.Droplets)
 	case OpWaitDroplets:
 		fmt.Fprintf(&b, " wave=%d", s.Wave)
 		if len(s.Droplets) > 0 {
@@ -132,7 +140,7 @@ type Summary struct {
 	AlertsDelete int
 	Backups      int    // droplets whose backups change
 	Retag        int    // tag changes on droplets that stay
-	Pool         string // autoscale pool: "created", "updated", "deleted"
+	Pool         string // autoscale pool: "created", "updated", "replaced", "deleted"
 	Switch       string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
 }
 
@@ -200,7 +208,7 @@ func ComputePlan(spec Spec, fleet Fleet) Plan {
 	switch {
 	case spec.Autoscale != nil:
 		return p.planAutoscaled()
-	case fleet.Pool != nil:
+	case fleet.Pool != nil || livePools(fleet.OtherPools):
 		return p.planLeavingPool()
 	}
 	return p.plan()

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -146,8 +147,15 @@ func Tag(name string) string { return "scalable-tier:" + name }
 // a crash between draining and deleting leaves them recognisable.
 func DrainTag(name string) string { return "scalable-drain:" + name }
 
-// PoolName is the name of the tier's autoscale pool.
-func PoolName(name string) string { return name + "-pool" }
+// PoolName is the name of the tier's autoscale pool. A rollout replaces
+// the pool while the old one is still being deleted (its name taken), so
+// later pools are numbered: PoolName(name, 2) is "<name>-pool-2".
+func PoolName(name string, n int) string {
+	if n <= 1 {
+		return name + "-pool"
+	}
+	return fmt.Sprintf("%s-pool-%d", name, n)
+}
 
 // LoadBalancerName is the name of the tier's load balancer.
 func LoadBalancerName(name string) string { return name + "-lb" }
