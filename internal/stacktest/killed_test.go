@@ -149,3 +149,107 @@ func inventory(srv *sandbox.Server) [3]int {
 	})
 	return inv
 }
+
+// autoscaleKillConfig is an autoscaled tier of 3 members rolled out one
+// member at a time.
+func autoscaleKillConfig(image string) string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    scalable = { source = "scalable-tf/scalable" }
+  }
+}
+resource "scalable_web_tier" "web" {
+  name   = "killed-pool"
+  region = "nyc3"
+  droplet {
+    size     = "s-1vcpu-1gb"
+    image    = %q
+    ssh_keys = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+  }
+  autoscale {
+    min_instances          = 3
+    max_instances          = 5
+    target_cpu_utilization = 0.6
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+  rollout {
+    max_surge = 1
+  }
+}
+`, image)
+}
+
+// An autoscale rollout killed half way (the new pool created and grown
+// once, old droplets still serving) is finished by the next apply: one
+// pool, every droplet on the new image, the autoscale settings on, and
+// destroy leaves the account empty.
+func TestAccKilledAutoscaleRolloutResumes(t *testing.T) {
+	requireAcc(t)
+	t.Parallel()
+	srv := startSandbox(t)
+	dir := t.TempDir()
+	write := func(image string) {
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(autoscaleKillConfig(image)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tf := newTerraform(t, sandboxEnv(srv)...)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	write("ubuntu-22-04-x64")
+	tf.run(ctx, dir, "apply", "-auto-approve", "-input=false")
+	oldImage := -1
+	srv.Inspect(func(w *sandbox.World) {
+		for _, d := range w.Droplets {
+			oldImage = d.ImageID
+		}
+	})
+	write("ubuntu-24-04-x64")
+	killed := killApplyWhen(t, tf, dir, srv, func(c sandbox.RequestCounts) bool {
+		return c.Of("PUT /v2/droplets/autoscale/{id}") >= 1 // wave 2 under way
+	})
+	t.Logf("killed terraform: %s", killed)
+
+	tf.run(ctx, dir, "apply", "-auto-approve", "-input=false", "-lock-timeout=30s")
+	if out, code := tf.exitCode(ctx, dir, "plan", "-detailed-exitcode", "-input=false"); code != 0 {
+		t.Fatalf("plan after the second apply is not empty (exit %d):\n%s", code, out)
+	}
+	var images []int
+	var live []*sandbox.AutoscalePool
+	srv.Inspect(func(w *sandbox.World) {
+		for _, d := range w.Droplets {
+			images = append(images, d.ImageID)
+		}
+		for _, p := range w.AutoscalePools {
+			if p.Status != "deleting" {
+				live = append(live, p)
+			}
+		}
+	})
+	// A resumed rollout sizes the tier to what served when it resumed: the
+	// 3 droplets, plus the member the killed wave had added (max_surge 1).
+	// The pool's autoscaling owns the count from then on.
+	if len(images) < 3 || len(images) > 4 {
+		t.Fatalf("%d droplets after the second apply, want 3, or 4 with the killed wave's surge member", len(images))
+	}
+	for _, img := range images {
+		if img == oldImage {
+			t.Fatalf("droplets after the second apply run images %v: an old one (%d) is left", images, oldImage)
+		}
+	}
+	if len(live) != 1 || live[0].Config.TargetNumberInstances != 0 || live[0].Config.MinInstances != 3 {
+		t.Fatalf("%d live pools (first %+v), want one with the autoscale settings", len(live), live)
+	}
+	tf.run(ctx, dir, "destroy", "-auto-approve", "-input=false")
+	if left := sandboxLeftovers(srv); len(left) > 0 {
+		t.Fatalf("destroy left these behind: %v", left)
+	}
+}

@@ -101,6 +101,11 @@ func sandboxLeftovers(srv *sandbox.Server) []string {
 		for _, p := range w.AlertPolicies {
 			left = append(left, "alert policy "+p.Description)
 		}
+		for _, p := range w.AutoscalePools {
+			if p.Status != "deleting" {
+				left = append(left, "autoscale pool "+p.Name)
+			}
+		}
 	})
 	return left
 }

@@ -533,8 +533,9 @@ func (x *execution) failPoolWave(ctx context.Context, wave, before int, fresh, h
 	defer cancel()
 	var errs []error
 	if len(fresh) > 0 {
-		if err := x.e.Cloud.UntagDroplets(rctx, Tag(x.spec.Name), ids(fresh)); err != nil {
-			errs = append(errs, fmt.Errorf("take the new members out of the load balancer: %w", err))
+		// Drain-tagged, so a crash before the delete leaves them findable.
+		if err := x.step(rctx, Step{Op: OpDrainDroplets, Droplets: ids(fresh)}); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if pool := x.currentPool(); pool != nil {

@@ -52,6 +52,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 	ref.Alerts = true
 	ref.Backups = ref.Backups || spec.Droplet.Backups != nil
 	ref.Pool = ref.Pool || spec.Autoscale != nil
+	ref.Drained = true
 	fleet, err := Observe(ctx, e.Cloud, ref)
 	if err != nil {
 		return Fleet{}, Plan{}, err
@@ -104,6 +105,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 	ref.Alerts = true
 	ref.Pool = true
+	ref.Drained = true
 	fleet, err := Observe(ctx, e.Cloud, ref)
 	if err != nil {
 		return err
@@ -622,8 +624,8 @@ func (x *execution) failWave(ctx context.Context, wave int, want []int, healthy 
 	if len(failedIDs) == 0 {
 		return rerr
 	}
-	if err := x.e.Cloud.UntagDroplets(cctx, Tag(x.spec.Name), failedIDs); err != nil {
-		return errors.Join(rerr, fmt.Errorf("take failed droplets out of the load balancer: %w", err))
+	if err := x.step(cctx, Step{Op: OpDrainDroplets, Droplets: failedIDs}); err != nil {
+		return errors.Join(rerr, err)
 	}
 	if err := x.deleteDroplets(cctx, failedIDs); err != nil {
 		return errors.Join(rerr, err)

@@ -23,6 +23,10 @@ type Ref struct {
 	Backups bool
 	// Pool says whether to look for the tier's autoscale pool.
 	Pool bool
+	// Drained says whether to also list droplets carrying the tier's drain
+	// tag (one more list): drained by an apply that was killed before it
+	// could record them or delete them. Applies and destroys ask for it.
+	Drained bool
 }
 
 // Observe reads the tier's fleet: one list by tag (a page per 200
@@ -53,6 +57,20 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 		f.Droplets = append(f.Droplets, ds...)
 		mu.Unlock()
 	}()
+	if ref.Drained {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ds, err := cloud.ListDroplets(ctx, DrainTag(ref.Name))
+			if err != nil {
+				fail(fmt.Errorf("list droplets tagged %s: %w", DrainTag(ref.Name), err))
+				return
+			}
+			mu.Lock()
+			f.Droplets = append(f.Droplets, ds...)
+			mu.Unlock()
+		}()
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -118,11 +136,15 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 		return Fleet{}, errors.Join(errs...)
 	}
 
-	// Droplets known from state but no longer tagged: drained, not deleted.
+	// A droplet carrying both tags (drain is tagging then untagging) was
+	// listed twice.
 	seen := map[int]bool{}
-	for _, d := range f.Droplets {
+	f.Droplets = slices.DeleteFunc(f.Droplets, func(d Droplet) bool {
+		dup := seen[d.ID]
 		seen[d.ID] = true
-	}
+		return dup
+	})
+	// Droplets known from state but no longer tagged: drained, not deleted.
 	var missing []int
 	for _, id := range ref.KnownDroplets {
 		if !seen[id] {
