@@ -29,7 +29,7 @@ resource "scalable_web_tier" "this" {
   tags     = var.tags
 
   droplet {
-    instances  = var.instances
+    instances  = var.autoscale == null ? var.instances : null
     size       = var.size
     image      = var.image
     ssh_keys   = var.ssh_keys
@@ -37,7 +37,7 @@ resource "scalable_web_tier" "this" {
     monitoring = true # the alerts need the metrics agent
 
     dynamic "backups" {
-      for_each = var.backups ? [1] : []
+      for_each = coalesce(var.backups, var.autoscale == null) ? [1] : []
       content {
         plan    = "weekly"
         weekday = var.backup_weekday
@@ -85,6 +85,17 @@ resource "scalable_web_tier" "this" {
       content {
         allow = firewall.value
       }
+    }
+  }
+
+  dynamic "autoscale" {
+    for_each = var.autoscale == null ? [] : [var.autoscale]
+    content {
+      min_instances             = autoscale.value.min_instances
+      max_instances             = autoscale.value.max_instances
+      target_cpu_utilization    = autoscale.value.target_cpu_utilization
+      target_memory_utilization = autoscale.value.target_memory_utilization
+      cooldown_minutes          = autoscale.value.cooldown_minutes
     }
   }
 

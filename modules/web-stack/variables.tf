@@ -29,13 +29,52 @@ variable "vpc_uuid" {
 }
 
 variable "instances" {
-  description = "Number of droplets serving the app. Scaled in place without downtime."
+  description = "Number of droplets serving the app. Scaled in place without downtime. Ignored with autoscale."
   type        = number
   default     = 2
 
   validation {
     condition     = var.instances >= 1 && var.instances <= 100 && floor(var.instances) == var.instances
     error_message = "instances must be a whole number from 1 to 100."
+  }
+}
+
+variable "autoscale" {
+  description = "Let the tier scale itself instead of running `instances` droplets: a DigitalOcean Droplet Autoscale Pool of min_instances (1 to 500) to max_instances (1 to 1000) members aiming at target_cpu_utilization and/or target_memory_utilization (fractions, 0.05 to 1), scaling at most every cooldown_minutes (5 to 20, default 10). Needs ssh_keys. null: a fixed number of droplets (`instances`)."
+  type = object({
+    min_instances             = number
+    max_instances             = number
+    target_cpu_utilization    = optional(number)
+    target_memory_utilization = optional(number)
+    cooldown_minutes          = optional(number)
+  })
+  default = null
+
+  validation {
+    condition = var.autoscale == null ? true : (
+      var.autoscale.min_instances >= 1 && var.autoscale.min_instances <= 500 && floor(var.autoscale.min_instances) == var.autoscale.min_instances &&
+      var.autoscale.max_instances >= 1 && var.autoscale.max_instances <= 1000 && floor(var.autoscale.max_instances) == var.autoscale.max_instances &&
+      var.autoscale.min_instances <= var.autoscale.max_instances
+    )
+    error_message = "autoscale.min_instances must be a whole number from 1 to 500 and autoscale.max_instances one from 1 to 1000, at least min_instances."
+  }
+
+  validation {
+    condition = var.autoscale == null ? true : (
+      (var.autoscale.target_cpu_utilization != null || var.autoscale.target_memory_utilization != null) &&
+      alltrue([for t in [var.autoscale.target_cpu_utilization, var.autoscale.target_memory_utilization] : t == null ? true : t >= 0.05 && t <= 1])
+    )
+    error_message = "autoscale needs target_cpu_utilization or target_memory_utilization (or both), each a fraction from 0.05 to 1 (0.6 is 60%)."
+  }
+
+  validation {
+    condition     = var.autoscale == null ? true : (var.autoscale.cooldown_minutes == null ? true : var.autoscale.cooldown_minutes >= 5 && var.autoscale.cooldown_minutes <= 20)
+    error_message = "autoscale.cooldown_minutes must be from 5 to 20."
+  }
+
+  validation {
+    condition     = var.autoscale == null || length(var.ssh_keys) > 0
+    error_message = "autoscale needs ssh_keys: DigitalOcean requires SSH keys in an autoscale pool's droplet template."
   }
 }
 
@@ -243,9 +282,14 @@ variable "alert_thresholds" {
 }
 
 variable "backups" {
-  description = "Take weekly droplet backups."
+  description = "Take weekly droplet backups. null (default): on for fixed droplets, off with autoscale (DigitalOcean's autoscale pool members cannot have backups)."
   type        = bool
-  default     = true
+  default     = null
+
+  validation {
+    condition     = var.backups != true || var.autoscale == null
+    error_message = "backups cannot be true with autoscale: DigitalOcean's autoscale pool members have no backups. Leave backups unset or false."
+  }
 }
 
 variable "backup_weekday" {

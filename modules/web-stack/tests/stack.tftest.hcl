@@ -1,5 +1,5 @@
 # The stack's life against the sandbox: create, scale out, scale in, switch to
-# HTTPS, change the app (a rolling replace). DIGITALOCEAN_API_URL and
+# HTTPS, change the app (a rolling replace), switch to autoscale. DIGITALOCEAN_API_URL and
 # DIGITALOCEAN_TOKEN point the provider at the sandbox, SCALABLE_TIME_SCALE
 # matches its --time-scale. The https run needs a certificate named
 # "stack-test-cert" in the sandbox account.
@@ -132,5 +132,29 @@ run "rolling_replace" {
   assert {
     condition     = strcontains(nonsensitive(scalable_web_tier.this.droplet.user_data), "docker run")
     error_message = "user_data is not the docker-app template"
+  }
+}
+
+run "switch_to_autoscale" {
+  variables {
+    app          = "docker-app"
+    docker_image = "ghcr.io/example/shop:1.0.0"
+    ssh_keys     = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    autoscale    = { min_instances = 2, max_instances = 3, target_cpu_utilization = 0.6 }
+    rollout = {
+      max_surge = 2
+    }
+  }
+  assert {
+    condition     = length(output.droplet_ids) == 2 && length(setintersection(output.droplet_ids, run.rolling_replace.droplet_ids)) == 0
+    error_message = "the fixed droplets should have moved into the pool: ${jsonencode(output.droplet_ids)}"
+  }
+  assert {
+    condition     = output.load_balancer_id == run.rolling_replace.load_balancer_id && output.load_balancer_ip == run.rolling_replace.load_balancer_ip
+    error_message = "switching to autoscale replaced the load balancer"
+  }
+  assert {
+    condition     = scalable_web_tier.this.autoscale.max_instances == 3 && scalable_web_tier.this.droplet.instances == null
+    error_message = "the tier is not autoscaled"
   }
 }

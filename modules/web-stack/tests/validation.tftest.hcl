@@ -97,3 +97,55 @@ run "nginx_template_renders" {
     error_message = "the load balancer does not target app_port"
   }
 }
+
+run "autoscale_needs_ssh_keys" {
+  command = plan
+  variables {
+    autoscale = { min_instances = 2, max_instances = 4, target_cpu_utilization = 0.6 }
+  }
+  expect_failures = [var.autoscale]
+}
+
+run "autoscale_without_a_target" {
+  command = plan
+  variables {
+    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    autoscale = { min_instances = 2, max_instances = 4 }
+  }
+  expect_failures = [var.autoscale]
+}
+
+run "autoscale_min_above_max" {
+  command = plan
+  variables {
+    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    autoscale = { min_instances = 5, max_instances = 4, target_cpu_utilization = 0.6 }
+  }
+  expect_failures = [var.autoscale]
+}
+
+run "autoscale_with_backups" {
+  command = plan
+  variables {
+    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    autoscale = { min_instances = 2, max_instances = 4, target_cpu_utilization = 0.6 }
+    backups   = true
+  }
+  expect_failures = [var.backups]
+}
+
+run "autoscale_plans_a_pool_without_backups" {
+  command = plan
+  variables {
+    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    autoscale = { min_instances = 2, max_instances = 4, target_memory_utilization = 0.7 }
+  }
+  assert {
+    condition     = scalable_web_tier.this.autoscale.min_instances == 2 && scalable_web_tier.this.autoscale.target_memory_utilization == 0.7
+    error_message = "the autoscale input does not reach the resource"
+  }
+  assert {
+    condition     = scalable_web_tier.this.droplet.instances == null && scalable_web_tier.this.droplet.backups == null
+    error_message = "with autoscale, instances and backups must be left out"
+  }
+}
