@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ func main() {
 		runs      = flag.Int("runs", 3, "repetitions of each measurement (median reported)")
 		sizes     = flag.String("n", "1,10,50,100", "tier sizes to measure")
 		surges    = flag.String("surge", "1,2,5", "max_surge values of the rolling update of 10 droplets")
+		autoSurge = flag.String("autoscale-surge", "1,2,5", "max_surge values of the rolling update of an autoscale pool of 10 members")
 		out       = flag.String("out", "", "also write the results as markdown to this file")
 		terraform = flag.String("terraform", "/usr/local/bin/terraform", "terraform binary")
 	)
@@ -59,8 +61,10 @@ func main() {
 		rows = append(rows, r)
 		fmt.Fprintf(os.Stderr, "N=%d done: apply %s\n", n, r.apply)
 	}
-	writeLifecycle(&report, rows)
-	writeTargets(&report, rows)
+	if len(rows) > 0 {
+		writeLifecycle(&report, rows)
+		writeTargets(&report, rows)
+	}
 
 	var rolls []rollRow
 	for _, s := range ints(*surges) {
@@ -71,7 +75,20 @@ func main() {
 		rolls = append(rolls, r)
 		fmt.Fprintf(os.Stderr, "rollout surge=%d done: %s\n", s, r.apply)
 	}
-	writeRollouts(&report, rolls, *scale)
+	if len(rolls) > 0 {
+		writeRollouts(&report, rolls, *scale)
+	}
+
+	var autoRolls []rollRow
+	for _, s := range ints(*autoSurge) {
+		r, err := b.autoscaleRollout(10, s, *runs)
+		if err != nil {
+			fail(fmt.Errorf("autoscale rollout surge %d: %w", s, err))
+		}
+		autoRolls = append(autoRolls, r)
+		fmt.Fprintf(os.Stderr, "autoscale rollout surge=%d done: %s\n", s, r.apply)
+	}
+	writeAutoscaleRollouts(&report, autoRolls)
 
 	fmt.Print(report.String())
 	if *out != "" {
@@ -184,6 +201,48 @@ resource "scalable_web_tier" "bench" {
 	return os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(cfg), 0o644)
 }
 
+// writeAutoscaled writes a tier whose droplets are an autoscale pool held
+// at n members (min = n), rolled out with health mode load_balancer.
+func (w *world) writeAutoscaled(n int, image string, surge int) error {
+	cfg := fmt.Sprintf(`
+terraform {
+  required_providers {
+    scalable = { source = "scalable-tf/scalable" }
+  }
+}
+provider "scalable" {
+  api_endpoint = %q
+  token        = %q
+}
+resource "scalable_web_tier" "bench" {
+  name   = "bench"
+  region = "nyc3"
+  droplet {
+    size     = "s-1vcpu-1gb"
+    image    = %q
+    ssh_keys = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+  }
+  autoscale {
+    min_instances          = %d
+    max_instances          = %d
+    target_cpu_utilization = 0.8
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+  rollout {
+    max_surge = %d
+  }
+}
+`, w.srv.URL(), w.srv.Token(), image, n, n+5, surge)
+	return os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(cfg), 0o644)
+}
+
 // tf runs one terraform command and returns its wall time and the API
 // requests it made.
 func (w *world) tf(args ...string) (time.Duration, sandbox.RequestCounts, error) {
@@ -256,9 +315,10 @@ func (b *bench) lifecycle(n, runs int) (row, error) {
 }
 
 type rollRow struct {
-	surge int
-	apply measure
-	req   sandbox.RequestCounts
+	surge    int
+	apply    measure
+	req      sandbox.RequestCounts
+	maxTotal int // autoscale: most droplets in the tier at once
 }
 
 func (b *bench) rollout(n, surge, runs int) (rollRow, error) {
@@ -294,6 +354,92 @@ func (b *bench) rollout(n, surge, runs int) (rollRow, error) {
 	}
 	r.apply = summarize(times)
 	return r, nil
+}
+
+// autoscaleRollout times an image change of an autoscaled tier of n
+// members, watching the sandbox meanwhile for the most droplets in the
+// tier at once.
+func (b *bench) autoscaleRollout(n, surge, runs int) (rollRow, error) {
+	r := rollRow{surge: surge}
+	var times []time.Duration
+	for i := 0; i < runs; i++ {
+		w, err := b.newWorld()
+		if err != nil {
+			return r, err
+		}
+		err = func() error {
+			defer w.close()
+			if err := w.writeAutoscaled(n, "ubuntu-22-04-x64", surge); err != nil {
+				return err
+			}
+			if _, _, err := w.tf("apply", "-auto-approve", "-input=false"); err != nil {
+				return err
+			}
+			if err := w.writeAutoscaled(n, "ubuntu-24-04-x64", surge); err != nil {
+				return err
+			}
+			stop, most := w.watchTotal("scalable-tier:bench")
+			t, c, err := w.tf("apply", "-auto-approve", "-input=false")
+			stop()
+			if err != nil {
+				return err
+			}
+			times, r.req, r.maxTotal = append(times, t), c, max(r.maxTotal, *most)
+			_, _, err = w.tf("destroy", "-auto-approve", "-input=false")
+			return err
+		}()
+		if err != nil {
+			return r, err
+		}
+	}
+	r.apply = summarize(times)
+	return r, nil
+}
+
+// watchTotal polls the sandbox every 10 ms for the number of droplets
+// carrying tag until stop is called; *most is the largest seen.
+func (w *world) watchTotal(tag string) (stop func(), most *int) {
+	most = new(int)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			w.srv.Inspect(func(wd *sandbox.World) {
+				n := 0
+				for _, d := range wd.Droplets {
+					if slices.Contains(d.Tags, tag) {
+						n++
+					}
+				}
+				*most = max(*most, n)
+			})
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }, most
+}
+
+func writeAutoscaleRollouts(w *strings.Builder, rows []rollRow) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "## Rolling image update of an autoscale pool of 10 members\n\n"+
+		"The droplets move to a new pool grown in waves of max_surge (health mode `load_balancer`). "+
+		"\"most droplets\" is the largest number of droplets carrying the tier tag at once, sampled every 10 ms "+
+		"(DigitalOcean's own template change would reach 20).\n\n")
+	fmt.Fprintln(w, "| max_surge | apply | most droplets | pool requests (POST/PUT) | requests (all) | 429s |\n|---|---|---|---|---|---|")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %d | %s | %d | %d | %d | %d |\n", r.surge, r.apply, r.maxTotal,
+			r.req.Of("POST /v2/droplets/autoscale")+r.req.Of("PUT /v2/droplets/autoscale/{id}"), r.req.Total, status(r.req, "429"))
+	}
+	fmt.Fprintln(w)
 }
 
 func writeLifecycle(w *strings.Builder, rows []row) {
