@@ -413,3 +413,42 @@ resource "scalable_web_tier" "web" {
 		},
 	})
 }
+
+// A droplet an apply drained (drain tag on, tier tag off) but was killed
+// before it could record or delete it is in no state: the next apply finds
+// it by the drain tag and deletes it.
+func TestAccWebTierApplyDeletesDrainedLeftovers(t *testing.T) {
+	e := acctest.New(t)
+	ctx := context.Background()
+	var leftover int
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: tierConfig(e, "drained", 2, "")},
+			{
+				PreConfig: func() {
+					d, _, err := e.Godo().Droplets.Create(ctx, &godo.DropletCreateRequest{
+						Name: "drained-left", Region: "nyc3", Size: "s-1vcpu-1gb",
+						Image: godo.DropletCreateImage{Slug: "ubuntu-24-04-x64"}, Tags: []string{"scalable-drain:drained"},
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+					leftover = d.ID
+				},
+				Config: tierConfig(e, "drained", 3, ""),
+				Check: resource.ComposeAggregateTestCheckFunc(checkTagged(e, "drained", 3), func(*terraform.State) error {
+					d, resp, err := e.Godo().Droplets.Get(ctx, leftover)
+					if resp != nil && resp.StatusCode == 404 {
+						return nil
+					}
+					if err != nil {
+						return err
+					}
+					return fmt.Errorf("drained droplet %d (%s) is still there after the apply", d.ID, d.Status)
+				}),
+			},
+		},
+	})
+}
