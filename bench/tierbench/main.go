@@ -318,48 +318,24 @@ type rollRow struct {
 	surge    int
 	apply    measure
 	req      sandbox.RequestCounts
-	maxTotal int // autoscale: most droplets in the tier at once
+	maxTotal int // most droplets in the tier at once
 }
 
 func (b *bench) rollout(n, surge, runs int) (rollRow, error) {
-	r := rollRow{surge: surge}
-	var times []time.Duration
-	for i := 0; i < runs; i++ {
-		w, err := b.newWorld()
-		if err != nil {
-			return r, err
-		}
-		err = func() error {
-			defer w.close()
-			if err := w.write(n, "ubuntu-22-04-x64", surge); err != nil {
-				return err
-			}
-			if _, _, err := w.tf("apply", "-auto-approve", "-input=false"); err != nil {
-				return err
-			}
-			if err := w.write(n, "ubuntu-24-04-x64", surge); err != nil {
-				return err
-			}
-			t, c, err := w.tf("apply", "-auto-approve", "-input=false")
-			if err != nil {
-				return err
-			}
-			times, r.req = append(times, t), c
-			_, _, err = w.tf("destroy", "-auto-approve", "-input=false")
-			return err
-		}()
-		if err != nil {
-			return r, err
-		}
-	}
-	r.apply = summarize(times)
-	return r, nil
+	return b.timeRollout(surge, runs, func(w *world, image string) error { return w.write(n, image, surge) })
 }
 
 // autoscaleRollout times an image change of an autoscaled tier of n
-// members, watching the sandbox meanwhile for the most droplets in the
-// tier at once.
+// members.
 func (b *bench) autoscaleRollout(n, surge, runs int) (rollRow, error) {
+	return b.timeRollout(surge, runs, func(w *world, image string) error { return w.writeAutoscaled(n, image, surge) })
+}
+
+// timeRollout applies the tier that write writes on one image, then times
+// the apply that moves it to another, watching the sandbox meanwhile for
+// the most droplets in the tier at once, and destroys it; runs times, each
+// on a fresh sandbox.
+func (b *bench) timeRollout(surge, runs int, write func(w *world, image string) error) (rollRow, error) {
 	r := rollRow{surge: surge}
 	var times []time.Duration
 	for i := 0; i < runs; i++ {
@@ -369,13 +345,13 @@ func (b *bench) autoscaleRollout(n, surge, runs int) (rollRow, error) {
 		}
 		err = func() error {
 			defer w.close()
-			if err := w.writeAutoscaled(n, "ubuntu-22-04-x64", surge); err != nil {
+			if err := write(w, "ubuntu-22-04-x64"); err != nil {
 				return err
 			}
 			if _, _, err := w.tf("apply", "-auto-approve", "-input=false"); err != nil {
 				return err
 			}
-			if err := w.writeAutoscaled(n, "ubuntu-24-04-x64", surge); err != nil {
+			if err := write(w, "ubuntu-24-04-x64"); err != nil {
 				return err
 			}
 			stop, most := w.watchTotal("scalable-tier:bench")
