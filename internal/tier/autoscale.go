@@ -250,15 +250,9 @@ func (p *planner) planLeavingPool() Plan {
 			}
 		}
 	}
-	pools := slices.Clone(p.fleet.OtherPools)
-	if pool != nil {
-		pools = append(pools, *pool)
-	}
 	var deletes Phase
-	for _, o := range pools {
-		if o.Status != PoolDeleting {
-			deletes = append(deletes, Step{Op: OpDeletePool, Pool: o.ID})
-		}
+	for _, o := range p.fleet.livePools() {
+		deletes = append(deletes, Step{Op: OpDeletePool, Pool: o.ID})
 	}
 	plan.Phases = append(plan.Phases, deletes)
 	if len(members) > 0 {
@@ -270,9 +264,19 @@ func (p *planner) planLeavingPool() Plan {
 	return plan
 }
 
-// livePools reports whether any pool is not being deleted.
-func livePools(pools []AutoscalePool) bool {
-	return slices.ContainsFunc(pools, func(p AutoscalePool) bool { return p.Status != PoolDeleting })
+// livePools are the tier's pools not being deleted: the other pools, then
+// its pool.
+func (f Fleet) livePools() []AutoscalePool {
+	var out []AutoscalePool
+	for _, o := range f.OtherPools {
+		if o.Status != PoolDeleting {
+			out = append(out, o)
+		}
+	}
+	if f.Pool != nil {
+		out = append(out, *f.Pool)
+	}
+	return out
 }
 
 // createPool creates a pool for the tier.

@@ -125,15 +125,8 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 		}()
 	}
 	x := &execution{e: e, spec: Spec{Name: ref.Name}}
-	pools := slices.Clone(fleet.OtherPools)
-	if fleet.Pool != nil {
-		pools = append(pools, *fleet.Pool)
-	}
-	for _, p := range pools {
+	for _, p := range fleet.livePools() {
 		// Pools first, or they would replace the members deleted below.
-		if p.Status == PoolDeleting {
-			continue
-		}
 		if err := e.Cloud.DeletePool(ctx, p.ID); err != nil {
 			return fmt.Errorf("delete autoscale pool %s: %w", p.ID, err)
 		}

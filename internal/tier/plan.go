@@ -208,7 +208,7 @@ func ComputePlan(spec Spec, fleet Fleet) Plan {
 	switch {
 	case spec.Autoscale != nil:
 		return p.planAutoscaled()
-	case fleet.Pool != nil || livePools(fleet.OtherPools):
+	case len(fleet.livePools()) > 0:
 		return p.planLeavingPool()
 	}
 	return p.plan()
