@@ -45,25 +45,17 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 		errs = append(errs, err)
 		mu.Unlock()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		ds, err := cloud.ListDroplets(ctx, Tag(ref.Name))
-		if err != nil {
-			fail(fmt.Errorf("list droplets tagged %s: %w", Tag(ref.Name), err))
-			return
-		}
-		mu.Lock()
-		f.Droplets = append(f.Droplets, ds...)
-		mu.Unlock()
-	}()
+	tags := []string{Tag(ref.Name)}
 	if ref.Drained {
+		tags = append(tags, DrainTag(ref.Name))
+	}
+	for _, tag := range tags {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ds, err := cloud.ListDroplets(ctx, DrainTag(ref.Name))
+			ds, err := cloud.ListDroplets(ctx, tag)
 			if err != nil {
-				fail(fmt.Errorf("list droplets tagged %s: %w", DrainTag(ref.Name), err))
+				fail(fmt.Errorf("list droplets tagged %s: %w", tag, err))
 				return
 			}
 			mu.Lock()
