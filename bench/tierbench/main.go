@@ -156,7 +156,20 @@ func (b *bench) newWorld() (*world, error) {
 
 func (w *world) close() { _ = w.srv.Close(); _ = os.RemoveAll(w.dir) }
 
-func (w *world) write(n int, image string, surge int) error {
+// httpLoadBalancer is the bench tier's load balancer block.
+const httpLoadBalancer = `  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+`
+
+// writeTier writes main.tf: the provider pointed at the world's sandbox and
+// a scalable_web_tier "bench" with the given body.
+func (w *world) writeTier(body string) error {
 	cfg := fmt.Sprintf(`
 terraform {
   required_providers {
@@ -170,7 +183,14 @@ provider "scalable" {
 resource "scalable_web_tier" "bench" {
   name   = "bench"
   region = "nyc3"
-  droplet {
+%s}
+`, w.srv.URL(), w.srv.Token(), body)
+	return os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(cfg), 0o644)
+}
+
+// write writes a tier of n fixed droplets with weekly backups and an alert.
+func (w *world) write(n int, image string, surge int) error {
+	return w.writeTier(fmt.Sprintf(`  droplet {
     instances = %d
     size      = "s-1vcpu-1gb"
     image     = %q
@@ -178,15 +198,7 @@ resource "scalable_web_tier" "bench" {
       plan = "weekly"
     }
   }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
-  alert {
+%s  alert {
     metric  = "cpu"
     compare = "GreaterThan"
     value   = 85
@@ -196,28 +208,13 @@ resource "scalable_web_tier" "bench" {
   rollout {
     max_surge = %d
   }
-}
-`, w.srv.URL(), w.srv.Token(), n, image, surge)
-	return os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(cfg), 0o644)
+`, n, image, httpLoadBalancer, surge))
 }
 
 // writeAutoscaled writes a tier whose droplets are an autoscale pool held
 // at n members (min = n), rolled out with health mode load_balancer.
 func (w *world) writeAutoscaled(n int, image string, surge int) error {
-	cfg := fmt.Sprintf(`
-terraform {
-  required_providers {
-    scalable = { source = "scalable-tf/scalable" }
-  }
-}
-provider "scalable" {
-  api_endpoint = %q
-  token        = %q
-}
-resource "scalable_web_tier" "bench" {
-  name   = "bench"
-  region = "nyc3"
-  droplet {
+	return w.writeTier(fmt.Sprintf(`  droplet {
     size     = "s-1vcpu-1gb"
     image    = %q
     ssh_keys = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
@@ -227,20 +224,10 @@ resource "scalable_web_tier" "bench" {
     max_instances          = %d
     target_cpu_utilization = 0.8
   }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
-  rollout {
+%s  rollout {
     max_surge = %d
   }
-}
-`, w.srv.URL(), w.srv.Token(), image, n, n+5, surge)
-	return os.WriteFile(filepath.Join(w.dir, "main.tf"), []byte(cfg), 0o644)
+`, image, n, n+5, httpLoadBalancer, surge))
 }
 
 // tf runs one terraform command and returns its wall time and the API
