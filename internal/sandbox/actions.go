@@ -132,8 +132,8 @@ func (w *World) applyDropletAction(d *Droplet, a *Action) {
 	case "snapshot":
 		w.takeSnapshot(d, a.Name, *a.CompletedAt)
 	case "enable_ipv6":
-		if d.PublicIPv6 == "" {
-			d.PublicIPv6 = publicIPv6(d.Region, d.ID)
+		if d.PublicIPv6 == "" && d.PublicIPv4 != "" {
+			d.PublicIPv6 = ipv6For(w.AddressBlock, d.PublicIPv4)
 		}
 	case "rebuild":
 		d.ImageID, d.Status, d.Killed = a.ImageID, "active", false

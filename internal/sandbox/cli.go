@@ -41,7 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		seed      = fs.Uint64("seed", 0, "seed for fault injection (0: random)")
 		verbose   = fs.Bool("log", false, "log one line per request to stderr (bodies are never logged)")
 		envFile   = fs.String("env-file", "", "also write DIGITALOCEAN_API_URL and DIGITALOCEAN_TOKEN lines to this file once listening")
-		traffic   = fs.Bool("traffic", true, "droplets serve HTTP and load balancers balance it, each on a loopback port (see GET /_sandbox/load_balancers/{id}/listeners); -traffic=false opens no port but the API's")
+		traffic   = fs.Bool("traffic", true, "droplets serve HTTP and load balancers balance it, on their own 127.x.y.z addresses and on 127.0.0.1 ports (see GET /_sandbox/load_balancers/{id}/listeners); -traffic=false opens no port but the API's")
+		bindAddrs = fs.Bool("bind-addresses", true, "serve droplets and load balancers on the addresses the sandbox hands out (127.B.x.y, DigitalOcean's ports; below 1024 needs root); -bind-addresses=false serves them on 127.0.0.1 ports only")
 	)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		RateLimitPerHour:   *perHour,
 		Seed:               *seed,
 		Traffic:            *traffic,
+		LocalPortsOnly:     !*bindAddrs,
+		Notices:            log.New(stderr, "sandbox: ", 0),
 	}
 	if *verbose {
 		opts.Logger = log.New(stderr, "sandbox: ", log.LstdFlags|log.Lmicroseconds)
@@ -81,8 +84,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, env)
 	fmt.Fprintf(stderr, "sandbox: DigitalOcean API v2 on %s (time scale %g); control API under %s/_sandbox/\n", s.URL(), *timeScale, s.URL())
+	fmt.Fprintf(stderr, "sandbox: public addresses come from %s (IPv6 from 2001:db8::/32): nothing handed out routes off this machine\n", s.AddressBlock())
 	if *traffic {
-		fmt.Fprintf(stderr, "sandbox: traffic emulation on: droplets serve HTTP and load balancers balance it on loopback ports; find them at %s/_sandbox/load_balancers/{id}/listeners and %s/_sandbox/droplets/{id}/http\n", s.URL(), s.URL())
+		fmt.Fprintf(stderr, "sandbox: traffic emulation on: droplets serve HTTP and load balancers balance it on their addresses and on 127.0.0.1 ports; find them at %s/_sandbox/load_balancers/{id}/listeners and %s/_sandbox/droplets/{id}/http\n", s.URL(), s.URL())
 	}
 
 	<-ctx.Done()

@@ -283,9 +283,20 @@ func (s *Server) provisionDroplets(now time.Time, req *createDropletRequest, spe
 		}
 		privateIPs[i] = ip
 	}
+	noPublic := req.PublicNetworking != nil && !*req.PublicNetworking
+	publicIPs := make([]string, len(names))
+	for i := range names {
+		if noPublic {
+			break
+		}
+		ip, err := w.takeIPv4()
+		if err != nil {
+			return nil, nil, err
+		}
+		publicIPs[i] = ip
+	}
 	w.ensureTags(now, spec.tags)
 	agent := req.WithDropletAgent == nil || *req.WithDropletAgent
-	noPublic := req.PublicNetworking != nil && !*req.PublicNetworking
 	activeAt := now.Add(scale(s.delays.DropletBoot, s.factor))
 
 	var created []*Droplet
@@ -302,9 +313,9 @@ func (s *Server) provisionDroplets(now time.Time, req *createDropletRequest, spe
 		}
 		w.NextDropletID++
 		if !noPublic {
-			d.PublicIPv4 = publicIPv4(d.Region, d.ID)
+			d.PublicIPv4 = publicIPs[i]
 			if req.IPv6 {
-				d.PublicIPv6 = publicIPv6(d.Region, d.ID)
+				d.PublicIPv6 = ipv6For(w.AddressBlock, d.PublicIPv4)
 			}
 		}
 		if spec.backups {
@@ -583,7 +594,7 @@ func (w *World) renderDroplet(d *Droplet, now time.Time) dropletJSON {
 	}
 	if d.PublicIPv6 != "" {
 		out.Networks.V6 = append(out.Networks.V6, networkV6JSON{
-			IPAddress: d.PublicIPv6, Netmask: 64, Gateway: ipv6Prefix(d.Region) + "1", Type: "public"})
+			IPAddress: d.PublicIPv6, Netmask: 64, Gateway: ipv6Gateway(w.AddressBlock), Type: "public"})
 	}
 	return out
 }
@@ -602,33 +613,6 @@ func nonNilStrings(xs []string) []string {
 	return xs
 }
 
-// Addresses. Public IPv4s come from DigitalOcean's real blocks for each
-// region (never loopback or documentation ranges) and are derived from the
-// droplet id, so they are unique without any allocation state.
-
-var publicIPv4Blocks = map[string][]string{
-	"nyc1": {"104.236", "192.241"}, "nyc3": {"159.203", "167.99"},
-	"sfo2": {"138.68", "165.227"}, "sfo3": {"137.184", "147.182"},
-	"ams3": {"188.166", "178.62"}, "lon1": {"46.101", "139.59"},
-	"fra1": {"164.90", "142.93"}, "sgp1": {"128.199", "159.89"},
-	"tor1": {"138.197", "165.22"}, "blr1": {"143.110", "64.227"},
-	"syd1": {"170.64", "209.38"}, "atl1": {"134.199", "45.55"},
-}
-
-var fallbackIPv4Blocks = []string{"198.199", "162.243"}
-
-// publicIPv4 spreads droplet ids over the region's /16 blocks: 250 hosts
-// (.2 to .251) in each of 256 subnets per block.
-func publicIPv4(region string, id int) string {
-	blocks, ok := publicIPv4Blocks[region]
-	if !ok {
-		blocks = fallbackIPv4Blocks
-	}
-	const perBlock = 250 * 256
-	block := blocks[(id/perBlock)%len(blocks)]
-	return fmt.Sprintf("%s.%d.%d", block, (id/250)%256, id%250+2)
-}
-
 // publicGateway is the first address of the /20 the public IP is in.
 func publicGateway(ip string) string {
 	a, err := netip.ParseAddr(ip)
@@ -637,24 +621,6 @@ func publicGateway(ip string) string {
 	}
 	b := a.As4()
 	return fmt.Sprintf("%d.%d.%d.1", b[0], b[1], b[2]&0xF0)
-}
-
-var ipv6Prefixes = map[string]string{
-	"nyc1": "2604:a880:400:d1::", "nyc3": "2604:a880:800:10::", "sfo2": "2604:a880:2:d1::",
-	"sfo3": "2604:a880:4:1d0::", "ams3": "2a03:b0c0:2:d0::", "lon1": "2a03:b0c0:1:d0::",
-	"fra1": "2a03:b0c0:3:d0::", "sgp1": "2400:6180:0:d0::", "tor1": "2604:a880:cad:d0::",
-	"blr1": "2400:6180:100:d0::", "syd1": "2400:6180:10:200::", "atl1": "2604:a880:5:d0::",
-}
-
-func ipv6Prefix(region string) string {
-	if p, ok := ipv6Prefixes[region]; ok {
-		return p
-	}
-	return "2604:a880:1:d0::"
-}
-
-func publicIPv6(region string, id int) string {
-	return fmt.Sprintf("%s%x:%x", ipv6Prefix(region), (id>>16)&0xffff, id&0xffff)
 }
 
 // privateIPsIn collects the private addresses taken in a VPC.

@@ -44,7 +44,10 @@ func newTestEnv(t *testing.T, mutators ...func(*Options)) *testEnv {
 		t.Fatalf("new sandbox: %v", err)
 	}
 	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		hs.Close()
+		_ = srv.Close()
+	})
 	client, wire := newGodo(t, hs.URL, opts.Token)
 	return &testEnv{
 		t:      t,

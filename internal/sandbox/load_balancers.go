@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"slices"
 	"sort"
@@ -545,8 +546,10 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 		return nil, errNotOneOf("tls_cipher_policy", in.TLSCipherPolicy, LoadBalancerTLSCipherPolicies)
 	}
 
-	if old == nil && in.IP != "" && net.ParseIP(in.IP).To4() == nil {
-		return nil, errUnprocessable("invalid ip %q: must be an IPv4 address", in.IP)
+	if old == nil && in.IP != "" {
+		if err := c.w.checkRequestedIP(in.IP); err != nil {
+			return nil, err
+		}
 	}
 	return lb, nil
 }
@@ -910,35 +913,44 @@ func (s *Server) settleLoadBalancers(now time.Time) {
 	}
 }
 
-// assignAddresses gives an active load balancer its addresses, derived from
-// its id so they are stable: a public IPv4 (or one from its VPC when
-// INTERNAL) and an IPv6 with DUALSTACK. DigitalOcean shows ip "" while new.
+// assignAddresses gives an active load balancer its addresses: a public
+// IPv4 from the sandbox's block (or one from its VPC when INTERNAL) and,
+// with DUALSTACK, the paired documentation-prefix IPv6 (addresses.go).
+// DigitalOcean shows ip "" while new.
 func (w *World) assignAddresses(lb *LoadBalancer) {
-	used := map[string]bool{}
-	for _, o := range w.LoadBalancers {
-		used[o.IP] = true
-	}
-	h := fnv.New64a()
-	h.Write([]byte(lb.ID))
-	seed := h.Sum64()
 	switch {
 	case lb.RequestedIP != "":
 		lb.IP = lb.RequestedIP
 	case lb.Network == "INTERNAL":
-		lb.IP = w.vpcAddress(lb.VPCUUID, seed, used)
-	default:
-		for i := uint64(0); ; i++ {
-			n := seed + i*7919
-			ip := fmt.Sprintf("159.203.%d.%d", n%256, 2+(n>>8)%252)
-			if !used[ip] {
-				lb.IP = ip
-				break
-			}
+		used := map[string]bool{}
+		for _, o := range w.LoadBalancers {
+			used[o.IP] = true
 		}
+		h := fnv.New64a()
+		h.Write([]byte(lb.ID))
+		lb.IP = w.vpcAddress(lb.VPCUUID, h.Sum64(), used)
+	default:
+		// The block holds 64,000 addresses; running out leaves the load
+		// balancer without an ip, as an exhausted region would.
+		lb.IP, _ = w.takeIPv4()
 	}
 	if lb.NetworkStack == "DUALSTACK" {
-		lb.IPv6 = fmt.Sprintf("2604:a880:800:14::%x:%x", (seed>>16)&0xffff, seed&0xffff)
+		lb.IPv6 = w.lbIPv6(lb)
 	}
+}
+
+// lbIPv6 pairs a load balancer's IPv6 with its IPv4; an INTERNAL one's
+// private IPv4 maps into a /64 of its own so it never meets a public one.
+func (w *World) lbIPv6(lb *LoadBalancer) string {
+	if lb.Network == "INTERNAL" {
+		a, err := netip.ParseAddr(lb.IP)
+		if err != nil || !a.Is4() {
+			return ""
+		}
+		v := a.As4()
+		return fmt.Sprintf("2001:db8:%x:1::%x:%x", w.AddressBlock, v[2], v[3])
+	}
+	return ipv6For(w.AddressBlock, lb.IP)
 }
 
 // vpcAddress picks an unused host address in the VPC's range.

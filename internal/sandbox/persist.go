@@ -23,9 +23,10 @@ func loadWorld(path string) (*World, error) {
 	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, fmt.Errorf("sandbox state %s is corrupt (%v); refusing to start over it: move it away to start with an empty world", path, err)
 	}
-	if w.Version != stateVersion {
-		return nil, fmt.Errorf("sandbox state %s has version %d, this sandbox reads version %d; move it away to start with an empty world", path, w.Version, stateVersion)
+	if w.Version < minStateVersion || w.Version > stateVersion {
+		return nil, fmt.Errorf("sandbox state %s has version %d, this sandbox reads versions %d to %d; move it away to start with an empty world", path, w.Version, minStateVersion, stateVersion)
 	}
+	w.Version = stateVersion
 	w.ensureMaps()
 	return &w, nil
 }

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -51,6 +52,13 @@ type Options struct {
 	// listen, health-check and balance for real, each on its own loopback
 	// port (see traffic.go). Off, no port but the API's is opened.
 	Traffic bool
+	// LocalPortsOnly keeps traffic emulation off the handed-out public
+	// addresses: everything serves on 127.0.0.1 ports only, as where the
+	// sandbox cannot bind them (traffic_bind.go).
+	LocalPortsOnly bool
+	// Notices receives the few lines a user should see once (an address
+	// that cannot be bound, say), also without Logger. Nil discards them.
+	Notices *log.Logger
 }
 
 // Server is the sandbox: an http.Handler speaking the DigitalOcean API.
@@ -77,6 +85,11 @@ type Server struct {
 	baseURL  string
 
 	traffic *trafficEngine // nil unless Options.Traffic
+
+	// block is the 127.B.0.0/16 the world's public addresses come from;
+	// bindable is false where only 127.0.0.1 exists on loopback.
+	block    *addressBlock
+	bindable bool
 }
 
 // New builds a server, loading opts.StateFile when it exists. A state file
@@ -132,6 +145,21 @@ func New(opts Options) (*Server, error) {
 	if s.world == nil {
 		s.world = newWorld(opts.DropletLimit)
 	}
+	block, bindable, err := claimBlock(s.world.AddressBlock)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	s.block, s.bindable = block, bindable
+	if block.claim != nil {
+		runtime.AddCleanup(s, func(ln net.Listener) { _ = ln.Close() }, block.claim)
+	}
+	s.world.AddressBlock = block.n
+	if s.world.readdress(block) {
+		if err := s.persistLocked(); err != nil {
+			block.release()
+			return nil, err
+		}
+	}
 	s.routes()
 	s.controlRoutes()
 	if opts.Traffic {
@@ -183,6 +211,7 @@ func (s *Server) Close() error {
 	s.mu.Lock()
 	errs = append(errs, s.persistLocked())
 	s.mu.Unlock()
+	s.block.release()
 	return errors.Join(errs...)
 }
 
@@ -362,4 +391,12 @@ type statusRecorder struct {
 func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status
 	r.ResponseWriter.WriteHeader(status)
+}
+
+// notice tells the user something once worth knowing, such as an address
+// the sandbox could not bind.
+func (s *Server) notice(format string, args ...any) {
+	if s.opts.Notices != nil {
+		s.opts.Notices.Printf(format, args...)
+	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+
 	"slices"
 	"strconv"
 	"sync"
@@ -13,14 +13,17 @@ import (
 )
 
 // Traffic emulation (Options.Traffic): every running droplet serves HTTP on
-// its own loopback port and every active load balancer listens on one
-// loopback port per forwarding rule, health-checks its targets with real
-// requests and proxies to the healthy ones. All of it is runtime state kept
-// outside World: listeners are not persisted, only the health verdicts the
-// checks reach are (lb_health.go).
+// its public address and a loopback port, and every active load balancer
+// listens on its public address and a loopback port per forwarding rule,
+// health-checks its targets with real requests and proxies to the healthy
+// ones (traffic_bind.go says which addresses are bound). All of it is
+// runtime state kept outside World: listeners are not persisted, only the
+// health verdicts the checks reach are (lb_health.go).
 //
-// A droplet has one port: every target_port and health_check.port of the
-// load balancers targeting it lands there (it speaks HTTP and HTTPS on it).
+// A droplet's local port serves every port: each target_port and
+// health_check.port of the load balancers targeting it lands there (it
+// speaks HTTP and HTTPS on it). On its public address it serves port 80
+// and each of those ports.
 // Not emulated: udp and http3 rules (they need UDP), the load balancer
 // firewall, PROXY protocol and http_idle_timeout_seconds.
 //
@@ -62,21 +65,33 @@ func (b Behaviour) validate() error {
 	return nil
 }
 
-// Listener is one load balancer forwarding rule served on loopback.
+// Listener is one load balancer forwarding rule as served here.
 type Listener struct {
 	EntryProtocol  string `json:"entry_protocol"`
 	EntryPort      int    `json:"entry_port"`
 	TargetProtocol string `json:"target_protocol"`
 	TargetPort     int    `json:"target_port"`
-	Address        string `json:"address"`
+	// Address is where to send requests: PublicAddress when bound, else
+	// LocalAddress.
+	Address string `json:"address"`
+	// LocalAddress is the rule's 127.0.0.1 port, always served.
+	LocalAddress string `json:"local_address"`
+	// PublicAddress is the load balancer's ip and the entry port, when the
+	// sandbox could bind it.
+	PublicAddress string `json:"public_address,omitempty"`
 }
 
 // DropletHTTP describes a droplet's emulated web server.
 type DropletHTTP struct {
-	DropletID int      `json:"droplet_id"`
-	Address   string   `json:"address"`
-	Behaviour string   `json:"behaviour"`
-	Latency   Duration `json:"latency,omitempty"`
+	DropletID int `json:"droplet_id"`
+	// Address is the droplet's 127.0.0.1 port: it answers for every port.
+	Address string `json:"address"`
+	// PublicIP is the droplet's public IPv4; PublicPorts are the ports the
+	// sandbox serves there (80, and what load balancers target).
+	PublicIP    string   `json:"public_ip,omitempty"`
+	PublicPorts []int    `json:"public_ports"`
+	Behaviour   string   `json:"behaviour"`
+	Latency     Duration `json:"latency,omitempty"`
 }
 
 var errTrafficOff = errors.New("traffic emulation is off: start the sandbox with --traffic (Options.Traffic)")
@@ -109,6 +124,7 @@ type trafficEngine struct {
 
 	tls   *tlsStore
 	proxy *upstreams
+	bind  *binder
 }
 
 func newTrafficEngine(s *Server) *trafficEngine {
@@ -124,6 +140,7 @@ func newTrafficEngine(s *Server) *trafficEngine {
 		ports:      map[int]int{},
 		lbs:        map[string]*lbRuntime{},
 		tls:        newTLSStore(),
+		bind:       newBinder(s.opts.LocalPortsOnly || !s.bindable, s.notice),
 	}
 	e.proxy = newUpstreams()
 	return e
@@ -210,6 +227,10 @@ type dropletInfo struct {
 	Image       string // slug, or the snapshot's name
 	Region      string
 	FailsHealth bool
+	PublicIP    string
+	// Ports are served on PublicIP: 80 and every target and health check
+	// port of the load balancers targeting the droplet, ascending.
+	Ports []int
 	// HealthPaths are the paths load balancers targeting the droplet check:
 	// a FailsHealth droplet answers them with 500.
 	HealthPaths []string
@@ -227,6 +248,7 @@ type lbSpec struct {
 	Targets     []int
 	Healthy     []int
 	Seq         uint64
+	PublicIP    string // "" for INTERNAL load balancers: their address is private
 }
 
 func (e *trafficEngine) view() worldView {
@@ -239,7 +261,8 @@ func (e *trafficEngine) view() worldView {
 	for id, d := range w.Droplets {
 		v.known[id] = true
 		if d.Status == "active" && !d.Killed {
-			v.running[id] = dropletInfo{ID: id, Name: d.Name, Image: w.imageLabel(d.ImageID), Region: d.Region, FailsHealth: d.FailsHealth}
+			v.running[id] = dropletInfo{ID: id, Name: d.Name, Image: w.imageLabel(d.ImageID), Region: d.Region, FailsHealth: d.FailsHealth,
+				PublicIP: d.PublicIPv4, Ports: []int{80}}
 		}
 	}
 	seq := e.seq.Add(1)
@@ -257,16 +280,33 @@ func (e *trafficEngine) view() worldView {
 				spec.Certs[i] = certificateMaterial(c)
 			}
 		}
+		if lb.Network != "INTERNAL" {
+			spec.PublicIP = lb.IP
+		}
 		for _, d := range w.targetsOf(lb) {
 			spec.Targets = append(spec.Targets, d.ID)
-			if info, ok := v.running[d.ID]; ok && lb.HealthCheck.Protocol != "tcp" && !slices.Contains(info.HealthPaths, lb.HealthCheck.Path) {
-				info.HealthPaths = append(info.HealthPaths, lb.HealthCheck.Path)
-				v.running[d.ID] = info
+			if info, ok := v.running[d.ID]; ok {
+				v.running[d.ID] = info.targetedBy(lb)
 			}
 		}
 		v.balancer[id] = spec
 	}
 	return v
+}
+
+// targetedBy adds what a load balancer targeting the droplet checks and
+// connects to: its health check path and its target and health ports.
+func (info dropletInfo) targetedBy(lb *LoadBalancer) dropletInfo {
+	if lb.HealthCheck.Protocol != "tcp" && !slices.Contains(info.HealthPaths, lb.HealthCheck.Path) {
+		info.HealthPaths = append(slices.Clone(info.HealthPaths), lb.HealthCheck.Path)
+	}
+	ports := append(slices.Clone(info.Ports), lb.HealthCheck.Port)
+	for _, r := range lb.ForwardingRules {
+		ports = append(ports, r.TargetPort)
+	}
+	slices.Sort(ports)
+	info.Ports = slices.Compact(ports)
+	return info
 }
 
 // imageLabel names the image a droplet runs: its slug, or a snapshot's name.
@@ -335,6 +375,7 @@ func (e *trafficEngine) reconcile() {
 			e.ports[id] = d.port()
 		}
 		d.set(info, b)
+		d.bindPublic(e, info)
 	}
 	var stopLBs []*lbRuntime
 	for id, rt := range e.lbs {
@@ -379,12 +420,13 @@ func (e *trafficEngine) behaviourOf(id int) Behaviour {
 	return Behaviour{Kind: BehaviourHealthy}
 }
 
-// dropletAddress is where a droplet's web server listens, "" when closed.
-func (e *trafficEngine) dropletAddress(id int) string {
+// dropletAddress is where a load balancer reaches a droplet's port: its
+// public address when bound there, else its local port; "" when closed.
+func (e *trafficEngine) dropletAddress(id, port int) string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if d := e.droplets[id]; d != nil {
-		return d.addr
+		return d.addressFor(port)
 	}
 	return ""
 }
@@ -407,7 +449,8 @@ func (s *Server) DropletHTTP(id int) (DropletHTTP, error) {
 		return DropletHTTP{}, fmt.Errorf("droplet %d has no web server: it does not exist or is not running", id)
 	}
 	b := e.behaviourOf(id)
-	return DropletHTTP{DropletID: id, Address: d.addr, Behaviour: b.Kind, Latency: Duration(b.Latency)}, nil
+	return DropletHTTP{DropletID: id, Address: d.addr, PublicIP: d.info.Load().PublicIP, PublicPorts: d.publicPorts(),
+		Behaviour: b.Kind, Latency: Duration(b.Latency)}, nil
 }
 
 // DropletHTTPAddress is the loopback address (host:port) a running
@@ -461,20 +504,4 @@ func (s *Server) LoadBalancerListeners(id string) ([]Listener, error) {
 		return nil, fmt.Errorf("load balancer %s has no listeners: none of its forwarding rules can be served locally", id)
 	}
 	return out, nil
-}
-
-// loopback is where every emulated listener binds.
-func listenLoopback(port int) (net.Listener, error) {
-	if port > 0 {
-		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port))); err == nil {
-			return ln, nil
-		}
-	}
-	return net.Listen("tcp", "127.0.0.1:0")
-}
-
-func portOf(addr string) int {
-	_, p, _ := net.SplitHostPort(addr)
-	n, _ := strconv.Atoi(p)
-	return n
 }

@@ -22,43 +22,100 @@ import (
 // self-signed certificate, so https targets and TLS passthrough work.
 type dropletServer struct {
 	id   int
-	addr string
-	ln   net.Listener
+	addr string // the local listener's
+	tls  *tls.Config
 	srv  *http.Server
 	done chan struct{} // closed on close: slow answers stop waiting
+
+	// public holds the listeners on the droplet's public address by port;
+	// publicIP is the address they are bound to. Guarded by the engine's mu.
+	public   map[int]net.Listener
+	publicIP string
 
 	info      atomic.Pointer[dropletInfo]
 	behaviour atomic.Pointer[Behaviour]
 	closeOnce sync.Once
 }
 
-// openDroplet starts a droplet's web server, on port when it is free.
-// Callers hold e.mu.
+// openDroplet starts a droplet's web server on its local port (port when
+// it is free); bindPublic adds its public address. Callers hold e.mu.
 func (e *trafficEngine) openDroplet(info dropletInfo, port int) (*dropletServer, error) {
 	cert, err := e.tls.dropletCertificate()
 	if err != nil {
 		return nil, err
 	}
-	ln, err := listenLoopback(port)
+	ln, err := listenLocal(port)
 	if err != nil {
 		return nil, err
 	}
-	d := &dropletServer{id: info.ID, addr: ln.Addr().String(), done: make(chan struct{})}
+	d := &dropletServer{
+		id: info.ID, addr: ln.Addr().String(), done: make(chan struct{}), public: map[int]net.Listener{},
+		tls: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}},
+	}
 	d.info.Store(&info)
 	d.behaviour.Store(&Behaviour{Kind: BehaviourHealthy})
-	d.ln = &sniffListener{Listener: ln, tls: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}}
 	d.srv = &http.Server{
 		Handler:           d,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
+	d.serve(e, ln)
+	return d, nil
+}
+
+func (d *dropletServer) serve(e *trafficEngine, ln net.Listener) {
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		_ = d.srv.Serve(d.ln)
+		_ = d.srv.Serve(&sniffListener{Listener: ln, tls: d.tls})
 	}()
-	return d, nil
+}
+
+// bindPublic serves the droplet's public ports on its public address and
+// stops serving the ones no longer wanted. Callers hold e.mu.
+func (d *dropletServer) bindPublic(e *trafficEngine, info dropletInfo) {
+	if info.PublicIP != d.publicIP {
+		for port, ln := range d.public {
+			_ = ln.Close()
+			delete(d.public, port)
+		}
+		d.publicIP = info.PublicIP
+	}
+	for port, ln := range d.public {
+		if !slices.Contains(info.Ports, port) {
+			_ = ln.Close()
+			delete(d.public, port)
+		}
+	}
+	for _, port := range info.Ports {
+		if d.public[port] != nil {
+			continue
+		}
+		if ln := e.bind.listen(info.PublicIP, port); ln != nil {
+			d.public[port] = ln
+			d.serve(e, ln)
+		}
+	}
+}
+
+// addressFor is where the droplet serves port. Callers hold e.mu.
+func (d *dropletServer) addressFor(port int) string {
+	if ln := d.public[port]; ln != nil {
+		return ln.Addr().String()
+	}
+	return d.addr
+}
+
+// publicPorts are the ports served on the public address, ascending.
+// Callers hold e.mu (read).
+func (d *dropletServer) publicPorts() []int {
+	ports := make([]int, 0, len(d.public))
+	for p := range d.public {
+		ports = append(ports, p)
+	}
+	slices.Sort(ports)
+	return ports
 }
 
 func (d *dropletServer) port() int { return portOf(d.addr) }

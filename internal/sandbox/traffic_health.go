@@ -110,7 +110,7 @@ func (rt *lbRuntime) checkTargets(spec *lbSpec) map[int]bool {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pass := rt.e.proxy.check(rt.ctx, spec.HealthCheck, rt.e.dropletAddress(id), timeout)
+			pass := rt.e.proxy.check(rt.ctx, spec.HealthCheck, rt.e.dropletAddress(id, spec.HealthCheck.Port), timeout)
 			mu.Lock()
 			results[id] = pass
 			mu.Unlock()

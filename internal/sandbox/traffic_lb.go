@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"net/http/httputil"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,13 +50,16 @@ type lbRuntime struct {
 	ports      map[string]int // a rule's last port, reused when it is reopened
 }
 
-// ruleListener serves one forwarding rule.
+// ruleListener serves one forwarding rule, on a local port and, when it
+// can be bound, on the load balancer's ip and the rule's entry port.
 type ruleListener struct {
-	rule LBForwardingRule
-	sig  string // what the listener was opened for; a change reopens it
-	addr string
-	srv  *http.Server
-	tcp  *tcpProxy
+	rule   LBForwardingRule
+	sig    string // what the listener was opened for; a change reopens it
+	addr   string // the local listener's
+	public string // the public listener's, "" when not bound
+	srv    *http.Server
+	tcp    *tcpProxy
+	wrap   func(net.Listener) net.Listener // TLS termination, or nil
 }
 
 func newLBRuntime(e *trafficEngine, spec *lbSpec) *lbRuntime {
@@ -138,85 +143,118 @@ func servedRule(r LBForwardingRule) string {
 
 func ruleKey(r LBForwardingRule) string { return r.EntryProtocol + ":" + strconv.Itoa(r.EntryPort) }
 
-// syncRules opens listeners for new rules, reopens changed ones (on their
-// old port when free) and closes removed ones.
+// syncRules closes removed rules, opens listeners for new ones and
+// reopens changed ones (on their old port when free), in that order so a
+// port a removed rule held is free for its successor.
 func (rt *lbRuntime) syncRules(spec *lbSpec) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.closed {
 		return
 	}
-	want := map[string]bool{}
+	want := map[string]string{} // rule key -> signature
 	for i, r := range spec.Rules {
-		mode := servedRule(r)
-		if mode == "" {
-			continue
+		if mode := servedRule(r); mode != "" {
+			want[ruleKey(r)] = ruleSignature(r, mode, spec.Certs[i])
 		}
-		key := ruleKey(r)
-		want[key] = true
-		sig := fmt.Sprintf("%s %s:%d", mode, r.TargetProtocol, r.TargetPort)
-		if c := spec.Certs[i]; c != nil {
-			sig += " " + c.Revision
-		}
-		if l := rt.rules[key]; l != nil {
-			if l.sig == sig {
-				l.rule = r
-				continue
-			}
+	}
+	for key, l := range rt.rules {
+		if want[key] != l.sig {
 			l.close()
 			delete(rt.rules, key)
 		}
-		l, err := rt.open(r, mode, spec.Certs[i], rt.ports[key])
+	}
+	for i, r := range spec.Rules {
+		key := ruleKey(r)
+		sig, ok := want[key]
+		if !ok {
+			continue
+		}
+		if l := rt.rules[key]; l != nil {
+			l.rule = r
+			l.bindPublic(rt, spec.PublicIP) // retried while it fails
+			continue
+		}
+		l, err := rt.open(r, servedRule(r), spec.Certs[i], rt.ports[key])
 		if err != nil {
 			continue // the next reconcile tries again
 		}
 		l.sig = sig
+		l.bindPublic(rt, spec.PublicIP)
 		rt.rules[key] = l
 		rt.ports[key] = portOf(l.addr)
 	}
-	for key, l := range rt.rules {
-		if !want[key] {
-			l.close()
-			delete(rt.rules, key)
-		}
-	}
 }
 
+func ruleSignature(r LBForwardingRule, mode string, cert *certMaterial) string {
+	sig := fmt.Sprintf("%s %s:%d", mode, r.TargetProtocol, r.TargetPort)
+	if cert != nil {
+		sig += " " + cert.Revision
+	}
+	return sig
+}
+
+// open serves a rule on a local port.
 func (rt *lbRuntime) open(r LBForwardingRule, mode string, cert *certMaterial, port int) (*ruleListener, error) {
-	ln, err := listenLoopback(port)
+	ln, err := listenLocal(port)
 	if err != nil {
 		return nil, err
 	}
 	l := &ruleListener{rule: r, addr: ln.Addr().String()}
-	if mode == "tcp" || mode == "passthrough" {
-		l.tcp = newTCPProxy(rt, ln)
-		return l, nil
-	}
-	tlsEntry := mode == "tls"
-	l.srv = &http.Server{
-		Handler:           rt.httpHandler(r, tlsEntry),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       time.Minute,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	if tlsEntry {
-		c, err := rt.e.tls.listenerCertificate(cert)
-		if err != nil {
-			ln.Close()
-			return nil, err
+	switch mode {
+	case "tcp", "passthrough":
+		l.tcp = newTCPProxy(rt, r.TargetPort)
+	default:
+		tlsEntry := mode == "tls"
+		l.srv = &http.Server{
+			Handler:           rt.httpHandler(r, tlsEntry),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       time.Minute,
+			ErrorLog:          log.New(io.Discard, "", 0),
 		}
-		protos := []string{"http/1.1"}
-		if r.EntryProtocol == "http2" {
-			protos = []string{"h2", "http/1.1"}
+		if tlsEntry {
+			c, err := rt.e.tls.listenerCertificate(cert)
+			if err != nil {
+				ln.Close()
+				return nil, err
+			}
+			protos := []string{"http/1.1"}
+			if r.EntryProtocol == "http2" {
+				protos = []string{"h2", "http/1.1"}
+			}
+			cfg := &tls.Config{Certificates: []tls.Certificate{c}, NextProtos: protos}
+			l.wrap = func(ln net.Listener) net.Listener { return tls.NewListener(ln, cfg) }
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{c}, NextProtos: protos})
+	}
+	l.serve(rt, ln)
+	return l, nil
+}
+
+// serve accepts the rule's traffic on one more listener.
+func (l *ruleListener) serve(rt *lbRuntime, ln net.Listener) {
+	if l.tcp != nil {
+		l.tcp.add(ln)
+		return
+	}
+	if l.wrap != nil {
+		ln = l.wrap(ln)
 	}
 	rt.e.wg.Add(1)
 	go func() {
 		defer rt.e.wg.Done()
 		_ = l.srv.Serve(ln)
 	}()
-	return l, nil
+}
+
+// bindPublic serves the rule on ip:entry_port too, once it can be bound.
+func (l *ruleListener) bindPublic(rt *lbRuntime, ip string) {
+	if l.public != "" || ip == "" {
+		return
+	}
+	if ln := rt.e.bind.listen(ip, l.rule.EntryPort); ln != nil {
+		l.public = ln.Addr().String()
+		l.serve(rt, ln)
+	}
 }
 
 // listeners are the served rules in the load balancer's rule order.
@@ -229,20 +267,26 @@ func (rt *lbRuntime) listeners() []Listener {
 		if l := rt.rules[ruleKey(r)]; l != nil {
 			out = append(out, Listener{
 				EntryProtocol: r.EntryProtocol, EntryPort: r.EntryPort,
-				TargetProtocol: r.TargetProtocol, TargetPort: r.TargetPort, Address: l.addr,
+				TargetProtocol: r.TargetProtocol, TargetPort: r.TargetPort,
+				Address: cmp.Or(l.public, l.addr), LocalAddress: l.addr, PublicAddress: l.public,
 			})
 		}
 	}
 	return out
 }
 
-// httpsAddress is the first TLS-terminating listener, for redirects.
-func (rt *lbRuntime) httpsAddress() string {
+// httpsAddress is where the first TLS-terminating rule serves, for
+// redirects: its public address for a request that came in on a public
+// one (when bound), else its local one.
+func (rt *lbRuntime) httpsAddress(public bool) string {
 	spec := rt.spec.Load()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	for _, r := range spec.Rules {
 		if l := rt.rules[ruleKey(r)]; l != nil && isTLSEntry(r.EntryProtocol) {
+			if public && l.public != "" {
+				return l.public
+			}
 			return l.addr
 		}
 	}
@@ -320,7 +364,7 @@ func (rt *lbRuntime) httpHandler(rule LBForwardingRule, tlsEntry bool) http.Hand
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header.Set("X-Forwarded-Port", strconv.Itoa(rule.EntryPort))
 		},
-		Transport: &lbTransport{rt: rt, base: rt.e.proxy.transport(scheme)},
+		Transport: &lbTransport{rt: rt, port: rule.TargetPort, base: rt.e.proxy.transport(scheme)},
 		ModifyResponse: func(resp *http.Response) error {
 			a := resp.Request.Context().Value(attemptKey{}).(*attempt)
 			ss := rt.spec.Load().Sticky
@@ -345,12 +389,8 @@ func (rt *lbRuntime) httpHandler(rule LBForwardingRule, tlsEntry bool) http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		spec := rt.spec.Load()
 		if spec.Redirect && !tlsEntry {
-			if addr := rt.httpsAddress(); addr != "" {
-				host, _, err := net.SplitHostPort(r.Host)
-				if err != nil {
-					host = r.Host
-				}
-				http.Redirect(w, r, "https://"+net.JoinHostPort(host, strconv.Itoa(portOf(addr)))+r.URL.RequestURI(), http.StatusMovedPermanently)
+			if target := rt.redirectTarget(r); target != "" {
+				http.Redirect(w, r, target, http.StatusMovedPermanently)
 				return
 			}
 		}
@@ -374,6 +414,25 @@ func (rt *lbRuntime) httpHandler(rule LBForwardingRule, tlsEntry bool) http.Hand
 	})
 }
 
+// redirectTarget is the HTTPS URL an http request is redirected to: the
+// same host on the TLS rule's port (omitted when 443), "" without one.
+func (rt *lbRuntime) redirectTarget(r *http.Request) string {
+	local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	onPublic := local != nil && !strings.HasPrefix(local.String(), "127.0.0.1:")
+	addr := rt.httpsAddress(onPublic)
+	if addr == "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host = r.Host
+	}
+	if port := portOf(addr); port != 443 {
+		host = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	return "https://" + host + r.URL.RequestURI()
+}
+
 func writePage(w http.ResponseWriter, status int, page string) {
 	w.Header().Set("Content-Type", "text/html")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -386,6 +445,7 @@ func writePage(w http.ResponseWriter, status int, page string) {
 // nothing of them has reached a droplet when connecting fails.
 type lbTransport struct {
 	rt   *lbRuntime
+	port int // the rule's target port
 	base http.RoundTripper
 }
 
@@ -401,7 +461,7 @@ func (t *lbTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.rt.moveBusy(a.busy, id)
 			a.busy = id
 		}
-		addr := t.rt.e.dropletAddress(id)
+		addr := t.rt.e.dropletAddress(id, t.port)
 		if addr == "" {
 			continue // dead: refused
 		}
@@ -425,23 +485,35 @@ func (t *lbTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // tcpProxy forwards connections to a target in rotation, byte for byte.
 type tcpProxy struct {
 	rt    *lbRuntime
-	ln    net.Listener
+	port  int // the rule's target port
 	mu    sync.Mutex
 	done  bool
+	lns   []net.Listener
 	conns map[net.Conn]struct{}
 }
 
-func newTCPProxy(rt *lbRuntime, ln net.Listener) *tcpProxy {
-	p := &tcpProxy{rt: rt, ln: ln, conns: map[net.Conn]struct{}{}}
-	rt.e.wg.Add(1)
-	go p.serve()
-	return p
+func newTCPProxy(rt *lbRuntime, port int) *tcpProxy {
+	return &tcpProxy{rt: rt, port: port, conns: map[net.Conn]struct{}{}}
 }
 
-func (p *tcpProxy) serve() {
+// add accepts connections on one more listener.
+func (p *tcpProxy) add(ln net.Listener) {
+	p.mu.Lock()
+	if p.done {
+		p.mu.Unlock()
+		ln.Close()
+		return
+	}
+	p.lns = append(p.lns, ln)
+	p.mu.Unlock()
+	p.rt.e.wg.Add(1)
+	go p.serve(ln)
+}
+
+func (p *tcpProxy) serve(ln net.Listener) {
 	defer p.rt.e.wg.Done()
 	for {
-		c, err := p.ln.Accept()
+		c, err := ln.Accept()
 		if err != nil {
 			return
 		}
@@ -490,7 +562,7 @@ func (p *tcpProxy) handle(c net.Conn) {
 			p.rt.moveBusy(busy, id)
 			busy = id
 		}
-		addr := p.rt.e.dropletAddress(id)
+		addr := p.rt.e.dropletAddress(id, p.port)
 		if addr == "" {
 			continue
 		}
@@ -528,10 +600,12 @@ func (p *tcpProxy) handle(c net.Conn) {
 func (p *tcpProxy) close() {
 	p.mu.Lock()
 	p.done = true
-	conns := p.conns
-	p.conns = map[net.Conn]struct{}{}
+	conns, lns := p.conns, p.lns
+	p.conns, p.lns = map[net.Conn]struct{}{}, nil
 	p.mu.Unlock()
-	p.ln.Close()
+	for _, ln := range lns {
+		ln.Close()
+	}
 	for c := range conns {
 		c.Close()
 	}

@@ -556,7 +556,10 @@ func TestTrafficHTTPSAndRedirect(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if want := "https://" + ls[1].Address + "/cart?item=3"; resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != want {
+	// The redirect keeps the host and names the TLS rule's port unless 443
+	// (the rule's public address, when the sandbox could bind it).
+	httpsHost := strings.TrimSuffix(ls[1].Address, ":443")
+	if want := "https://" + httpsHost + "/cart?item=3"; resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != want {
 		t.Fatalf("%d Location %q, want 301 %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 
@@ -880,8 +883,13 @@ func TestTrafficControlAPI(t *testing.T) {
 		t.Fatalf("listeners %d %v", status, body)
 	}
 	l := ls[0].(map[string]any)
-	if l["entry_protocol"] != "http" || l["entry_port"] != float64(80) || l["target_protocol"] != "http" || l["target_port"] != float64(80) || !strings.HasPrefix(l["address"].(string), "127.0.0.1:") {
+	if l["entry_protocol"] != "http" || l["entry_port"] != float64(80) || l["target_protocol"] != "http" || l["target_port"] != float64(80) || !strings.HasPrefix(l["local_address"].(string), "127.0.0.1:") {
 		t.Errorf("listener %v", l)
+	}
+	// address is the public one when bound (root may bind port 80), else
+	// the local one.
+	if pub, _ := l["public_address"].(string); pub != "" && (l["address"] != pub || !strings.HasSuffix(pub, ":80")) || pub == "" && l["address"] != l["local_address"] {
+		t.Errorf("listener address %v, public %v, local %v", l["address"], l["public_address"], l["local_address"])
 	}
 	if status, _ := e.controlJSON("GET", "/_sandbox/load_balancers/nope/listeners", ""); status != http.StatusNotFound {
 		t.Errorf("unknown lb: %d", status)

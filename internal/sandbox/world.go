@@ -4,7 +4,12 @@ import "time"
 
 // stateVersion is bumped whenever the persisted shape of World changes in a
 // way an older file cannot be read into.
-const stateVersion = 1
+const stateVersion = 2
+
+// minStateVersion is the oldest state file the sandbox still reads:
+// version 1 predates the address plan, and its routable public addresses
+// are moved into the sandbox's block on load (addresses.go).
+const minStateVersion = 1
 
 // World is everything the sandbox account holds. It is guarded by Server.mu
 // and persisted as JSON when the sandbox runs with a state file, so every
@@ -17,6 +22,11 @@ type World struct {
 	NextDropletID int `json:"next_droplet_id"`
 	NextActionID  int `json:"next_action_id"`
 	NextImageID   int `json:"next_image_id"`
+
+	// AddressBlock is B of the 127.B.0.0/16 public addresses come from and
+	// NextAddress the offset within it handed out next (addresses.go).
+	AddressBlock int `json:"address_block"`
+	NextAddress  int `json:"next_address"`
 
 	Account Account `json:"account"`
 
