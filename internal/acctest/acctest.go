@@ -20,7 +20,6 @@ import (
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/provider"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
-	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
 // TimeScale is the sandbox time scale of acceptance tests: a droplet boots
@@ -59,8 +58,6 @@ type Env struct {
 	Sandbox *sandbox.Server
 	URL     string
 	Token   string
-	// Probe, when set, replaces the provider's HTTP prober.
-	Probe tier.Prober
 	// ProviderExtra is added inside the provider block.
 	ProviderExtra string
 }
@@ -103,11 +100,7 @@ provider "scalable" {
 func (e *Env) Factories() map[string]func() (tfprotov6.ProviderServer, error) {
 	return map[string]func() (tfprotov6.ProviderServer, error){
 		"scalable": func() (tfprotov6.ProviderServer, error) {
-			p := provider.New("test")
-			if e.Probe != nil {
-				p = provider.NewWithProber("test", e.Probe)
-			}
-			return providerserver.NewProtocol6WithError(p())()
+			return providerserver.NewProtocol6WithError(provider.New("test")())()
 		},
 	}
 }
@@ -163,29 +156,4 @@ func (e *Env) CheckEmpty(*terraform.State) error {
 		return fmt.Errorf("sandbox still holds %+v after destroy", inv)
 	}
 	return nil
-}
-
-// SandboxProbe is the rollout "http" prober for a sandbox with traffic
-// emulation: it requests the health check path on the droplet's loopback
-// port, which stands in for its public address.
-func (e *Env) SandboxProbe() tier.Prober {
-	return func(ctx context.Context, d tier.Droplet, hc tier.HealthCheck) error {
-		addr, err := e.Sandbox.DropletHTTPAddress(d.ID)
-		if err != nil {
-			return err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+hc.Path, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode >= 400 {
-			return fmt.Errorf("GET %s answered %d", hc.Path, resp.StatusCode)
-		}
-		return nil
-	}
 }

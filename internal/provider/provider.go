@@ -29,8 +29,6 @@ import (
 // ScalableProvider is the scalable provider.
 type ScalableProvider struct {
 	version string
-	// probe overrides the HTTP prober of rollout health "http" (tests).
-	probe tier.Prober
 }
 
 var _ provider.Provider = (*ScalableProvider)(nil)
@@ -38,11 +36,6 @@ var _ provider.Provider = (*ScalableProvider)(nil)
 // New returns a constructor of the provider for providerserver.
 func New(version string) func() provider.Provider {
 	return func() provider.Provider { return &ScalableProvider{version: version} }
-}
-
-// NewWithProber is New with a custom prober for rollout health "http".
-func NewWithProber(version string, probe tier.Prober) func() provider.Provider {
-	return func() provider.Provider { return &ScalableProvider{version: version, probe: probe} }
 }
 
 // Environment variables the provider reads when an attribute is not set.
@@ -72,15 +65,10 @@ type providerData struct {
 	client    *doclient.Client
 	poll      time.Duration
 	timeScale float64
-	probe     tier.Prober
 }
 
 func (d *providerData) executor() *tier.Executor {
-	probe := d.probe
-	if probe == nil {
-		probe = httpProbe
-	}
-	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: probe}
+	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: d.client.ProbeHTTP}
 }
 
 // Metadata names the provider.
@@ -240,7 +228,7 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		resp.Diagnostics.AddError("Unable to create DigitalOcean client", err.Error())
 		return
 	}
-	data := &providerData{client: client, poll: poll, timeScale: scale, probe: p.probe}
+	data := &providerData{client: client, poll: poll, timeScale: scale}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	tflog.Debug(ctx, "configured DigitalOcean client", map[string]any{"endpoint": endpoint, "poll": poll.String(), "time_scale": scale})

@@ -197,11 +197,11 @@ func TestAccWebTierRolloutWithoutSurge(t *testing.T) {
 }
 
 // Rollout health "http": the provider requests the health check path on
-// each new droplet itself. A broken image never answers 200, so the wave
+// each new droplet itself, on its (loopback) public address, with the
+// provider's own prober. A broken image never answers 200, so the wave
 // stops with what the probe saw; a good image rolls through.
 func TestAccWebTierRolloutHealthHTTP(t *testing.T) {
 	e := acctest.New(t, func(o *sandbox.Options) { o.Traffic = true })
-	e.Probe = e.SandboxProbe()
 	const tag = "scalable-tier:probe"
 	rollout := "    health         = \"http\"\n    health_timeout = \"2s\""
 	resource.ParallelTest(t, resource.TestCase{
@@ -211,7 +211,7 @@ func TestAccWebTierRolloutHealthHTTP(t *testing.T) {
 			{Config: rolloutConfig(e, "probe", 2, "ubuntu-22-04-x64", rollout)},
 			{
 				Config:      rolloutConfig(e, "probe", 2, "broken-debian-12-x64", rollout),
-				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped.*health\s+check\s+saw:\s+probe-[a-z0-9]{4}\s+\(\d+\):\s+GET\s+/\s+answered\s+500`),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped.*health\s+check\s+saw:\s+probe-[a-z0-9]{4}\s+\(\d+\):\s+GET\s+http://127\.[\d.]+:\d+/\s+answered\s+500`),
 			},
 			{
 				Config:           rolloutConfig(e, "probe", 2, "debian-12-x64", rollout),
