@@ -78,7 +78,10 @@ if "$bin" sandbox -h 2>&1 | grep -q -- '-traffic'; then
 else
   note "this build's sandbox has no --traffic flag: traffic emulation not available in this build"
 fi
-"$bin" sandbox "${traffic_flag[@]}" --time-scale "$scale" --env-file "$demo/sandbox.env" >"$demo/sandbox.log" 2>&1 &
+# SANDBOX_FLAGS adds sandbox flags, e.g. --bind-addresses=false to see
+# the demo as a user without root sees it.
+read -r -a extra_flags <<<"${SANDBOX_FLAGS:-}"
+"$bin" sandbox "${traffic_flag[@]}" ${extra_flags[@]+"${extra_flags[@]}"} --time-scale "$scale" --env-file "$demo/sandbox.env" >"$demo/sandbox.log" 2>&1 &
 sandbox_pid=$!
 
 deadline=$((SECONDS + 30))
@@ -110,18 +113,30 @@ lb_id=$(output load_balancer_id)
 read -r -a droplet_ids <<<"$(output_list droplet_ids)"
 read -r -a droplet_names <<<"$(output_list droplet_names)"
 
-say "The site: $url"
-note "load balancer $lb_id in front of ${droplet_names[*]}"
-
 control() { curl -sS -H "Authorization: Bearer $DIGITALOCEAN_TOKEN" "$@"; }
 
-# The load balancer's public IP is not routable here: the sandbox serves each
-# forwarding rule on a loopback port and names it in the listeners call.
+# The load balancer's IP is one of the sandbox's own, in 127.B.0.0/16: it
+# never leaves this machine. The sandbox serves the load balancer there on
+# port 80 when it may bind it (root); otherwise on a 127.0.0.1 port. The
+# listeners call names the address that answers.
 address=''
 listeners=$(control -w '\n%{http_code}' "$DIGITALOCEAN_API_URL/_sandbox/load_balancers/$lb_id/listeners" || true)
 if [ "${listeners##*$'\n'}" = 200 ]; then
   address=$(printf '%s' "${listeners%$'\n'*}" | tr '{}' '\n\n' | grep '"entry_port":80[,}]*' | grep -o '"address":"[^"]*"' | head -n1 | cut -d'"' -f4 || true)
 fi
+lb_ip=$(output load_balancer_ip)
+if [ "$address" = "$lb_ip:80" ]; then
+  url="http://$lb_ip"
+  say "The site: $url"
+  note "the load balancer's own address (127.x.y.z stays on this machine): try curl $url/"
+elif [ -n "$address" ]; then
+  url="http://$address"
+  say "The site: $url"
+  note "the load balancer's address is http://$lb_ip; binding its port 80 needs root, so the sandbox serves it here instead: try curl $url/"
+else
+  say "The site: $url"
+fi
+note "load balancer $lb_id in front of ${droplet_names[*]}"
 
 # request prints one line per response: status and the droplet that served it.
 last_droplet_id=''
@@ -156,7 +171,7 @@ if [ -n "$address" ]; then
     [ "$SECONDS" -lt "$deadline" ] || die "the load balancer did not route to all ${#droplet_ids[@]} droplets within 30 s"
     sleep 0.2
   done
-  say "Requests through the load balancer (sandbox listener $address)"
+  say "Requests through the load balancer ($address)"
   for _ in 1 2 3 4 5 6; do request || true; done
 
   victim=${last_droplet_id:-${droplet_ids[0]}}

@@ -17,10 +17,15 @@ import (
 // boots in 450 ms, a load balancer provisions in 900 ms.
 const timeScale = 0.01
 
-// startSandbox runs an in-process sandbox for the test.
-func startSandbox(t *testing.T) *sandbox.Server {
+// startSandbox runs an in-process sandbox for the test; mutators adjust
+// its options (traffic emulation, say).
+func startSandbox(t *testing.T, mutators ...func(*sandbox.Options)) *sandbox.Server {
 	t.Helper()
-	srv, err := sandbox.New(sandbox.Options{Token: "stacktest-" + t.Name(), TimeScale: timeScale})
+	opts := sandbox.Options{Token: "stacktest-" + t.Name(), TimeScale: timeScale}
+	for _, m := range mutators {
+		m(&opts)
+	}
+	srv, err := sandbox.New(opts)
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)
 	}
