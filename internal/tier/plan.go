@@ -201,7 +201,8 @@ type wave struct {
 }
 
 // ComputePlan returns the steps that turn fleet into spec. It is pure: the
-// same inputs always give the same plan, and it performs no I/O.
+// same inputs always give the same plan, it performs no I/O, and the plan
+// shares no memory with its inputs (nor its slices with each other).
 func ComputePlan(spec Spec, fleet Fleet) Plan {
 	var p planner
 	p.spec, p.fleet = spec, fleet
@@ -242,11 +243,12 @@ func (p *planner) plan() Plan {
 		p.summary.Repair = len(broken)
 	}
 
-	// Scale in: current droplets beyond the wanted count, per policy.
+	// Scale in: current droplets beyond the wanted count, per policy. Each
+	// part gets its own array: appending to one must never write the other.
 	p.sortForRemoval(current)
 	var scaleIn []Droplet
 	if len(current) > n {
-		scaleIn, current = current[:len(current)-n], current[len(current)-n:]
+		scaleIn, current = slices.Clone(current[:len(current)-n]), slices.Clone(current[len(current)-n:])
 	}
 
 	waves := p.waves(n, len(current), outdated)
@@ -276,7 +278,7 @@ func (p *planner) plan() Plan {
 		if len(waves) == 0 {
 			waves = []wave{{}}
 		}
-		waves[0].removeFirst = append(scaleIn, waves[0].removeFirst...)
+		waves[0].removeFirst = slices.Concat(scaleIn, waves[0].removeFirst)
 	}
 
 	for i, w := range waves {
@@ -286,12 +288,12 @@ func (p *planner) plan() Plan {
 			creates = Phase{{Op: OpCreateDroplets, Wave: num, Count: w.create}}
 		}
 		if len(w.removeFirst) > 0 {
-			phases = append(phases, append(first, drain(w.removeFirst)...))
+			phases = append(phases, slices.Concat(first, drain(w.removeFirst)))
 			first = nil
 			phases = append(phases, Phase{{Op: OpWaitDrained, Droplets: ids(w.removeFirst)}})
 			creates = append(creates, Step{Op: OpDeleteDroplets, Droplets: ids(w.removeFirst)})
 		}
-		creates = append(first, creates...)
+		creates = slices.Concat(first, creates)
 		first = nil
 		if len(creates) > 0 {
 			phases = append(phases, creates)
@@ -344,17 +346,17 @@ func (p *planner) waves(n, current int, outdated []Droplet) []wave {
 	for len(old) > 0 || current < n {
 		var w wave
 		k := min(len(old), max(0, current+len(old)-floor))
-		w.removeFirst, old = old[:k], old[k:]
+		w.removeFirst, old = old[:k:k], old[k:]
 		w.create = min(n-current, n+surge-(current+len(old)))
 		if w.create <= 0 && k == 0 {
 			w.create = min(1, n-current) // both budgets zero: move anyway, one at a time
 			if w.create == 0 {
-				w.removeFirst, old = old[:1], old[1:]
+				w.removeFirst, old = old[:1:1], old[1:]
 			}
 		}
 		w.create = max(w.create, 0)
 		after := min(len(old), max(0, current+w.create+len(old)-n))
-		w.removeAfter, old = old[:after], old[after:]
+		w.removeAfter, old = old[:after:after], old[after:]
 		current += w.create
 		created += w.create
 		replacedOld += len(w.removeFirst) + len(w.removeAfter)
@@ -504,7 +506,7 @@ func (p *planner) dropletSettingSteps(staying []Droplet) {
 		p.summary.Retag++
 	}
 	if len(wrongBackups) > 0 {
-		p.setup = append(p.setup, Step{Op: OpSetBackups, Droplets: sortedInts(wrongBackups), Backups: p.spec.Droplet.Backups})
+		p.setup = append(p.setup, Step{Op: OpSetBackups, Droplets: sortedInts(wrongBackups), Backups: cloneBackups(p.spec.Droplet.Backups)})
 		p.summary.Backups = len(wrongBackups)
 	}
 }
@@ -546,7 +548,7 @@ func insertAfterLoadBalancer(phases []Phase, steps Phase) []Phase {
 		for _, s := range ph {
 			if s.Op == OpCreateLoadBalancer {
 				if i+1 < len(phases) {
-					phases[i+1] = append(phases[i+1], steps...)
+					phases[i+1] = slices.Concat(phases[i+1], steps)
 					return phases
 				}
 				return append(phases, steps)
@@ -554,6 +556,15 @@ func insertAfterLoadBalancer(phases []Phase, steps Phase) []Phase {
 		}
 	}
 	return append(phases, steps)
+}
+
+// cloneBackups copies a backup policy, so a plan never points into its spec.
+func cloneBackups(b *BackupSpec) *BackupSpec {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	return &c
 }
 
 func ids(ds []Droplet) []int {
