@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -159,6 +160,16 @@ func (e *Executor) poll() time.Duration {
 	return 5 * time.Second
 }
 
+// logIDs writes droplet ids for log fields as strings: Terraform reads log
+// fields as JSON numbers and would print 510000004 as 5.10000004e+08.
+func logIDs(ids []int) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.Itoa(id)
+	}
+	return out
+}
+
 func (e *Executor) info(ctx context.Context, msg string, fields map[string]any) {
 	if e.Log != nil {
 		e.Log.Info(ctx, msg, fields)
@@ -260,7 +271,7 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		if err := c.UntagDroplets(ctx, Tag(x.spec.Name), s.Droplets); err != nil {
 			return fmt.Errorf("take droplets %v out of the load balancer: %w", s.Droplets, err)
 		}
-		x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(s.Droplets)), map[string]any{"tier": x.spec.Name, "droplets": s.Droplets})
+		x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(s.Droplets)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(s.Droplets)})
 		return nil
 	case OpWaitDrained:
 		return sleep(ctx, x.drainWait())
@@ -705,7 +716,7 @@ func (x *execution) waitGone(ctx context.Context, ids []int) error {
 			return fmt.Errorf("list droplets while waiting for deletion: %w", err)
 		}
 		if err == nil && len(left) == 0 {
-			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name})
+			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(ids)})
 			return nil
 		}
 		if err := sleep(ctx, x.e.poll()); err != nil {
