@@ -102,7 +102,10 @@ func TestCreateDropletsDoesNotRetryARefusal(t *testing.T) {
 	}
 }
 
-func TestCreateDropletsGivesUpAfterRetryMax(t *testing.T) {
+// Without a deadline to stop at, a create keeps RetryMax as its bound.
+// (Under a deadline it retries until the deadline: see
+// TestCreatesRetryTransientErrorsUntilTheDeadline.)
+func TestCreateDropletsWithoutDeadlineGivesUpAfterRetryMax(t *testing.T) {
 	c, srv := newClient(t)
 	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", ErrorRate: 1}); err != nil {
 		t.Fatal(err)
@@ -116,6 +119,137 @@ func TestCreateDropletsGivesUpAfterRetryMax(t *testing.T) {
 	}
 	if len(tagged(t, c)) != 0 {
 		t.Error("droplets exist after every create failed")
+	}
+}
+
+// createCase is one create that is reconciled before every retry.
+type createCase struct {
+	name     string
+	endpoint string
+	create   func(context.Context, *Client) error
+	count    func(*sandbox.World) int
+}
+
+func createCases() []createCase {
+	lbReq := tier.LoadBalancerRequest{Name: "t-lb", Region: "nyc3", Tag: "scalable-tier:t", Spec: tier.LoadBalancerSpec{
+		SizeUnit: 1, HTTPIdleTimeoutSeconds: 60, StickySessions: tier.StickySessions{Type: "none"},
+		ForwardingRules: []tier.ForwardingRule{{EntryProtocol: "http", EntryPort: 80, TargetProtocol: "http", TargetPort: 80}},
+		HealthCheck:     tier.HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 5, UnhealthyThreshold: 3},
+	}}
+	alertReq := tier.AlertRequest{Type: "v1/insights/droplet/cpu", Description: "cpu > 80% [scalable-tier:t#0]", Compare: "GreaterThan",
+		Value: 80, Window: "5m", Tags: []string{"scalable-tier:t"}, Entities: []string{}, Emails: []string{"ops@example.com"}, Enabled: true}
+	poolReq := tier.PoolRequest{Name: "t-pool", Config: tier.PoolConfig{TargetNumberInstances: 1},
+		Template: tier.PoolTemplate{Size: "s-1vcpu-1gb", Region: "nyc3", Image: "ubuntu-24-04-x64", Tags: []string{"scalable-tier:t"},
+			SSHKeys: []string{"3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"}}}
+	return []createCase{
+		{"droplets", "POST /v2/droplets",
+			func(ctx context.Context, c *Client) error {
+				_, err := c.CreateDroplets(ctx, request("t-a", "t-b"))
+				return err
+			},
+			func(w *sandbox.World) int { return len(w.Droplets) }},
+		{"load balancer", "POST /v2/load_balancers",
+			func(ctx context.Context, c *Client) error { _, err := c.CreateLoadBalancer(ctx, lbReq); return err },
+			func(w *sandbox.World) int { return len(w.LoadBalancers) }},
+		{"alert policy", "POST /v2/monitoring/alerts",
+			func(ctx context.Context, c *Client) error { _, err := c.CreateAlertPolicy(ctx, alertReq); return err },
+			func(w *sandbox.World) int { return len(w.AlertPolicies) }},
+		{"autoscale pool", "POST /v2/droplets/autoscale",
+			func(ctx context.Context, c *Client) error { _, err := c.CreatePool(ctx, poolReq); return err },
+			func(w *sandbox.World) int { return len(w.AutoscalePools) }},
+	}
+}
+
+func inventory(srv *sandbox.Server, count func(*sandbox.World) int) int {
+	var n int
+	srv.Inspect(func(w *sandbox.World) { n = count(w) })
+	return n
+}
+
+// A burst of 5xx answers longer than RetryMax, with nothing made, does not
+// fail a create that has a deadline: it retries with capped backoff and
+// makes the object once.
+func TestCreatesRetryTransientErrorsUntilTheDeadline(t *testing.T) {
+	for _, tc := range createCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv := newClient(t)
+			const burst = 3*3 + 2 // three times RetryMax(3), and more
+			for _, rule := range []sandbox.FaultRule{
+				{Endpoint: tc.endpoint, FailNext: burst - 4, Status: 503},
+				{Endpoint: tc.endpoint, After: burst - 4, FailNext: 4, Status: 502},
+			} {
+				if err := srv.AddFault(rule); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := tc.create(ctx, c); err != nil {
+				t.Fatalf("create through a burst of %d transient errors: %v", burst, err)
+			}
+			if n := srv.Counts().Of(tc.endpoint); n != burst+1 {
+				t.Errorf("%d create requests, want %d failed and 1 that worked", n, burst)
+			}
+			if n := inventory(srv, tc.count); n == 0 || (tc.name != "droplets" && n != 1) {
+				t.Errorf("the sandbox holds %d after the create, want it made once", n)
+			}
+		})
+	}
+}
+
+// Transient errors that never end stop the create at its deadline with an
+// error that says so, names the last answer and wraps the deadline.
+func TestCreatesStopAtTheDeadlineWithAClearError(t *testing.T) {
+	for _, tc := range createCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv := newClient(t)
+			if err := srv.AddFault(sandbox.FaultRule{Endpoint: tc.endpoint, ErrorRate: 1, Status: 502}); err != nil {
+				t.Fatal(err)
+			}
+			const timeout = 500 * time.Millisecond
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			start := time.Now()
+			err := tc.create(ctx, c)
+			took := time.Since(start)
+			if err == nil {
+				t.Fatal("create succeeded against a failing API")
+			}
+			if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "timeout") {
+				t.Errorf("error %q: want the deadline, the last answer (502) and the word timeout", err)
+			}
+			if n := srv.Counts().Of(tc.endpoint); n <= 1+3 {
+				t.Errorf("%d create requests in %v: it stopped after RetryMax, not at the deadline", n, took)
+			}
+			if took > timeout+2*time.Second {
+				t.Errorf("returned %v after a %v deadline", took, timeout)
+			}
+			if n := inventory(srv, tc.count); n != 0 {
+				t.Errorf("the sandbox holds %d after every create failed", n)
+			}
+		})
+	}
+}
+
+// A refusal (4xx other than 429) is final for every create, deadline or not.
+func TestCreatesDoNotRetryARefusal(t *testing.T) {
+	for _, tc := range createCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv := newClient(t)
+			if err := srv.AddFault(sandbox.FaultRule{Endpoint: tc.endpoint, FailNext: 1, Status: 422}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := tc.create(ctx, c)
+			var er *godo.ErrorResponse
+			if !errors.As(err, &er) || er.Response.StatusCode != 422 {
+				t.Fatalf("want the 422, got %v", err)
+			}
+			if n := srv.Counts().Of(tc.endpoint); n != 1 {
+				t.Errorf("%d create requests, want 1: a 422 is final", n)
+			}
+		})
 	}
 }
 
