@@ -316,6 +316,19 @@ func interrupted(ctx context.Context) string {
 	return "the operation was cancelled"
 }
 
+// clockSkew is how far DigitalOcean's clock may be behind ours when a
+// reconcile asks whether an object was made after a request was sent.
+const clockSkew = 5 * time.Second
+
+// parseTime reads an RFC 3339 time; zero when absent or malformed.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
 // listAll walks every page of a list endpoint at 200 per page.
 func listAll[T any](ctx context.Context, c *Client, op string, page func(context.Context, *godo.ListOptions) ([]T, *godo.Response, error)) ([]T, error) {
 	var out []T

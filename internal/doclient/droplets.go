@@ -275,7 +275,7 @@ func (c *Client) runAction(ctx context.Context, dropletID int, kind string, act 
 	op := fmt.Sprintf("%s on droplet %d", kind, dropletID)
 	var a *godo.Action
 	for attempt := 0; ; attempt++ {
-		sent := time.Now().Add(-5 * time.Second) // allow for clock skew
+		sent := time.Now().Add(-clockSkew)
 		resp, err := c.call(ctx, op, false, func(ctx context.Context) (*godo.Response, error) {
 			var resp *godo.Response
 			var err error

@@ -101,7 +101,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 
 // Destroy deletes everything the tier owns and waits until it is gone:
 // the autoscale pool, droplets by tag (and drained ones known from state),
-// the load balancer and the alert policies. Objects already gone count as
+// every load balancer targeting the tag and the alert policies. Objects already gone count as
 // deleted.
 func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 	ref.Alerts = true
@@ -133,10 +133,14 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 		}
 	}
 	do(func() error { return x.deleteFleet(ctx, fleet.Droplets) })
+	lbs := fleet.ExtraLoadBalancers
 	if fleet.LoadBalancer != nil {
+		lbs = append([]LoadBalancer{*fleet.LoadBalancer}, lbs...)
+	}
+	for _, lb := range lbs {
 		do(func() error {
-			if err := e.Cloud.DeleteLoadBalancer(ctx, fleet.LoadBalancer.ID); err != nil {
-				return fmt.Errorf("delete load balancer %s: %w", fleet.LoadBalancer.ID, err)
+			if err := e.Cloud.DeleteLoadBalancer(ctx, lb.ID); err != nil {
+				return fmt.Errorf("delete load balancer %s: %w", lb.ID, err)
 			}
 			return nil
 		})
@@ -243,6 +247,12 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return nil
 	case OpWaitLoadBalancer:
 		return x.waitLoadBalancer(ctx)
+	case OpDeleteLoadBalancer:
+		if err := c.DeleteLoadBalancer(ctx, s.LB); err != nil {
+			return fmt.Errorf("delete extra load balancer %s: %w", s.LB, err)
+		}
+		x.e.info(ctx, "extra load balancer targeting the tier's tag deleted", map[string]any{"tier": x.spec.Name, "id": s.LB})
+		return nil
 	case OpCreateAlert:
 		req := alertRequest(x.spec, s.Alert, x.lbID())
 		if _, err := c.CreateAlertPolicy(ctx, req); err != nil {

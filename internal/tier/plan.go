@@ -14,7 +14,8 @@ type Op string
 const (
 	OpCreateLoadBalancer Op = "create_load_balancer"
 	OpUpdateLoadBalancer Op = "update_load_balancer"
-	OpWaitLoadBalancer   Op = "wait_load_balancer" // until active
+	OpWaitLoadBalancer   Op = "wait_load_balancer"   // until active
+	OpDeleteLoadBalancer Op = "delete_load_balancer" // an extra one targeting the tier tag
 	OpCreateAlert        Op = "create_alert"
 	OpUpdateAlert        Op = "update_alert"
 	OpDeleteAlert        Op = "delete_alert"
@@ -40,6 +41,7 @@ type Step struct {
 	Backups  *BackupSpec // set_backups: nil disables
 	Health   bool        // wait: gate on rollout health, not only status
 	Pool     string      // update/delete/roll: the autoscale pool's id
+	LB       string      // delete_load_balancer: its id
 	PoolName string      // create/roll: the name of the pool to create
 	Reason   string
 }
@@ -54,6 +56,8 @@ func (s Step) String() string {
 		fmt.Fprintf(&b, " %s", s.PoolName)
 	case OpUpdatePool, OpDeletePool:
 		fmt.Fprintf(&b, " %s", s.Pool)
+	case OpDeleteLoadBalancer:
+		fmt.Fprintf(&b, " %s", s.LB)
 	case OpRollPool:
 		pool := s.Pool
 		if pool == "" {
@@ -135,13 +139,16 @@ type Summary struct {
 	Waves        int // rollout waves
 	WaveSize     int // largest number of droplets a wave creates
 	LoadBalancer string
-	AlertsCreate int
-	AlertsUpdate int
-	AlertsDelete int
-	Backups      int    // droplets whose backups change
-	Retag        int    // tag changes on droplets that stay
-	Pool         string // autoscale pool: "created", "updated", "replaced", "deleted"
-	Switch       string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
+	// ExtraLoadBalancers counts load balancers other than the tier's that
+	// target its tag: deleted.
+	ExtraLoadBalancers int
+	AlertsCreate       int
+	AlertsUpdate       int
+	AlertsDelete       int
+	Backups            int    // droplets whose backups change
+	Retag              int    // tag changes on droplets that stay
+	Pool               string // autoscale pool: "created", "updated", "replaced", "deleted"
+	Switch             string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
 }
 
 // Empty reports whether the summary records no change.
@@ -180,6 +187,9 @@ func (s Summary) String() string {
 	}
 	if s.LoadBalancer != "" {
 		parts = append(parts, fmt.Sprintf("the load balancer will be %s", s.LoadBalancer))
+	}
+	if s.ExtraLoadBalancers > 0 {
+		parts = append(parts, fmt.Sprintf("%s targeting the tier's tag will be deleted", plural(s.ExtraLoadBalancers, "extra load balancer")))
 	}
 	if n := s.AlertsCreate + s.AlertsUpdate + s.AlertsDelete; n > 0 {
 		parts = append(parts, fmt.Sprintf("alert policies: %d to create, %d to update, %d to delete", s.AlertsCreate, s.AlertsUpdate, s.AlertsDelete))
@@ -414,6 +424,10 @@ func (p *planner) sortOutdated(ds []Droplet) {
 }
 
 func (p *planner) loadBalancerSteps() {
+	for _, extra := range p.fleet.ExtraLoadBalancers {
+		p.setup = append(p.setup, Step{Op: OpDeleteLoadBalancer, LB: extra.ID, Reason: "targets the tier's tag but is not the tier's load balancer"})
+		p.summary.ExtraLoadBalancers++
+	}
 	lb := p.fleet.LoadBalancer
 	switch {
 	case lb == nil:

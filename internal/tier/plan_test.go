@@ -470,3 +470,24 @@ func TestPlanScaleInDuringStoppedRolloutKeepsWhatStays(t *testing.T) {
 	}
 	checkKeepPartitionsFleet(t, f, p)
 }
+
+// Load balancers other than the tier's that target its tag are deleted
+// with the first phase; the tier's own stays.
+func TestPlanDeletesExtraLoadBalancers(t *testing.T) {
+	spec := baseSpec(2)
+	f := fleetOf(spec, 2, 0)
+	f.ExtraLoadBalancers = []LoadBalancer{{ID: "x1", Name: "stray", Tag: Tag("hits")}, {ID: "x2", Name: "hits-lb", Tag: Tag("hits")}}
+	p := checkPure(t, spec, f)
+	if want := "1: delete_load_balancer x1 | delete_load_balancer x2\n"; p.String() != want {
+		t.Fatalf("plan\n%s\nwant\n%s", p, want)
+	}
+	if got := p.Summary.String(); got != "2 extra load balancers targeting the tier's tag will be deleted" {
+		t.Errorf("summary %q", got)
+	}
+	auto := autoscaleSpec()
+	pf := poolFleet(auto, 2, auto.DropletTags())
+	pf.ExtraLoadBalancers = f.ExtraLoadBalancers
+	if got := checkPure(t, auto, pf).String(); got != "1: delete_load_balancer x1 | delete_load_balancer x2\n" {
+		t.Errorf("autoscaled tier plan\n%s", got)
+	}
+}

@@ -148,3 +148,70 @@ func notAnIDNumber(v any) error {
 	}
 	return nil
 }
+
+// handMadeLB creates a load balancer outside the tier.
+func (w *world) handMadeLB(t *testing.T, name, tag string) *tier.LoadBalancer {
+	t.Helper()
+	lb, err := w.client.CreateLoadBalancer(context.Background(), tier.LoadBalancerRequest{Name: name, Region: "nyc3", Tag: tag, Spec: spec("x", 1).LoadBalancer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lb
+}
+
+func (w *world) loadBalancerIDs() map[string]string {
+	out := map[string]string{}
+	w.srv.Inspect(func(sw *sandbox.World) {
+		for id, lb := range sw.LoadBalancers {
+			out[id] = lb.Name + " -> " + lb.Tag
+		}
+	})
+	return out
+}
+
+// The tag is the inventory: a load balancer targeting the tier's tag is
+// the tier's whatever its name, one that only shares the name is not.
+// A create whose answer was lost while a namesake exists makes one load
+// balancer; an extra one targeting the tag is drift the next apply
+// deletes; destroy deletes every one targeting the tag and never the
+// namesake.
+func TestLoadBalancersAreFoundByTheTagNotTheName(t *testing.T) {
+	w := newWorld(t)
+	namesake := w.handMadeLB(t, "barsweb-lb", "hand-made")
+	if err := w.srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/load_balancers", FailNext: 1, Status: 502, AfterCommit: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := spec("barsweb", 1)
+	f := w.apply(t, s, tier.Ref{})
+	if f.LoadBalancer == nil || f.LoadBalancer.ID == namesake.ID || len(f.ExtraLoadBalancers) != 0 {
+		t.Fatalf("after the create: the tier's load balancer %+v, extra %+v; the namesake is %s", f.LoadBalancer, f.ExtraLoadBalancers, namesake.ID)
+	}
+	if lbs := w.loadBalancerIDs(); len(lbs) != 2 {
+		t.Fatalf("load balancers after the create: %v, want the namesake and the tier's", lbs)
+	}
+	mine := f.LoadBalancer.ID
+
+	stray := w.handMadeLB(t, "stray", tier.Tag("barsweb"))
+	ref := tier.Ref{Name: "barsweb", LoadBalancerID: mine}
+	seen, err := tier.Observe(context.Background(), w.client, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen.LoadBalancer.ID != mine || len(seen.ExtraLoadBalancers) != 1 || seen.ExtraLoadBalancers[0].ID != stray.ID {
+		t.Fatalf("observed %s and extra %+v, want %s and the stray %s", seen.LoadBalancer.ID, seen.ExtraLoadBalancers, mine, stray.ID)
+	}
+	f = w.apply(t, s, ref)
+	if lbs := w.loadBalancerIDs(); len(lbs) != 2 || f.LoadBalancer.ID != mine || lbs[stray.ID] != "" {
+		t.Fatalf("after the apply: %v, tier's %s; want the stray gone and %s kept", lbs, f.LoadBalancer.ID, mine)
+	}
+
+	w.handMadeLB(t, "another-stray", tier.Tag("barsweb"))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := w.exec.Destroy(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if lbs := w.loadBalancerIDs(); len(lbs) != 1 || lbs[namesake.ID] == "" {
+		t.Fatalf("after destroy: %v, want only the namesake %s", lbs, namesake.ID)
+	}
+}
