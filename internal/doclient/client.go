@@ -167,7 +167,7 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(co
 			return resp, nil
 		}
 		if ctx.Err() != nil {
-			return resp, fmt.Errorf("%s: %w", op, errors.Join(ctx.Err(), err))
+			return resp, fmt.Errorf("%s: %s during the request: %w: %w", op, interrupted(ctx), ctx.Err(), err)
 		}
 		status := statusOf(resp, err)
 		retry := status == http.StatusTooManyRequests || (idempotent && (status >= 500 || status == 0))
@@ -181,8 +181,8 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(co
 			}
 		}
 		c.logf(ctx, "retrying after error", map[string]any{"op": op, "status": status, "attempt": attempt + 1, "wait": wait.String(), "error": err.Error()})
-		if err := sleep(ctx, wait); err != nil {
-			return resp, fmt.Errorf("%s: %w", op, err)
+		if serr := sleep(ctx, wait); serr != nil {
+			return resp, fmt.Errorf("%s: %s while waiting to retry: %w: %w", op, interrupted(ctx), serr, err)
 		}
 	}
 }
@@ -246,9 +246,11 @@ func sleep(ctx context.Context, d time.Duration) error {
 // createOnce runs a create whose request DigitalOcean may carry out even
 // when the client hears a 5xx or nothing: after such an answer it asks find
 // whether the object exists before creating again, so it is made at most
-// once. A refusal (4xx) is final.
+// once. Transient failures are retried until ctx's deadline (see
+// retryCreate); a refusal (4xx other than 429) is final.
 func createOnce[T any](ctx context.Context, c *Client, op string, create func(context.Context) (T, *godo.Response, error), find func(context.Context) (T, bool)) (T, error) {
 	var zero T
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		var made T
 		resp, err := c.call(ctx, op, false, func(ctx context.Context) (*godo.Response, error) {
@@ -260,20 +262,71 @@ func createOnce[T any](ctx context.Context, c *Client, op string, create func(co
 		if err == nil {
 			return made, nil
 		}
-		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
+		if !transient(resp, err) || ctx.Err() != nil {
 			return zero, err
 		}
-		if found, ok := find(ctx); ok {
-			c.logf(ctx, "create answered with an error but the object exists", map[string]any{"op": op, "error": err.Error()})
-			return found, nil
+		if outcomeUnknown(resp, err) {
+			if found, ok := find(ctx); ok {
+				c.logf(ctx, "create answered with an error but the object exists", map[string]any{"op": op, "error": err.Error()})
+				return found, nil
+			}
 		}
-		if attempt >= c.cfg.RetryMax {
-			return zero, err
-		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+		if err := c.retryCreate(ctx, op, start, attempt, err); err != nil {
 			return zero, err
 		}
 	}
+}
+
+// transient reports a failure DigitalOcean may clear by itself: 429 (the
+// request was not processed), a 5xx or no answer at all.
+func transient(resp *godo.Response, err error) bool {
+	return statusOf(resp, err) == http.StatusTooManyRequests || outcomeUnknown(resp, err)
+}
+
+// retryCreate waits before the next attempt of a create that is reconciled
+// before every attempt, so retrying cannot make anything twice: it goes on
+// until ctx's deadline (the create or update timeout), with capped
+// exponential backoff, as a failed create would taint the whole tier. A
+// ctx without a deadline keeps RetryMax as the bound. It returns an error
+// when no attempt is left; the caller names the operation, op is for the
+// log.
+func (c *Client) retryCreate(ctx context.Context, op string, start time.Time, attempt int, last error) error {
+	deadline, hasDeadline := ctx.Deadline()
+	if !hasDeadline && attempt >= c.cfg.RetryMax {
+		return last
+	}
+	wait := c.backoff(attempt)
+	took := time.Since(start).Round(time.Millisecond)
+	if hasDeadline && time.Until(deadline) < wait {
+		return fmt.Errorf("still failing after %d attempts in %s, and the timeout leaves no time for another: %w: %w",
+			attempt+1, took, context.DeadlineExceeded, last)
+	}
+	c.logf(ctx, "retrying create", map[string]any{"op": op, "attempt": attempt + 1, "wait": wait.String(), "error": last.Error()})
+	if err := sleep(ctx, wait); err != nil {
+		return fmt.Errorf("still failing after %d attempts in %s when %s: %w: %w", attempt+1, took, interrupted(ctx), err, last)
+	}
+	return nil
+}
+
+// interrupted says why ctx ended, for errors.
+func interrupted(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return "the timeout came"
+	}
+	return "the operation was cancelled"
+}
+
+// clockSkew is how far DigitalOcean's clock may be behind ours when a
+// reconcile asks whether an object was made after a request was sent.
+const clockSkew = 5 * time.Second
+
+// parseTime reads an RFC 3339 time; zero when absent or malformed.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // listAll walks every page of a list endpoint at 200 per page.

@@ -102,7 +102,10 @@ func TestCreateDropletsDoesNotRetryARefusal(t *testing.T) {
 	}
 }
 
-func TestCreateDropletsGivesUpAfterRetryMax(t *testing.T) {
+// Without a deadline to stop at, a create keeps RetryMax as its bound.
+// (Under a deadline it retries until the deadline: see
+// TestCreatesRetryTransientErrorsUntilTheDeadline.)
+func TestCreateDropletsWithoutDeadlineGivesUpAfterRetryMax(t *testing.T) {
 	c, srv := newClient(t)
 	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", ErrorRate: 1}); err != nil {
 		t.Fatal(err)
@@ -116,6 +119,137 @@ func TestCreateDropletsGivesUpAfterRetryMax(t *testing.T) {
 	}
 	if len(tagged(t, c)) != 0 {
 		t.Error("droplets exist after every create failed")
+	}
+}
+
+// createCase is one create that is reconciled before every retry.
+type createCase struct {
+	name     string
+	endpoint string
+	create   func(context.Context, *Client) error
+	count    func(*sandbox.World) int
+}
+
+func createCases() []createCase {
+	lbReq := tier.LoadBalancerRequest{Name: "t-lb", Region: "nyc3", Tag: "scalable-tier:t", Spec: tier.LoadBalancerSpec{
+		SizeUnit: 1, HTTPIdleTimeoutSeconds: 60, StickySessions: tier.StickySessions{Type: "none"},
+		ForwardingRules: []tier.ForwardingRule{{EntryProtocol: "http", EntryPort: 80, TargetProtocol: "http", TargetPort: 80}},
+		HealthCheck:     tier.HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 5, UnhealthyThreshold: 3},
+	}}
+	alertReq := tier.AlertRequest{Type: "v1/insights/droplet/cpu", Description: "cpu > 80% [scalable-tier:t#0]", Compare: "GreaterThan",
+		Value: 80, Window: "5m", Tags: []string{"scalable-tier:t"}, Entities: []string{}, Emails: []string{"ops@example.com"}, Enabled: true}
+	poolReq := tier.PoolRequest{Name: "t-pool", Config: tier.PoolConfig{TargetNumberInstances: 1},
+		Template: tier.PoolTemplate{Size: "s-1vcpu-1gb", Region: "nyc3", Image: "ubuntu-24-04-x64", Tags: []string{"scalable-tier:t"},
+			SSHKeys: []string{"3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"}}}
+	return []createCase{
+		{"droplets", "POST /v2/droplets",
+			func(ctx context.Context, c *Client) error {
+				_, err := c.CreateDroplets(ctx, request("t-a", "t-b"))
+				return err
+			},
+			func(w *sandbox.World) int { return len(w.Droplets) }},
+		{"load balancer", "POST /v2/load_balancers",
+			func(ctx context.Context, c *Client) error { _, err := c.CreateLoadBalancer(ctx, lbReq); return err },
+			func(w *sandbox.World) int { return len(w.LoadBalancers) }},
+		{"alert policy", "POST /v2/monitoring/alerts",
+			func(ctx context.Context, c *Client) error { _, err := c.CreateAlertPolicy(ctx, alertReq); return err },
+			func(w *sandbox.World) int { return len(w.AlertPolicies) }},
+		{"autoscale pool", "POST /v2/droplets/autoscale",
+			func(ctx context.Context, c *Client) error { _, err := c.CreatePool(ctx, poolReq); return err },
+			func(w *sandbox.World) int { return len(w.AutoscalePools) }},
+	}
+}
+
+func inventory(srv *sandbox.Server, count func(*sandbox.World) int) int {
+	var n int
+	srv.Inspect(func(w *sandbox.World) { n = count(w) })
+	return n
+}
+
+// A burst of 5xx answers longer than RetryMax, with nothing made, does not
+// fail a create that has a deadline: it retries with capped backoff and
+// makes the object once.
+func TestCreatesRetryTransientErrorsUntilTheDeadline(t *testing.T) {
+	for _, tc := range createCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv := newClient(t)
+			const burst = 3*3 + 2 // three times RetryMax(3), and more
+			for _, rule := range []sandbox.FaultRule{
+				{Endpoint: tc.endpoint, FailNext: burst - 4, Status: 503},
+				{Endpoint: tc.endpoint, After: burst - 4, FailNext: 4, Status: 502},
+			} {
+				if err := srv.AddFault(rule); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := tc.create(ctx, c); err != nil {
+				t.Fatalf("create through a burst of %d transient errors: %v", burst, err)
+			}
+			if n := srv.Counts().Of(tc.endpoint); n != burst+1 {
+				t.Errorf("%d create requests, want %d failed and 1 that worked", n, burst)
+			}
+			if n := inventory(srv, tc.count); n == 0 || (tc.name != "droplets" && n != 1) {
+				t.Errorf("the sandbox holds %d after the create, want it made once", n)
+			}
+		})
+	}
+}
+
+// Transient errors that never end stop the create at its deadline with an
+// error that says so, names the last answer and wraps the deadline.
+func TestCreatesStopAtTheDeadlineWithAClearError(t *testing.T) {
+	for _, tc := range createCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv := newClient(t)
+			if err := srv.AddFault(sandbox.FaultRule{Endpoint: tc.endpoint, ErrorRate: 1, Status: 502}); err != nil {
+				t.Fatal(err)
+			}
+			const timeout = 500 * time.Millisecond
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			start := time.Now()
+			err := tc.create(ctx, c)
+			took := time.Since(start)
+			if err == nil {
+				t.Fatal("create succeeded against a failing API")
+			}
+			if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "timeout") {
+				t.Errorf("error %q: want the deadline, the last answer (502) and the word timeout", err)
+			}
+			if n := srv.Counts().Of(tc.endpoint); n <= 1+3 {
+				t.Errorf("%d create requests in %v: it stopped after RetryMax, not at the deadline", n, took)
+			}
+			if took > timeout+2*time.Second {
+				t.Errorf("returned %v after a %v deadline", took, timeout)
+			}
+			if n := inventory(srv, tc.count); n != 0 {
+				t.Errorf("the sandbox holds %d after every create failed", n)
+			}
+		})
+	}
+}
+
+// A refusal (4xx other than 429) is final for every create, deadline or not.
+func TestCreatesDoNotRetryARefusal(t *testing.T) {
+	for _, tc := range createCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			c, srv := newClient(t)
+			if err := srv.AddFault(sandbox.FaultRule{Endpoint: tc.endpoint, FailNext: 1, Status: 422}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := tc.create(ctx, c)
+			var er *godo.ErrorResponse
+			if !errors.As(err, &er) || er.Response.StatusCode != 422 {
+				t.Fatalf("want the 422, got %v", err)
+			}
+			if n := srv.Counts().Of(tc.endpoint); n != 1 {
+				t.Errorf("%d create requests, want 1: a 422 is final", n)
+			}
+		})
 	}
 }
 
@@ -316,5 +450,136 @@ func TestStatusComesFromTheErrorWhenGodoDropsTheResponse(t *testing.T) {
 	}
 	if n := srv.Counts().Of("GET /v2/droplets/autoscale"); n != 1 {
 		t.Errorf("%d requests, want 1: a 404 is not retried", n)
+	}
+}
+
+func lbRequest(name, tag string) tier.LoadBalancerRequest {
+	return tier.LoadBalancerRequest{Name: name, Region: "nyc3", Tag: tag, Spec: tier.LoadBalancerSpec{
+		SizeUnit: 1, HTTPIdleTimeoutSeconds: 60, StickySessions: tier.StickySessions{Type: "none"},
+		ForwardingRules: []tier.ForwardingRule{{EntryProtocol: "http", EntryPort: 80, TargetProtocol: "http", TargetPort: 80}},
+		HealthCheck:     tier.HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 5, UnhealthyThreshold: 3},
+	}}
+}
+
+// backdate moves a load balancer's creation a minute into the past.
+func backdate(t *testing.T, srv *sandbox.Server, id string) {
+	t.Helper()
+	if err := srv.Mutate(func(w *sandbox.World, now time.Time) error {
+		w.LoadBalancers[id].CreatedAt = now.Add(-time.Minute)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// After a create whose answer was lost, the reconcile takes the load
+// balancer the request made: not one that only has the same name (allowed
+// on DigitalOcean), nor an older one targeting the tag.
+func TestCreateLoadBalancerAfterALostAnswerTakesTheOneItMade(t *testing.T) {
+	c, srv := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	namesake, err := c.CreateLoadBalancer(ctx, lbRequest("t-lb", "hand-made"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	older, err := c.CreateLoadBalancer(ctx, lbRequest("t-lb", "scalable-tier:t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	backdate(t, srv, older.ID)
+	srv.ResetCounts()
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/load_balancers", FailNext: 1, Status: 502, AfterCommit: true}); err != nil {
+		t.Fatal(err)
+	}
+	lb, err := c.CreateLoadBalancer(ctx, lbRequest("t-lb", "scalable-tier:t"))
+	if err != nil {
+		t.Fatalf("create after a lost answer: %v", err)
+	}
+	if lb.ID == namesake.ID || lb.ID == older.ID || lb.Tag != "scalable-tier:t" {
+		t.Errorf("took %s (tag %s); the namesake is %s, the older one %s", lb.ID, lb.Tag, namesake.ID, older.ID)
+	}
+	if n := srv.Counts().Of("POST /v2/load_balancers"); n != 1 {
+		t.Errorf("%d create requests, want 1: the first one made it", n)
+	}
+	found, err := c.FindLoadBalancers(ctx, "scalable-tier:t")
+	if err != nil || len(found) != 2 || found[0].ID != older.ID || found[1].ID != lb.ID {
+		t.Errorf("load balancers targeting the tag, oldest first: %+v %v; want %s then %s", found, err, older.ID, lb.ID)
+	}
+}
+
+func poolRequestFor(name, tag string) tier.PoolRequest {
+	return tier.PoolRequest{Name: name, Config: tier.PoolConfig{TargetNumberInstances: 1},
+		Template: tier.PoolTemplate{Size: "s-1vcpu-1gb", Region: "nyc3", Image: "ubuntu-24-04-x64", Tags: []string{tag},
+			SSHKeys: []string{"3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"}}}
+}
+
+// A pool of the same name that is not the tier's (its template lacks the
+// tier tag) is never taken for the one a failed request may have made: the
+// retry meets DigitalOcean's refusal of the name instead.
+func TestCreatePoolAfterAFailedRequestNeverTakesANamesake(t *testing.T) {
+	c, srv := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	namesake, err := c.CreatePool(ctx, poolRequestFor("t-pool", "hand-made"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets/autoscale", FailNext: 1, Status: 502}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreatePool(ctx, poolRequestFor("t-pool", "scalable-tier:t"))
+	var er *godo.ErrorResponse
+	if err == nil || !errors.As(err, &er) || er.Response.StatusCode != 422 {
+		t.Fatalf("create with a namesake: got pool %+v and %v, want the 422 for the taken name (the namesake is %s)", p, err, namesake.ID)
+	}
+}
+
+// After a pool create whose answer was lost, the reconcile finds the pool
+// by the tier tag in its template and makes nothing twice.
+func TestCreatePoolAdoptsWhatALostAnswerMade(t *testing.T) {
+	c, srv := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets/autoscale", FailNext: 1, Status: 502, AfterCommit: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreatePool(ctx, poolRequestFor("t-pool", "scalable-tier:t"))
+	if err != nil {
+		t.Fatalf("create after a lost answer: %v", err)
+	}
+	pools, err := c.FindPools(ctx, "scalable-tier:t")
+	if err != nil || len(pools) != 1 || pools[0].ID != p.ID {
+		t.Fatalf("pools of the tier %+v %v, want only %s", pools, err, p.ID)
+	}
+	if n := srv.Counts().Of("POST /v2/droplets/autoscale"); n != 1 {
+		t.Errorf("%d create requests, want 1", n)
+	}
+}
+
+// After an alert policy create whose answer was lost, the reconcile finds
+// the policy by its description (the tier's marker), not a hand-made
+// policy watching the same metric of the same tag.
+func TestCreateAlertPolicyAdoptsWhatALostAnswerMade(t *testing.T) {
+	c, srv := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := tier.AlertRequest{Type: "v1/insights/droplet/cpu", Description: "cpu > 80% [scalable-tier:t#0]", Compare: "GreaterThan",
+		Value: 80, Window: "5m", Tags: []string{"scalable-tier:t"}, Entities: []string{}, Emails: []string{"ops@example.com"}, Enabled: true}
+	hand := req
+	hand.Description = "cpu > 80% on the t droplets"
+	mine, err := c.CreateAlertPolicy(ctx, hand)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/monitoring/alerts", FailNext: 1, Status: 502, AfterCommit: true}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreateAlertPolicy(ctx, req)
+	if err != nil || p.UUID == mine.UUID || p.Description != req.Description {
+		t.Fatalf("create after a lost answer: %+v %v; want a new policy, not the hand-made %s", p, err, mine.UUID)
+	}
+	if n := inventory(srv, func(w *sandbox.World) int { return len(w.AlertPolicies) }); n != 2 {
+		t.Errorf("%d alert policies, want the hand-made one and the tier's", n)
 	}
 }

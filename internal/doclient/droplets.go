@@ -53,7 +53,8 @@ func (c *Client) GetDroplet(ctx context.Context, id int) (*tier.Droplet, error) 
 // CreateDroplets creates up to 10 droplets in one multi-create. When the
 // outcome of a request is unknown (5xx, no answer) it lists the tier's tag
 // for droplets with the requested names before trying again, and asks only
-// for the names still missing, so a name is never made twice.
+// for the names still missing, so a name is never made twice. Transient
+// failures are retried until ctx's deadline (see retryCreate).
 func (c *Client) CreateDroplets(ctx context.Context, req tier.DropletRequest) ([]tier.Droplet, error) {
 	if len(req.Names) == 0 {
 		return nil, nil
@@ -66,6 +67,7 @@ func (c *Client) CreateDroplets(ctx context.Context, req tier.DropletRequest) ([
 	}
 	missing := slices.Clone(req.Names)
 	var made []tier.Droplet
+	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		body := createRequest(req, missing)
 		var ds []godo.Droplet
@@ -81,33 +83,42 @@ func (c *Client) CreateDroplets(ctx context.Context, req tier.DropletRequest) ([
 			}
 			return made, nil
 		}
-		if !outcomeUnknown(resp, err) || ctx.Err() != nil {
+		if !transient(resp, err) || ctx.Err() != nil {
 			return made, err
 		}
-		// The request may have created some or all droplets: look.
-		found, lerr := c.ListDroplets(ctx, req.Tags[0])
-		if lerr != nil {
-			return made, errors.Join(err, fmt.Errorf("look for droplets the failed request made: %w", lerr))
-		}
-		for _, d := range found {
-			if i := slices.Index(missing, d.Name); i >= 0 {
-				made = append(made, d)
-				missing = slices.Delete(missing, i, i+1)
+		if outcomeUnknown(resp, err) {
+			// The request may have created some or all droplets: look.
+			found, lerr := c.adoptMade(ctx, req.Tags[0], &missing)
+			made = append(made, found...)
+			if lerr != nil {
+				return made, errors.Join(err, lerr)
+			}
+			if len(missing) == 0 {
+				c.logf(ctx, "create answered with an error but made every droplet", map[string]any{"names": req.Names, "error": err.Error()})
+				return made, nil
 			}
 		}
-		if len(missing) == 0 {
-			c.logf(ctx, "create answered with an error but made every droplet", map[string]any{"names": req.Names, "error": err.Error()})
-			return made, nil
-		}
-		if attempt >= c.cfg.RetryMax {
-			return made, err
-		}
-		wait := c.backoff(attempt)
-		c.logf(ctx, "retrying droplet create for the names still missing", map[string]any{"missing": missing, "attempt": attempt + 1, "wait": wait.String(), "error": err.Error()})
-		if err := sleep(ctx, wait); err != nil {
+		if err := c.retryCreate(ctx, "create droplets "+strings.Join(missing, ", "), start, attempt, err); err != nil {
 			return made, err
 		}
 	}
+}
+
+// adoptMade lists tag for droplets named in missing, removes their names
+// from it and returns them.
+func (c *Client) adoptMade(ctx context.Context, tag string, missing *[]string) ([]tier.Droplet, error) {
+	found, err := c.ListDroplets(ctx, tag)
+	if err != nil {
+		return nil, fmt.Errorf("look for droplets the failed request made: %w", err)
+	}
+	var out []tier.Droplet
+	for _, d := range found {
+		if i := slices.Index(*missing, d.Name); i >= 0 {
+			out = append(out, d)
+			*missing = slices.Delete(*missing, i, i+1)
+		}
+	}
+	return out, nil
 }
 
 func createRequest(req tier.DropletRequest, names []string) *godo.DropletMultiCreateRequest {
@@ -264,7 +275,7 @@ func (c *Client) runAction(ctx context.Context, dropletID int, kind string, act 
 	op := fmt.Sprintf("%s on droplet %d", kind, dropletID)
 	var a *godo.Action
 	for attempt := 0; ; attempt++ {
-		sent := time.Now().Add(-5 * time.Second) // allow for clock skew
+		sent := time.Now().Add(-clockSkew)
 		resp, err := c.call(ctx, op, false, func(ctx context.Context) (*godo.Response, error) {
 			var resp *godo.Response
 			var err error

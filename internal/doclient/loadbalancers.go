@@ -32,29 +32,46 @@ func (c *Client) GetLoadBalancer(ctx context.Context, id string) (*tier.LoadBala
 	return c.loadBalancerFromGodo(ctx, lb)
 }
 
-// FindLoadBalancer finds a load balancer by name; nil, nil when none.
-func (c *Client) FindLoadBalancer(ctx context.Context, name string) (*tier.LoadBalancer, error) {
+// FindLoadBalancers lists every load balancer targeting tag, whatever its
+// name, oldest first.
+func (c *Client) FindLoadBalancers(ctx context.Context, tag string) ([]tier.LoadBalancer, error) {
 	all, err := listAll(ctx, c, "list load balancers", func(ctx context.Context, opt *godo.ListOptions) ([]godo.LoadBalancer, *godo.Response, error) {
 		return c.godo.LoadBalancers.List(ctx, opt)
 	})
 	if err != nil {
 		return nil, err
 	}
+	var out []tier.LoadBalancer
 	for i := range all {
-		if all[i].Name == name {
-			return c.loadBalancerFromGodo(ctx, &all[i])
+		if all[i].Tag != tag {
+			continue
 		}
+		lb, err := c.loadBalancerFromGodo(ctx, &all[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *lb)
 	}
-	return nil, nil
+	slices.SortStableFunc(out, func(a, b tier.LoadBalancer) int {
+		if n := a.CreatedAt.Compare(b.CreatedAt); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
 // CreateLoadBalancer creates the load balancer. After an unanswered or
-// failed (5xx) request it looks for one of that name before trying again.
+// failed (5xx) request it looks for the one the request made before trying
+// again: it targets the tier tag, carries the name and was created after
+// the call started. DigitalOcean allows duplicate names, so a load balancer
+// that only shares the name is someone else's.
 func (c *Client) CreateLoadBalancer(ctx context.Context, req tier.LoadBalancerRequest) (*tier.LoadBalancer, error) {
 	body, err := c.loadBalancerRequest(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	since := time.Now().Add(-clockSkew)
 	return createOnce(ctx, c, "create load balancer "+req.Name,
 		func(ctx context.Context) (*tier.LoadBalancer, *godo.Response, error) {
 			lb, resp, err := c.godo.LoadBalancers.Create(ctx, body)
@@ -65,8 +82,16 @@ func (c *Client) CreateLoadBalancer(ctx context.Context, req tier.LoadBalancerRe
 			return out, resp, err
 		},
 		func(ctx context.Context) (*tier.LoadBalancer, bool) {
-			found, err := c.FindLoadBalancer(ctx, req.Name)
-			return found, err == nil && found != nil && found.Tag == req.Tag
+			found, err := c.FindLoadBalancers(ctx, req.Tag)
+			if err != nil {
+				return nil, false
+			}
+			for _, lb := range found {
+				if lb.Name == req.Name && !lb.CreatedAt.Before(since) {
+					return &lb, true
+				}
+			}
+			return nil, false
 		})
 }
 
@@ -227,6 +252,7 @@ func (c *Client) loadBalancerFromGodo(ctx context.Context, lb *godo.LoadBalancer
 		Name:       lb.Name,
 		IP:         lb.IP,
 		Status:     lb.Status,
+		CreatedAt:  parseTime(lb.Created),
 		VPCUUID:    lb.VPCUUID,
 		Tag:        lb.Tag,
 		Tags:       slices.Clone(lb.Tags),

@@ -2,7 +2,9 @@ package doclient
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"time"
 
 	"github.com/digitalocean/godo"
 
@@ -68,21 +70,6 @@ func (c *Client) listPools(ctx context.Context) ([]*godo.DropletAutoscalePool, e
 	return all, err
 }
 
-// findPoolByName finds a pool by name (with its members); nil, nil when
-// there is none.
-func (c *Client) findPoolByName(ctx context.Context, name string) (*tier.AutoscalePool, error) {
-	all, err := c.listPools(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range all {
-		if p != nil && p.Name == name && p.Status != tier.PoolDeleting {
-			return c.poolWithMembers(ctx, p)
-		}
-	}
-	return nil, nil
-}
-
 func (c *Client) poolWithMembers(ctx context.Context, p *godo.DropletAutoscalePool) (*tier.AutoscalePool, error) {
 	out := poolFromGodo(p)
 	members, err := listAll(ctx, c, "list members of autoscale pool "+p.ID, func(ctx context.Context, opt *godo.ListOptions) ([]*godo.DropletAutoscaleResource, *godo.Response, error) {
@@ -101,9 +88,16 @@ func (c *Client) poolWithMembers(ctx context.Context, p *godo.DropletAutoscalePo
 }
 
 // CreatePool creates the pool. After an unanswered or failed (5xx) request
-// it looks for a pool of that name before trying again.
+// it looks for the one the request made before trying again: its template
+// carries the tier tag (req.Template.Tags[0]), it has the name and was
+// created after the call started. A pool that only has the name is someone
+// else's, and the retry meets DigitalOcean's "name taken" refusal.
 func (c *Client) CreatePool(ctx context.Context, req tier.PoolRequest) (*tier.AutoscalePool, error) {
+	if len(req.Template.Tags) == 0 {
+		return nil, fmt.Errorf("create autoscale pool %s: no tier tag in its template to find it by", req.Name)
+	}
 	body := poolRequest(req)
+	since := time.Now().Add(-clockSkew)
 	return createOnce(ctx, c, "create autoscale pool "+req.Name,
 		func(ctx context.Context) (*tier.AutoscalePool, *godo.Response, error) {
 			p, resp, err := c.godo.DropletAutoscale.Create(ctx, body)
@@ -113,8 +107,16 @@ func (c *Client) CreatePool(ctx context.Context, req tier.PoolRequest) (*tier.Au
 			return poolFromGodo(p), resp, nil
 		},
 		func(ctx context.Context) (*tier.AutoscalePool, bool) {
-			found, err := c.findPoolByName(ctx, req.Name)
-			return found, err == nil && found != nil
+			found, err := c.FindPools(ctx, req.Template.Tags[0])
+			if err != nil {
+				return nil, false
+			}
+			for _, p := range found {
+				if p.Name == req.Name && p.Status != tier.PoolDeleting && !p.CreatedAt.Before(since) {
+					return &p, true
+				}
+			}
+			return nil, false
 		})
 }
 

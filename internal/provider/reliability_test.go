@@ -252,3 +252,30 @@ func TestAccReliabilityLoadBalancerBusy(t *testing.T) {
 		},
 	})
 }
+
+// A burst of 503s on the droplet create, longer than http_retry_max and
+// with nothing made, does not fail (and so taint) the new tier: creates
+// are reconciled before every retry, so they retry until the timeout.
+func TestAccReliabilityCreateOutlastsA5xxBurst(t *testing.T) {
+	e := acctest.New(t)
+	e.ProviderExtra = "  http_retry_max = 2"
+	const burst = 8
+	if err := e.Sandbox.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", FailNext: burst, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{{
+			Config:           reliableConfig(e, "burst", 3, "ubuntu-22-04-x64", 1, ""),
+			ConfigPlanChecks: emptyPlan(),
+			Check: resource.ComposeAggregateTestCheckFunc(e.CheckMatchesState(addr), func(*terraform.State) error {
+				st := e.Sandbox.Counts().Endpoints["POST /v2/droplets"].Statuses
+				if st["503"] != burst || st["202"] != 1 {
+					return fmt.Errorf("droplet create statuses %v, want %d 503s then one 202", st, burst)
+				}
+				return nil
+			}),
+		}},
+	})
+}

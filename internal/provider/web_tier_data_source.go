@@ -98,7 +98,7 @@ func (d *webTierDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	if len(fleet.Droplets) == 0 && fleet.LoadBalancer == nil {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "No such web tier",
-			fmt.Sprintf("No droplet carries the tag %s and there is no load balancer named %s.", tier.Tag(name), tier.LoadBalancerName(name)))
+			fmt.Sprintf("No droplet carries the tag %s and no load balancer targets it.", tier.Tag(name)))
 		return
 	}
 	m := webTierModel{Name: cfg.Name, Tags: types.SetNull(types.StringType), VPCUUID: types.StringNull()}

@@ -288,12 +288,12 @@ func TestAccWebTierPartialFailureOnScale(t *testing.T) {
 }
 
 // The fail-after-N knob on create: the first batch to arrive succeeds, the
-// other keeps failing; the create fails naming it, state records the
-// droplets that exist (tainted, as Terraform does with failed creates), and
-// the next apply converges with nothing leaked.
+// other keeps failing until the create timeout; the create fails naming
+// it, state records the droplets that exist (tainted, as Terraform does
+// with failed creates), and the next apply converges with nothing leaked.
 func TestAccWebTierPartialFailureOnCreate(t *testing.T) {
 	e := acctest.New(t)
-	if err := e.Sandbox.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", After: 1, FailNext: 6, Status: 503}); err != nil {
+	if err := e.Sandbox.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", After: 1, ErrorRate: 1, Status: 503}); err != nil {
 		t.Fatal(err)
 	}
 	resource.ParallelTest(t, resource.TestCase{
@@ -301,8 +301,8 @@ func TestAccWebTierPartialFailureOnCreate(t *testing.T) {
 		CheckDestroy:             e.CheckEmpty,
 		Steps: []resource.TestStep{
 			{
-				Config:      tierConfig(e, "half", 15, ""),
-				ExpectError: regexp.MustCompile(`(?s)Unable to create web tier half.*create droplets half-.*503\s+\(request\s+"[0-9a-f-]{36}"\)`),
+				Config:      tierConfig(e, "half", 15, `  timeouts { create = "3s" }`),
+				ExpectError: regexp.MustCompile(`(?s)Unable to create web tier half.*create droplets half-.*still\s+failing\s+after\s+\d+\s+attempts.*503\s+\(request\s+"[0-9a-f-]{36}"\).*create\s+timeout\s+\(3s\)\s+passed`),
 			},
 			{
 				RefreshState:       true,

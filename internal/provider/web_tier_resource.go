@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -123,7 +124,7 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if len(fleet.Droplets) == 0 && fleet.LoadBalancer == nil && len(fleet.Alerts) == 0 {
 		if importing {
 			resp.Diagnostics.AddError("Cannot import web tier "+ref.Name,
-				fmt.Sprintf("Nothing carries the tag %s and there is no load balancer named %s.", tier.Tag(ref.Name), tier.LoadBalancerName(ref.Name)))
+				fmt.Sprintf("Nothing carries the tag %s and no load balancer targets it.", tier.Tag(ref.Name)))
 			return
 		}
 		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan a new one
@@ -270,6 +271,12 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		plan.LoadBalancerID = types.StringUnknown()
 		plan.LoadBalancerIP = types.StringUnknown()
 	}
+	if s.ExtraLoadBalancers > 0 {
+		// No attribute lists them: without a change Terraform would not call
+		// Update. The tier's load balancer keeps its id and IP.
+		resp.Diagnostics.AddWarning("scalable_web_tier "+spec.Name+": "+extraLoadBalancersSummary(*fleet), extraLoadBalancersDetail(spec, *fleet))
+		plan.LoadBalancerID = types.StringUnknown()
+	}
 	if s.AlertsCreate+s.AlertsDelete > 0 {
 		plan.AlertPolicyIDs = types.ListUnknown(types.StringType)
 	}
@@ -313,6 +320,23 @@ func markUnknown(ctx context.Context, resp *resource.ModifyPlanResponse, fleet *
 		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("load_balancer_ip"), types.StringUnknown())...)
 	}
 	return diags
+}
+
+func extraLoadBalancersSummary(f tier.Fleet) string {
+	return tier.Summary{ExtraLoadBalancers: len(f.ExtraLoadBalancers)}.String()
+}
+
+func extraLoadBalancersDetail(spec tier.Spec, f tier.Fleet) string {
+	var names []string
+	for _, lb := range f.ExtraLoadBalancers {
+		names = append(names, fmt.Sprintf("%s (%s)", lb.Name, lb.ID))
+	}
+	keep := "none yet"
+	if f.LoadBalancer != nil {
+		keep = fmt.Sprintf("%s (%s)", f.LoadBalancer.Name, f.LoadBalancer.ID)
+	}
+	return fmt.Sprintf("Besides the tier's load balancer, %s, these target the tag %s: %s. The tag is the tier's inventory, so they are drift (left by an interrupted create, or made by hand) and the apply deletes them; the tier's load balancer, its id and its IP stay. Point a load balancer you want to keep at another tag or at droplet ids.",
+		keep, tier.Tag(spec.Name), strings.Join(names, ", "))
 }
 
 func planWarningDetail(spec tier.Spec, s tier.Summary) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -342,6 +343,121 @@ func TestAccWebTierRolloutResumesAfterFailedWave(t *testing.T) {
 						}
 						if !slices.Contains(ids, int(firstNew.Load())) {
 							return fmt.Errorf("the resumed rollout replaced %d, which already ran the new image", firstNew.Load())
+						}
+						return nil
+					},
+				),
+			},
+		},
+	})
+}
+
+// failHealthAfter marks every droplet carrying tag that is not in old as
+// failing its health check, once ok of them have appeared (oldest id
+// first). It returns the new droplets it let pass, as they appear, and a
+// stop function.
+func failHealthAfter(e *acctest.Env, tag string, ok int) (passed func() []int, stop func()) {
+	old := map[int]bool{}
+	for _, d := range e.Tagged(tag) {
+		old[d.ID] = true
+	}
+	var mu sync.Mutex
+	var good []int
+	done := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			var fresh []int
+			e.Sandbox.Inspect(func(w *sandbox.World) {
+				for id, d := range w.Droplets {
+					if !old[id] && slices.Contains(d.Tags, tag) {
+						fresh = append(fresh, id)
+					}
+				}
+			})
+			slices.Sort(fresh)
+			mu.Lock()
+			for _, id := range fresh {
+				old[id] = true
+				if len(good) < ok {
+					good = append(good, id)
+				} else {
+					_ = e.Sandbox.SetDropletFailsHealth(id, true)
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+	var once sync.Once
+	return func() []int {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(good)
+		}, func() {
+			once.Do(func() { close(done) })
+		}
+}
+
+// A rollout of 4 droplets stopped in its last wave leaves 3 new droplets
+// and 1 old one; scaling in to 2 then deletes the old one and the newest
+// new one. The planned droplets list names the two that stay, so the
+// apply matches its plan, and the plan after it is empty.
+func TestAccWebTierScaleInAfterStoppedRollout(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:halfway"
+	passed, stop := func() []int { return nil }, func() {}
+	t.Cleanup(func() { stop() })
+	rollout := `    health_timeout = "3s"`
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: rolloutConfig(e, "halfway", 4, "ubuntu-22-04-x64", rollout)},
+			{
+				// The fourth droplet of the new image never gets healthy.
+				PreConfig:   func() { passed, stop = failHealthAfter(e, tag, 3) },
+				Config:      rolloutConfig(e, "halfway", 4, "ubuntu-24-04-x64", rollout),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped:\s+wave\s+4\s+was\s+not\s+healthy`),
+			},
+			{
+				PreConfig:          func() { stop() },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check: func(*terraform.State) error {
+					images := map[string]int{}
+					for _, d := range e.Tagged(tag) {
+						images[d.Image.Slug]++
+					}
+					if images["ubuntu-22-04-x64"] != 1 || images["ubuntu-24-04-x64"] != 3 || len(passed()) != 3 {
+						return fmt.Errorf("after the stopped rollout: images %v, new droplets %v; want 1 old and 3 new", images, passed())
+					}
+					return nil
+				},
+			},
+			{
+				Config:           rolloutConfig(e, "halfway", 2, "ubuntu-24-04-x64", `    health_timeout = "30s"`),
+				ConfigPlanChecks: emptyPlan(),
+				Check: resource.ComposeAggregateTestCheckFunc(
+					checkImages(e, tag, "ubuntu-24-04-x64", 2),
+					func(s *terraform.State) error {
+						ids, err := dropletIDs(s)
+						if err != nil {
+							return err
+						}
+						var exist []int
+						for _, d := range e.Tagged(tag) {
+							exist = append(exist, d.ID)
+						}
+						slices.Sort(exist)
+						// newest_first: the two older new droplets stay.
+						if want := passed()[:2]; !slices.Equal(ids, want) || !slices.Equal(exist, want) {
+							return fmt.Errorf("state lists droplets %v and the sandbox holds %v after the scale-in, want the two older new ones %v", ids, exist, want)
 						}
 						return nil
 					},

@@ -3,6 +3,7 @@ package tier
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func autoscaleSpec() Spec {
@@ -79,10 +80,12 @@ func TestPlanAutoscale(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := ComputePlan(tc.spec(), tc.fleet())
+			f := tc.fleet()
+			got := checkPure(t, tc.spec(), f)
 			if got.String() != tc.want {
 				t.Fatalf("plan\n%s\nwant\n%s", got, tc.want)
 			}
+			checkKeepPartitionsFleet(t, f, got)
 		})
 	}
 }
@@ -169,4 +172,68 @@ func checkPoolWaves(t *testing.T, name string, m, o, target, surge, unavailable 
 	if o != 0 || m != target {
 		t.Fatalf("%s: ends with %d members and %d old, want %d and 0", name, m, o, target)
 	}
+}
+
+// Whatever mix of pool members, fixed droplets (current or outdated) and
+// broken droplets a tier has, switching either way or rolling the pool,
+// the plan keeps and deletes each droplet exactly once and never aliases
+// its inputs.
+func TestPlanAutoscaleKeepPartitionsFleetExhaustive(t *testing.T) {
+	for members := 0; members <= 4; members++ {
+		for fixedCur := 0; fixedCur <= 3; fixedCur++ {
+			for fixedOld := 0; fixedOld <= 3; fixedOld++ {
+				for broken := 0; broken <= 2; broken++ {
+					for _, toAutoscale := range []bool{true, false} {
+						for _, newImage := range []bool{true, false} {
+							name := fmt.Sprintf("members=%d fixed=%d+%d old broken=%d autoscale=%v new image=%v", members, fixedCur, fixedOld, broken, toAutoscale, newImage)
+							t.Run(name, func(t *testing.T) {
+								spec, f := mixedFleet(members, fixedCur, fixedOld, broken, toAutoscale, newImage)
+								checkKeepPartitionsFleet(t, f, checkPure(t, spec, f))
+							})
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// mixedFleet is a tier with a pool of members (built from autoscaleSpec),
+// fixed droplets of the same template or an older one, and broken ones;
+// the spec asks for autoscale or 2 fixed droplets, on the same image or a
+// new one.
+func mixedFleet(members, fixedCur, fixedOld, broken int, toAutoscale, newImage bool) (Spec, Fleet) {
+	built := autoscaleSpec()
+	var f Fleet
+	if members > 0 {
+		f = poolFleet(built, members, built.DropletTags())
+	} else {
+		f = fleetOf(built, 0, 0)
+	}
+	id := 300
+	add := func(status string, tags []string) {
+		f.Droplets = append(f.Droplets, Droplet{ID: id, Status: status, CreatedAt: t0.Add(time.Duration(id) * time.Minute), Tags: tags})
+		id++
+	}
+	for range fixedCur {
+		add(StatusActive, built.DropletTags())
+	}
+	for range fixedOld {
+		add(StatusActive, []string{Tag(built.Name), revisionTagPrefix + "0ldrev0ldrev"})
+	}
+	for i := range broken {
+		if i%2 == 0 {
+			add(StatusOff, built.DropletTags())
+		} else {
+			add(StatusActive, []string{DrainTag(built.Name)})
+		}
+	}
+	spec := autoscaleSpec()
+	if !toAutoscale {
+		spec = baseSpec(2)
+	}
+	if newImage {
+		spec.Droplet.Image = "debian-12-x64"
+	}
+	return spec, f
 }

@@ -34,8 +34,14 @@ type Cloud interface {
 
 	// GetLoadBalancer returns nil, nil when it does not exist.
 	GetLoadBalancer(ctx context.Context, id string) (*LoadBalancer, error)
-	// FindLoadBalancer finds a load balancer by name, nil, nil when none.
-	FindLoadBalancer(ctx context.Context, name string) (*LoadBalancer, error)
+	// FindLoadBalancers lists every load balancer targeting tag, whatever
+	// its name, oldest first.
+	FindLoadBalancers(ctx context.Context, tag string) ([]LoadBalancer, error)
+	// CreateLoadBalancer creates a load balancer. After a failed or
+	// unanswered request it looks for the one the request made (targeting
+	// req.Tag, named req.Name, created after the call started) before
+	// trying again; a load balancer that only shares the name is never
+	// taken for it.
 	CreateLoadBalancer(ctx context.Context, req LoadBalancerRequest) (*LoadBalancer, error)
 	// UpdateLoadBalancer retries while the load balancer is busy with a
 	// previous change.
@@ -50,6 +56,10 @@ type Cloud interface {
 	FindPools(ctx context.Context, tag string) ([]AutoscalePool, error)
 	// GetPool reads a pool with its members; nil, nil when it is gone.
 	GetPool(ctx context.Context, id string) (*AutoscalePool, error)
+	// CreatePool creates a pool. After a failed or unanswered request it
+	// looks for the one the request made (named req.Name, its template
+	// carrying req.Template.Tags[0], created after the call started)
+	// before trying again.
 	CreatePool(ctx context.Context, req PoolRequest) (*AutoscalePool, error)
 	UpdatePool(ctx context.Context, id string, req PoolRequest) (*AutoscalePool, error)
 	// DeletePool deletes the pool; its members stay (they are drained and
@@ -57,6 +67,9 @@ type Cloud interface {
 	DeletePool(ctx context.Context, id string) error
 
 	ListAlertPolicies(ctx context.Context) ([]AlertPolicy, error)
+	// CreateAlertPolicy creates a policy. After a failed or unanswered
+	// request it looks for a policy with req's description (which ends
+	// with the tier's marker) before trying again.
 	CreateAlertPolicy(ctx context.Context, req AlertRequest) (*AlertPolicy, error)
 	UpdateAlertPolicy(ctx context.Context, id string, req AlertRequest) (*AlertPolicy, error)
 	DeleteAlertPolicy(ctx context.Context, id string) error
@@ -101,7 +114,8 @@ type AlertRequest struct {
 	Enabled     bool
 }
 
-// PoolRequest creates or replaces the tier's autoscale pool.
+// PoolRequest creates or replaces the tier's autoscale pool. Its
+// template's first tag is the tier tag, by which the pool is found.
 type PoolRequest struct {
 	Name     string
 	Config   PoolConfig

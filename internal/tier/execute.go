@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -100,7 +101,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 
 // Destroy deletes everything the tier owns and waits until it is gone:
 // the autoscale pool, droplets by tag (and drained ones known from state),
-// the load balancer and the alert policies. Objects already gone count as
+// every load balancer targeting the tag and the alert policies. Objects already gone count as
 // deleted.
 func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 	ref.Alerts = true
@@ -132,10 +133,14 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 		}
 	}
 	do(func() error { return x.deleteFleet(ctx, fleet.Droplets) })
+	lbs := fleet.ExtraLoadBalancers
 	if fleet.LoadBalancer != nil {
+		lbs = append([]LoadBalancer{*fleet.LoadBalancer}, lbs...)
+	}
+	for _, lb := range lbs {
 		do(func() error {
-			if err := e.Cloud.DeleteLoadBalancer(ctx, fleet.LoadBalancer.ID); err != nil {
-				return fmt.Errorf("delete load balancer %s: %w", fleet.LoadBalancer.ID, err)
+			if err := e.Cloud.DeleteLoadBalancer(ctx, lb.ID); err != nil {
+				return fmt.Errorf("delete load balancer %s: %w", lb.ID, err)
 			}
 			return nil
 		})
@@ -157,6 +162,16 @@ func (e *Executor) poll() time.Duration {
 		return e.Poll
 	}
 	return 5 * time.Second
+}
+
+// logIDs writes droplet ids for log fields as strings: Terraform reads log
+// fields as JSON numbers and would print 510000004 as 5.10000004e+08.
+func logIDs(ids []int) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.Itoa(id)
+	}
+	return out
 }
 
 func (e *Executor) info(ctx context.Context, msg string, fields map[string]any) {
@@ -232,6 +247,12 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return nil
 	case OpWaitLoadBalancer:
 		return x.waitLoadBalancer(ctx)
+	case OpDeleteLoadBalancer:
+		if err := c.DeleteLoadBalancer(ctx, s.LB); err != nil {
+			return fmt.Errorf("delete extra load balancer %s: %w", s.LB, err)
+		}
+		x.e.info(ctx, "extra load balancer targeting the tier's tag deleted", map[string]any{"tier": x.spec.Name, "id": s.LB})
+		return nil
 	case OpCreateAlert:
 		req := alertRequest(x.spec, s.Alert, x.lbID())
 		if _, err := c.CreateAlertPolicy(ctx, req); err != nil {
@@ -260,7 +281,7 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		if err := c.UntagDroplets(ctx, Tag(x.spec.Name), s.Droplets); err != nil {
 			return fmt.Errorf("take droplets %v out of the load balancer: %w", s.Droplets, err)
 		}
-		x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(s.Droplets)), map[string]any{"tier": x.spec.Name, "droplets": s.Droplets})
+		x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(s.Droplets)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(s.Droplets)})
 		return nil
 	case OpWaitDrained:
 		return sleep(ctx, x.drainWait())
@@ -705,7 +726,7 @@ func (x *execution) waitGone(ctx context.Context, ids []int) error {
 			return fmt.Errorf("list droplets while waiting for deletion: %w", err)
 		}
 		if err == nil && len(left) == 0 {
-			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name})
+			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(ids)})
 			return nil
 		}
 		if err := sleep(ctx, x.e.poll()); err != nil {

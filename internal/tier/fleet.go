@@ -11,9 +11,15 @@ type Fleet struct {
 	// Droplets are the tier's droplets, oldest first: those carrying the
 	// tier tag, and those known from state that were drained (untagged)
 	// but not yet deleted.
-	Droplets     []Droplet
-	LoadBalancer *LoadBalancer // nil when there is none
-	Alerts       []AlertPolicy
+	Droplets []Droplet
+	// LoadBalancer is the tier's load balancer: the one in state, else the
+	// oldest of those targeting the tier tag (by its name first); nil when
+	// none targets the tag.
+	LoadBalancer *LoadBalancer
+	// ExtraLoadBalancers are the others targeting the tier tag (left by an
+	// interrupted create, or made by hand): drift the next apply deletes.
+	ExtraLoadBalancers []LoadBalancer `json:",omitempty"`
+	Alerts             []AlertPolicy
 	// Pool is the tier's live autoscale pool (the newest when there are
 	// several); nil when the tier has none.
 	Pool *AutoscalePool
@@ -115,6 +121,7 @@ type LoadBalancer struct {
 	Name       string
 	IP         string
 	Status     string // new | active | errored
+	CreatedAt  time.Time
 	Region     string
 	VPCUUID    string
 	Tag        string

@@ -30,8 +30,8 @@ type Ref struct {
 }
 
 // Observe reads the tier's fleet: one list by tag (a page per 200
-// droplets), one load balancer GET, and the alert and backup policy lists
-// when asked, all at once.
+// droplets), one list of load balancers, and the alert and backup policy
+// lists when asked, all at once.
 func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 	var (
 		f        Fleet
@@ -66,13 +66,13 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		lb, err := findLoadBalancer(ctx, cloud, ref)
+		lb, extra, err := findLoadBalancers(ctx, cloud, ref)
 		if err != nil {
 			fail(err)
 			return
 		}
 		mu.Lock()
-		f.LoadBalancer = lb
+		f.LoadBalancer, f.ExtraLoadBalancers = lb, extra
 		mu.Unlock()
 	}()
 	if ref.Alerts {
@@ -190,25 +190,46 @@ func SortDroplets(ds []Droplet) {
 	})
 }
 
-func findLoadBalancer(ctx context.Context, cloud Cloud, ref Ref) (*LoadBalancer, error) {
-	if ref.LoadBalancerID != "" {
+// findLoadBalancers finds every load balancer targeting the tier tag: the
+// tag is the inventory, so one is the tier's whatever its name, and one
+// that only shares the name is someone else's. The tier's is the one in
+// state (read by id when it no longer targets the tag, so the apply points
+// it back), else the oldest named as the tier names it, else the oldest;
+// the others are extra.
+func findLoadBalancers(ctx context.Context, cloud Cloud, ref Ref) (*LoadBalancer, []LoadBalancer, error) {
+	tag := Tag(ref.Name)
+	all, err := cloud.FindLoadBalancers(ctx, tag)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list load balancers targeting %s: %w", tag, err)
+	}
+	pick := slices.IndexFunc(all, func(lb LoadBalancer) bool { return lb.ID == ref.LoadBalancerID })
+	if pick < 0 && ref.LoadBalancerID != "" {
 		lb, err := cloud.GetLoadBalancer(ctx, ref.LoadBalancerID)
 		if err != nil {
-			return nil, fmt.Errorf("get load balancer %s: %w", ref.LoadBalancerID, err)
+			return nil, nil, fmt.Errorf("get load balancer %s: %w", ref.LoadBalancerID, err)
 		}
 		if lb != nil {
-			return lb, nil
+			return lb, nilIfEmpty(all), nil
 		}
 	}
-	// Not in state (or deleted): a crashed apply may have made one.
-	lb, err := cloud.FindLoadBalancer(ctx, LoadBalancerName(ref.Name))
-	if err != nil {
-		return nil, fmt.Errorf("find load balancer %s: %w", LoadBalancerName(ref.Name), err)
+	if pick < 0 {
+		pick = slices.IndexFunc(all, func(lb LoadBalancer) bool { return lb.Name == LoadBalancerName(ref.Name) })
 	}
-	if lb != nil && lb.Tag != Tag(ref.Name) && !slices.Contains(lb.Tags, Tag(ref.Name)) {
-		return nil, nil // same name, someone else's
+	if pick < 0 && len(all) > 0 {
+		pick = 0
 	}
-	return lb, nil
+	if pick < 0 {
+		return nil, nil, nil
+	}
+	chosen := all[pick]
+	return &chosen, nilIfEmpty(slices.Delete(slices.Clone(all), pick, pick+1)), nil
+}
+
+func nilIfEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // getDroplets fetches droplets by id, at most 8 at a time, skipping those

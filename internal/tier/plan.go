@@ -14,7 +14,8 @@ type Op string
 const (
 	OpCreateLoadBalancer Op = "create_load_balancer"
 	OpUpdateLoadBalancer Op = "update_load_balancer"
-	OpWaitLoadBalancer   Op = "wait_load_balancer" // until active
+	OpWaitLoadBalancer   Op = "wait_load_balancer"   // until active
+	OpDeleteLoadBalancer Op = "delete_load_balancer" // an extra one targeting the tier tag
 	OpCreateAlert        Op = "create_alert"
 	OpUpdateAlert        Op = "update_alert"
 	OpDeleteAlert        Op = "delete_alert"
@@ -40,6 +41,7 @@ type Step struct {
 	Backups  *BackupSpec // set_backups: nil disables
 	Health   bool        // wait: gate on rollout health, not only status
 	Pool     string      // update/delete/roll: the autoscale pool's id
+	LB       string      // delete_load_balancer: its id
 	PoolName string      // create/roll: the name of the pool to create
 	Reason   string
 }
@@ -54,6 +56,8 @@ func (s Step) String() string {
 		fmt.Fprintf(&b, " %s", s.PoolName)
 	case OpUpdatePool, OpDeletePool:
 		fmt.Fprintf(&b, " %s", s.Pool)
+	case OpDeleteLoadBalancer:
+		fmt.Fprintf(&b, " %s", s.LB)
 	case OpRollPool:
 		pool := s.Pool
 		if pool == "" {
@@ -135,13 +139,16 @@ type Summary struct {
 	Waves        int // rollout waves
 	WaveSize     int // largest number of droplets a wave creates
 	LoadBalancer string
-	AlertsCreate int
-	AlertsUpdate int
-	AlertsDelete int
-	Backups      int    // droplets whose backups change
-	Retag        int    // tag changes on droplets that stay
-	Pool         string // autoscale pool: "created", "updated", "replaced", "deleted"
-	Switch       string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
+	// ExtraLoadBalancers counts load balancers other than the tier's that
+	// target its tag: deleted.
+	ExtraLoadBalancers int
+	AlertsCreate       int
+	AlertsUpdate       int
+	AlertsDelete       int
+	Backups            int    // droplets whose backups change
+	Retag              int    // tag changes on droplets that stay
+	Pool               string // autoscale pool: "created", "updated", "replaced", "deleted"
+	Switch             string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
 }
 
 // Empty reports whether the summary records no change.
@@ -181,6 +188,9 @@ func (s Summary) String() string {
 	if s.LoadBalancer != "" {
 		parts = append(parts, fmt.Sprintf("the load balancer will be %s", s.LoadBalancer))
 	}
+	if s.ExtraLoadBalancers > 0 {
+		parts = append(parts, fmt.Sprintf("%s targeting the tier's tag will be deleted", plural(s.ExtraLoadBalancers, "extra load balancer")))
+	}
 	if n := s.AlertsCreate + s.AlertsUpdate + s.AlertsDelete; n > 0 {
 		parts = append(parts, fmt.Sprintf("alert policies: %d to create, %d to update, %d to delete", s.AlertsCreate, s.AlertsUpdate, s.AlertsDelete))
 	}
@@ -201,7 +211,8 @@ type wave struct {
 }
 
 // ComputePlan returns the steps that turn fleet into spec. It is pure: the
-// same inputs always give the same plan, and it performs no I/O.
+// same inputs always give the same plan, it performs no I/O, and the plan
+// shares no memory with its inputs (nor its slices with each other).
 func ComputePlan(spec Spec, fleet Fleet) Plan {
 	var p planner
 	p.spec, p.fleet = spec, fleet
@@ -242,11 +253,12 @@ func (p *planner) plan() Plan {
 		p.summary.Repair = len(broken)
 	}
 
-	// Scale in: current droplets beyond the wanted count, per policy.
+	// Scale in: current droplets beyond the wanted count, per policy. Each
+	// part gets its own array: appending to one must never write the other.
 	p.sortForRemoval(current)
 	var scaleIn []Droplet
 	if len(current) > n {
-		scaleIn, current = current[:len(current)-n], current[len(current)-n:]
+		scaleIn, current = slices.Clone(current[:len(current)-n]), slices.Clone(current[len(current)-n:])
 	}
 
 	waves := p.waves(n, len(current), outdated)
@@ -276,7 +288,7 @@ func (p *planner) plan() Plan {
 		if len(waves) == 0 {
 			waves = []wave{{}}
 		}
-		waves[0].removeFirst = append(scaleIn, waves[0].removeFirst...)
+		waves[0].removeFirst = slices.Concat(scaleIn, waves[0].removeFirst)
 	}
 
 	for i, w := range waves {
@@ -286,12 +298,12 @@ func (p *planner) plan() Plan {
 			creates = Phase{{Op: OpCreateDroplets, Wave: num, Count: w.create}}
 		}
 		if len(w.removeFirst) > 0 {
-			phases = append(phases, append(first, drain(w.removeFirst)...))
+			phases = append(phases, slices.Concat(first, drain(w.removeFirst)))
 			first = nil
 			phases = append(phases, Phase{{Op: OpWaitDrained, Droplets: ids(w.removeFirst)}})
 			creates = append(creates, Step{Op: OpDeleteDroplets, Droplets: ids(w.removeFirst)})
 		}
-		creates = append(first, creates...)
+		creates = slices.Concat(first, creates)
 		first = nil
 		if len(creates) > 0 {
 			phases = append(phases, creates)
@@ -344,17 +356,17 @@ func (p *planner) waves(n, current int, outdated []Droplet) []wave {
 	for len(old) > 0 || current < n {
 		var w wave
 		k := min(len(old), max(0, current+len(old)-floor))
-		w.removeFirst, old = old[:k], old[k:]
+		w.removeFirst, old = old[:k:k], old[k:]
 		w.create = min(n-current, n+surge-(current+len(old)))
 		if w.create <= 0 && k == 0 {
 			w.create = min(1, n-current) // both budgets zero: move anyway, one at a time
 			if w.create == 0 {
-				w.removeFirst, old = old[:1], old[1:]
+				w.removeFirst, old = old[:1:1], old[1:]
 			}
 		}
 		w.create = max(w.create, 0)
 		after := min(len(old), max(0, current+w.create+len(old)-n))
-		w.removeAfter, old = old[:after], old[after:]
+		w.removeAfter, old = old[:after:after], old[after:]
 		current += w.create
 		created += w.create
 		replacedOld += len(w.removeFirst) + len(w.removeAfter)
@@ -412,6 +424,10 @@ func (p *planner) sortOutdated(ds []Droplet) {
 }
 
 func (p *planner) loadBalancerSteps() {
+	for _, extra := range p.fleet.ExtraLoadBalancers {
+		p.setup = append(p.setup, Step{Op: OpDeleteLoadBalancer, LB: extra.ID, Reason: "targets the tier's tag but is not the tier's load balancer"})
+		p.summary.ExtraLoadBalancers++
+	}
 	lb := p.fleet.LoadBalancer
 	switch {
 	case lb == nil:
@@ -504,7 +520,7 @@ func (p *planner) dropletSettingSteps(staying []Droplet) {
 		p.summary.Retag++
 	}
 	if len(wrongBackups) > 0 {
-		p.setup = append(p.setup, Step{Op: OpSetBackups, Droplets: sortedInts(wrongBackups), Backups: p.spec.Droplet.Backups})
+		p.setup = append(p.setup, Step{Op: OpSetBackups, Droplets: sortedInts(wrongBackups), Backups: cloneBackups(p.spec.Droplet.Backups)})
 		p.summary.Backups = len(wrongBackups)
 	}
 }
@@ -546,7 +562,7 @@ func insertAfterLoadBalancer(phases []Phase, steps Phase) []Phase {
 		for _, s := range ph {
 			if s.Op == OpCreateLoadBalancer {
 				if i+1 < len(phases) {
-					phases[i+1] = append(phases[i+1], steps...)
+					phases[i+1] = slices.Concat(phases[i+1], steps)
 					return phases
 				}
 				return append(phases, steps)
@@ -554,6 +570,15 @@ func insertAfterLoadBalancer(phases []Phase, steps Phase) []Phase {
 		}
 	}
 	return append(phases, steps)
+}
+
+// cloneBackups copies a backup policy, so a plan never points into its spec.
+func cloneBackups(b *BackupSpec) *BackupSpec {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	return &c
 }
 
 func ids(ds []Droplet) []int {

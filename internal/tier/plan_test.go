@@ -1,7 +1,9 @@
 package tier
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -167,7 +169,8 @@ func TestPlanRolloutInvariantsExhaustive(t *testing.T) {
 						f := fleetOf(spec, cur, old)
 						name := fmt.Sprintf("n=%d cur=%d old=%d surge=%d unavail=%d", n, cur, old, surge, unavailable)
 						t.Run(name, func(t *testing.T) {
-							p := ComputePlan(spec, f)
+							p := checkPure(t, spec, f)
+							checkKeepPartitionsFleet(t, f, p)
 							serving, total := simulate(t, spec, f, p)
 							if serving != n || total != n {
 								t.Fatalf("ends with %d serving of %d, want %d\n%s", serving, total, n, p)
@@ -263,7 +266,7 @@ func TestPlanBackupsAndTagsOnStayingDroplets(t *testing.T) {
 	spec.Tags = []string{"env:prod"}
 	f := fleetOf(baseSpec(2), 2, 0) // built without the extra tag: same revision
 	spec.Droplet.Backups = &BackupSpec{Plan: "weekly", Weekday: "SUN", Hour: 4}
-	p := ComputePlan(spec, f)
+	p := checkPure(t, spec, f)
 	want := "1: tag_droplets env:prod [100 101] | set_backups weekly [100 101]\n"
 	if p.String() != want {
 		t.Fatalf("plan\n%s\nwant\n%s", p, want)
@@ -343,5 +346,148 @@ func TestPlanKeepsTheDropletsThatStay(t *testing.T) {
 	spec.Droplet.Instances = 1
 	if got := ComputePlan(spec, f).Keep; !slices.Equal(got, []int{102}) {
 		t.Errorf("keep %v after scale-in to 1, want the oldest current [102]", got)
+	}
+}
+
+// removedBy is every droplet a plan deletes: by delete step, or as an old
+// droplet an autoscale rollout drains and deletes.
+func removedBy(p Plan) []int {
+	var out []int
+	for _, s := range p.Steps() {
+		if s.Op == OpDeleteDroplets || s.Op == OpRollPool {
+			out = append(out, s.Droplets...)
+		}
+	}
+	return out
+}
+
+// checkKeepPartitionsFleet asserts the plan's Keep and the droplets it
+// deletes are disjoint and together are the whole fleet, each droplet once.
+func checkKeepPartitionsFleet(t *testing.T, f Fleet, p Plan) {
+	t.Helper()
+	seen := map[int]string{}
+	for _, id := range p.Keep {
+		if seen[id] != "" {
+			t.Fatalf("keep %v lists %d twice\n%s", p.Keep, id, p)
+		}
+		seen[id] = "kept"
+	}
+	for _, id := range removedBy(p) {
+		switch seen[id] {
+		case "kept":
+			t.Fatalf("droplet %d is in keep %v and deleted by the plan\n%s", id, p.Keep, p)
+		case "deleted":
+			t.Fatalf("droplet %d is deleted twice\n%s", id, p)
+		}
+		seen[id] = "deleted"
+	}
+	for _, d := range f.Droplets {
+		if seen[d.ID] == "" {
+			t.Fatalf("droplet %d is neither kept nor deleted (keep %v)\n%s", d.ID, p.Keep, p)
+		}
+		delete(seen, d.ID)
+	}
+	if len(seen) > 0 {
+		t.Fatalf("the plan keeps or deletes droplets not in the fleet: %v\n%s", seen, p)
+	}
+}
+
+// checkPure asserts ComputePlan leaves its inputs as they were and returns
+// nothing that shares memory with them: scribbling over the inputs
+// afterwards does not change the plan. The caller's values are not touched.
+func checkPure(t *testing.T, spec Spec, f Fleet) Plan {
+	t.Helper()
+	spec, f = deepCopy(t, spec), deepCopy(t, f)
+	before := asJSON(t, spec) + asJSON(t, f)
+	p := ComputePlan(spec, f)
+	if after := asJSON(t, spec) + asJSON(t, f); after != before {
+		t.Fatalf("ComputePlan changed its inputs:\n%s\nnot\n%s", after, before)
+	}
+	printed, keep := p.String(), slices.Clone(p.Keep)
+	scribble(reflect.ValueOf(&spec).Elem())
+	scribble(reflect.ValueOf(&f).Elem())
+	if p.String() != printed || !slices.Equal(p.Keep, keep) {
+		t.Fatalf("the plan shares memory with its inputs: after changing them it reads\n%s%v\nnot\n%s%v", p, p.Keep, printed, keep)
+	}
+	return p
+}
+
+func asJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func deepCopy[T any](t *testing.T, v T) T {
+	t.Helper()
+	var out T
+	if err := json.Unmarshal([]byte(asJSON(t, v)), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// scribble overwrites every int and string reachable through slices and
+// pointers, in place.
+func scribble(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			scribble(v.Elem())
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			scribble(v.Index(i))
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Field(i).CanSet() {
+				scribble(v.Field(i))
+			}
+		}
+	case reflect.Int:
+		if v.CanSet() {
+			v.SetInt(-7)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString("scribbled")
+		}
+	}
+}
+
+// A rollout stopped half way, then a scale-in: the newest current droplet
+// and the outdated one go, the two older current droplets stay.
+func TestPlanScaleInDuringStoppedRolloutKeepsWhatStays(t *testing.T) {
+	spec := baseSpec(2)
+	f := fleetOf(spec, 3, 1) // 100 outdated; 101, 102, 103 current
+	p := checkPure(t, spec, f)
+	if !slices.Equal(p.Keep, []int{101, 102}) {
+		t.Errorf("keep %v, want [101 102]\n%s", p.Keep, p)
+	}
+	checkKeepPartitionsFleet(t, f, p)
+}
+
+// Load balancers other than the tier's that target its tag are deleted
+// with the first phase; the tier's own stays.
+func TestPlanDeletesExtraLoadBalancers(t *testing.T) {
+	spec := baseSpec(2)
+	f := fleetOf(spec, 2, 0)
+	f.ExtraLoadBalancers = []LoadBalancer{{ID: "x1", Name: "stray", Tag: Tag("hits")}, {ID: "x2", Name: "hits-lb", Tag: Tag("hits")}}
+	p := checkPure(t, spec, f)
+	if want := "1: delete_load_balancer x1 | delete_load_balancer x2\n"; p.String() != want {
+		t.Fatalf("plan\n%s\nwant\n%s", p, want)
+	}
+	if got := p.Summary.String(); got != "2 extra load balancers targeting the tier's tag will be deleted" {
+		t.Errorf("summary %q", got)
+	}
+	auto := autoscaleSpec()
+	pf := poolFleet(auto, 2, auto.DropletTags())
+	pf.ExtraLoadBalancers = f.ExtraLoadBalancers
+	if got := checkPure(t, auto, pf).String(); got != "1: delete_load_balancer x1 | delete_load_balancer x2\n" {
+		t.Errorf("autoscaled tier plan\n%s", got)
 	}
 }
