@@ -96,7 +96,7 @@ func (p *ScalableProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"http_retry_max": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: "How many times a request failing with 429, 5xx or a network error is retried. Default `4`.",
+				MarkdownDescription: "How many times a request failing with 429, 5xx or a network error is retried. Default `4`. Creates (droplets, the load balancer, alert policies, pools) are reconciled before every retry, so they are retried until the resource's create or update timeout instead.",
 				Validators:          []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"http_retry_wait_min": schema.Float64Attribute{
