@@ -251,6 +251,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 func createOnce[T any](ctx context.Context, c *Client, op string, create func(context.Context) (T, *godo.Response, error), find func(context.Context) (T, bool)) (T, error) {
 	var zero T
 	start := time.Now()
+	var previous error // the last attempt's failure, for an error at the deadline
 	for attempt := 0; ; attempt++ {
 		var made T
 		resp, err := c.call(ctx, op, false, func(ctx context.Context) (*godo.Response, error) {
@@ -262,9 +263,13 @@ func createOnce[T any](ctx context.Context, c *Client, op string, create func(co
 		if err == nil {
 			return made, nil
 		}
+		if ctx.Err() != nil && previous != nil {
+			return zero, fmt.Errorf("%w; %d attempts in %s before it, the last failing with: %v", err, attempt, time.Since(start).Round(time.Millisecond), previous)
+		}
 		if !transient(resp, err) || ctx.Err() != nil {
 			return zero, err
 		}
+		previous = err
 		if outcomeUnknown(resp, err) {
 			if found, ok := find(ctx); ok {
 				c.logf(ctx, "create answered with an error but the object exists", map[string]any{"op": op, "error": err.Error()})
