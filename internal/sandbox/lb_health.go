@@ -47,10 +47,11 @@ type HealthChange struct {
 
 // targetPassing is the one place that decides whether a health check
 // against d passes right now, without traffic emulation: the droplet runs
-// and its app answers. With traffic emulation the checker's real requests
+// and its app answers, and its cloud firewall lets the load balancer's
+// checks in (traffic_firewall.go). With traffic emulation the checker's real requests
 // decide instead (recordHealthChecks).
 func (s *Server) targetPassing(lb *LoadBalancer, d *Droplet) bool {
-	return d.Status == "active" && !d.Killed && !d.FailsHealth
+	return d.Status == "active" && !d.Killed && !d.FailsHealth && s.world.firewallAdmitsLB(d, lb)
 }
 
 // passingStart is when a probe that passes now started passing, when that

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"slices"
 	"strconv"
@@ -24,8 +25,8 @@ import (
 // health_check.port of the load balancers targeting it lands there (it
 // speaks HTTP and HTTPS on it). On its public address it serves port 80
 // and each of those ports.
-// Not emulated: udp and http3 rules (they need UDP), the load balancer
-// firewall, PROXY protocol and http_idle_timeout_seconds.
+// Not emulated: udp and http3 rules (they need UDP). Cloud firewalls and
+// the load balancer's own firewall are enforced (traffic_firewall.go).
 //
 // A reconcile loop brings the runtime in line with the world: it takes the
 // world lock only to settle and copy what it needs, then opens and closes
@@ -125,6 +126,8 @@ type trafficEngine struct {
 	tls   *tlsStore
 	proxy *upstreams
 	bind  *binder
+	conns lbConns                      // load balancers' connections to droplets
+	fw    atomic.Pointer[firewallView] // cloud firewalls, from the last view
 }
 
 func newTrafficEngine(s *Server) *trafficEngine {
@@ -142,7 +145,7 @@ func newTrafficEngine(s *Server) *trafficEngine {
 		tls:        newTLSStore(),
 		bind:       newBinder(s.opts.LocalPortsOnly || !s.bindable, s.notice),
 	}
-	e.proxy = newUpstreams()
+	e.proxy = newUpstreams(&e.conns)
 	return e
 }
 
@@ -249,6 +252,12 @@ type lbSpec struct {
 	Healthy     []int
 	Seq         uint64
 	PublicIP    string // "" for INTERNAL load balancers: their address is private
+	Firewall    lbFirewall
+	// ProxyProtocol sends a PROXY v1 header on every connection to a
+	// target; Keepalive reuses connections to targets.
+	ProxyProtocol bool
+	Keepalive     bool
+	IdleTimeout   time.Duration // clients' idle connections close after it (scaled)
 }
 
 func (e *trafficEngine) view() worldView {
@@ -265,6 +274,7 @@ func (e *trafficEngine) view() worldView {
 				PublicIP: d.PublicIPv4, Ports: []int{80}}
 		}
 	}
+	e.fw.Store(w.firewallView())
 	seq := e.seq.Add(1)
 	for id, lb := range w.LoadBalancers {
 		if lb.Status != "active" {
@@ -283,6 +293,9 @@ func (e *trafficEngine) view() worldView {
 		if lb.Network != "INTERNAL" {
 			spec.PublicIP = lb.IP
 		}
+		spec.Firewall = resolveLBFirewall(lb.Firewall)
+		spec.ProxyProtocol, spec.Keepalive = lb.EnableProxyProtocol, lb.EnableBackendKeepalive
+		spec.IdleTimeout = max(scale(time.Duration(lb.HTTPIdleTimeoutSeconds)*time.Second, s.factor), time.Millisecond)
 		for _, d := range w.targetsOf(lb) {
 			spec.Targets = append(spec.Targets, d.ID)
 			if info, ok := v.running[d.ID]; ok {
@@ -504,4 +517,11 @@ func (s *Server) LoadBalancerListeners(id string) ([]Listener, error) {
 		return nil, fmt.Errorf("load balancer %s has no listeners: none of its forwarding rules can be served locally", id)
 	}
 	return out, nil
+}
+
+// firewallAllows decides a load balancer's connection to a droplet's port.
+func (e *trafficEngine) firewallAllows(droplet, port int, lb string, lbIP string) bool {
+	src := connSource{lb: lb}
+	src.addr, _ = netip.ParseAddr(lbIP)
+	return e.fw.Load().allows(droplet, port, src)
 }

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"html"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,16 +61,27 @@ func (e *trafficEngine) openDroplet(info dropletInfo, port int) (*dropletServer,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       time.Minute,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, c)
+		},
 	}
-	d.serve(e, ln)
+	d.serve(e, ln, 80) // the local port stands for the app's port 80
 	return d, nil
 }
 
-func (d *dropletServer) serve(e *trafficEngine, ln net.Listener) {
+// serve answers on one more listener; port is what the droplet's cloud
+// firewall sees connections to it arrive on.
+func (d *dropletServer) serve(e *trafficEngine, ln net.Listener, port int) {
+	admit := func(c net.Conn) bool {
+		if _, ok := e.conns.from(c); ok {
+			return true // a load balancer's: checked when it dialled
+		}
+		return e.fw.Load().allows(d.id, port, connSource{addr: remoteIP(c)})
+	}
 	e.wg.Add(1)
 	go func() {
 		defer e.wg.Done()
-		_ = d.srv.Serve(&sniffListener{Listener: ln, tls: d.tls})
+		_ = d.srv.Serve(&sniffListener{Listener: ln, tls: d.tls, admit: admit})
 	}()
 }
 
@@ -94,7 +107,7 @@ func (d *dropletServer) bindPublic(e *trafficEngine, info dropletInfo) {
 		}
 		if ln := e.bind.listen(info.PublicIP, port); ln != nil {
 			d.public[port] = ln
-			d.serve(e, ln)
+			d.serve(e, ln, port)
 		}
 	}
 }
@@ -139,6 +152,7 @@ func (d *dropletServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Server", "nginx")
 	h.Set("X-Droplet-Id", strconv.Itoa(info.ID))
 	h.Set("X-Droplet-Name", info.Name)
+	h.Set("X-Client-Address", clientAddress(r))
 	if b.Kind == BehaviourSlow {
 		t := time.NewTimer(b.Latency)
 		select {
@@ -167,11 +181,27 @@ func (d *dropletServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// clientAddress is the client the app sees: the one a PROXY header named,
+// else the connection's peer (a load balancer's, when proxied).
+func clientAddress(r *http.Request) string {
+	if c, ok := r.Context().Value(connKey{}).(*sniffConn); ok && c.client != "" {
+		return c.client
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type connKey struct{}
+
 // sniffListener hands out connections that turn into TLS when the client's
-// first byte opens a TLS handshake.
+// first byte opens a TLS handshake, after a PROXY header if one comes.
 type sniffListener struct {
 	net.Listener
-	tls *tls.Config
+	tls   *tls.Config
+	admit func(net.Conn) bool // the droplet's cloud firewall
 }
 
 func (l *sniffListener) Accept() (net.Conn, error) {
@@ -179,16 +209,20 @@ func (l *sniffListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sniffConn{Conn: c, tls: l.tls}, nil
+	return &sniffConn{Conn: c, tls: l.tls, admit: l.admit}, nil
 }
 
 // sniffConn decides on its first read, in the connection's own goroutine,
-// so a silent client never blocks Accept.
+// so a silent client never blocks Accept. The firewall decides there too:
+// by then a load balancer's connection is known for one (it sends only
+// after its dial has returned and been remembered).
 type sniffConn struct {
 	net.Conn
-	tls  *tls.Config
-	once sync.Once
-	c    net.Conn
+	tls    *tls.Config
+	admit  func(net.Conn) bool
+	once   sync.Once
+	c      net.Conn
+	client string // from a PROXY v1 header
 }
 
 func (s *sniffConn) resolve() net.Conn {
@@ -196,13 +230,40 @@ func (s *sniffConn) resolve() net.Conn {
 		br := bufio.NewReader(s.Conn)
 		first, err := br.Peek(1)
 		pc := &peekedConn{Conn: s.Conn, r: br}
-		if err == nil && first[0] == 0x16 { // TLS handshake record
-			s.c = tls.Server(pc, s.tls)
+		s.c = pc
+		if err != nil {
 			return
 		}
-		s.c = pc
+		if s.admit != nil && !s.admit(s.Conn) {
+			_ = s.Conn.Close() // the firewall drops it
+			return
+		}
+		if head, _ := br.Peek(6); string(head) == "PROXY " {
+			s.client = readProxyHeader(br)
+			first, err = br.Peek(1)
+			if err != nil {
+				return
+			}
+		}
+		if first[0] == 0x16 { // TLS handshake record
+			s.c = tls.Server(pc, s.tls)
+		}
 	})
 	return s.c
+}
+
+// readProxyHeader consumes a PROXY v1 line and returns the client address
+// it names ("" for UNKNOWN or a malformed line).
+func readProxyHeader(br *bufio.Reader) string {
+	line, err := br.ReadString('\n')
+	if err != nil || len(line) > 107 { // the protocol's longest line
+		return ""
+	}
+	f := strings.Fields(line)
+	if len(f) != 6 || (f[1] != "TCP4" && f[1] != "TCP6") {
+		return ""
+	}
+	return f[2]
 }
 
 func (s *sniffConn) Read(p []byte) (int, error)  { return s.resolve().Read(p) }

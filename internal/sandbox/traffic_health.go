@@ -1,27 +1,47 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 )
 
 // upstreams are the HTTP clients a load balancer talks to droplets with.
+// Every connection is dialled through lbConns, so droplets know it for a
+// load balancer's (traffic_firewall.go), and carries a PROXY v1 header
+// when the context asks for one.
 type upstreams struct {
-	plain, secure *http.Transport // proxying, with keep-alive
-	probe         *http.Transport // health checks: a fresh connection each
+	pooled, pooledTLS *http.Transport // enable_backend_keepalive
+	once, onceTLS     *http.Transport // a connection per request (also for PROXY protocol)
+	probe             *http.Transport // health checks: a fresh connection each
 }
 
-func newUpstreams() *upstreams {
+func newUpstreams(conns *lbConns) *upstreams {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	dial := func(ctx context.Context, _, addr string) (net.Conn, error) {
+		c, err := conns.dial(ctx, dialer, addr)
+		if err != nil {
+			return nil, err
+		}
+		if h, ok := ctx.Value(proxyHeaderKey{}).(string); ok {
+			if _, err := io.WriteString(c, h); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
+		return c, nil
+	}
 	insecure := &tls.Config{InsecureSkipVerify: true} // droplets' certificates are self-signed
 	base := func(keepAlive bool) *http.Transport {
 		return &http.Transport{
-			DialContext:           dialer.DialContext,
+			DialContext:           dial,
 			TLSClientConfig:       insecure,
 			DisableKeepAlives:     !keepAlive,
 			MaxIdleConnsPerHost:   16,
@@ -30,20 +50,55 @@ func newUpstreams() *upstreams {
 			DisableCompression:    true,
 		}
 	}
-	return &upstreams{plain: base(true), secure: base(true), probe: base(false)}
+	return &upstreams{pooled: base(true), pooledTLS: base(true), once: base(false), onceTLS: base(false), probe: base(false)}
 }
 
-func (u *upstreams) transport(scheme string) http.RoundTripper {
-	if scheme == "https" {
-		return u.secure
+// dialTarget opens a TCP proxy's connection to a target, as the HTTP
+// transports do (remembered, with the PROXY header the context asks for).
+func (u *upstreams) dialTarget(ctx context.Context, addr string) (net.Conn, error) {
+	return u.once.DialContext(ctx, "tcp", addr)
+}
+
+// transport is how a rule reaches its targets: pooled connections only
+// with keepalive and without PROXY protocol (each header names one client).
+func (u *upstreams) transport(scheme string, keepalive bool) http.RoundTripper {
+	switch {
+	case scheme == "https" && keepalive:
+		return u.pooledTLS
+	case scheme == "https":
+		return u.onceTLS
+	case keepalive:
+		return u.pooled
 	}
-	return u.plain
+	return u.once
 }
 
 func (u *upstreams) closeIdle() {
-	u.plain.CloseIdleConnections()
-	u.secure.CloseIdleConnections()
-	u.probe.CloseIdleConnections()
+	for _, t := range []*http.Transport{u.pooled, u.pooledTLS, u.once, u.onceTLS, u.probe} {
+		t.CloseIdleConnections()
+	}
+}
+
+type proxyHeaderKey struct{}
+
+// withProxyHeader asks the dial to send a PROXY v1 header for a client
+// that connected from client to the load balancer's frontend.
+func withProxyHeader(ctx context.Context, client, frontend string) context.Context {
+	return context.WithValue(ctx, proxyHeaderKey{}, proxyV1Header(client, frontend))
+}
+
+// proxyV1Header is HAProxy's PROXY protocol v1 line.
+func proxyV1Header(client, frontend string) string {
+	src, errS := netip.ParseAddrPort(client)
+	dst, errD := netip.ParseAddrPort(frontend)
+	if errS != nil || errD != nil {
+		return "PROXY UNKNOWN\r\n"
+	}
+	family := "TCP4"
+	if src.Addr().Unmap().Is6() {
+		family = "TCP6"
+	}
+	return fmt.Sprintf("PROXY %s %s %s %d %d\r\n", family, src.Addr().Unmap(), dst.Addr().Unmap(), src.Port(), dst.Port())
 }
 
 // check runs one health check against addr ("" is a droplet that refuses
@@ -56,8 +111,7 @@ func (u *upstreams) check(ctx context.Context, hc LBHealthCheck, addr string, ti
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if hc.Protocol == "tcp" {
-		var d net.Dialer
-		c, err := d.DialContext(ctx, "tcp", addr)
+		c, err := u.probe.DialContext(ctx, "tcp", addr)
 		if err != nil {
 			return false
 		}
@@ -101,16 +155,26 @@ func (rt *lbRuntime) checkLoop() {
 	}
 }
 
+// checkTargets checks every target at once. A check the droplet's cloud
+// firewall does not let through from the load balancer fails, as its
+// packets would be dropped; with PROXY protocol the check sends the header
+// too, naming the load balancer.
 func (rt *lbRuntime) checkTargets(spec *lbSpec) map[int]bool {
 	timeout := max(scale(time.Duration(spec.HealthCheck.ResponseTimeoutSeconds)*time.Second, rt.e.s.factor), time.Millisecond)
 	results := make(map[int]bool, len(spec.Targets))
+	ctx := withLB(rt.ctx, rt.id)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, id := range spec.Targets {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pass := rt.e.proxy.check(rt.ctx, spec.HealthCheck, rt.e.dropletAddress(id, spec.HealthCheck.Port), timeout)
+			port, addr := spec.HealthCheck.Port, rt.e.dropletAddress(id, spec.HealthCheck.Port)
+			ctx := ctx
+			if spec.ProxyProtocol {
+				ctx = withProxyHeader(ctx, net.JoinHostPort(cmp.Or(spec.PublicIP, "127.0.0.1"), "0"), addr)
+			}
+			pass := rt.e.firewallAllows(id, port, rt.id, spec.PublicIP) && rt.e.proxy.check(ctx, spec.HealthCheck, addr, timeout)
 			mu.Lock()
 			results[id] = pass
 			mu.Unlock()

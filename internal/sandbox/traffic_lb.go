@@ -155,7 +155,7 @@ func (rt *lbRuntime) syncRules(spec *lbSpec) {
 	want := map[string]string{} // rule key -> signature
 	for i, r := range spec.Rules {
 		if mode := servedRule(r); mode != "" {
-			want[ruleKey(r)] = ruleSignature(r, mode, spec.Certs[i])
+			want[ruleKey(r)] = ruleSignature(spec, r, mode, spec.Certs[i])
 		}
 	}
 	for key, l := range rt.rules {
@@ -175,7 +175,7 @@ func (rt *lbRuntime) syncRules(spec *lbSpec) {
 			l.bindPublic(rt, spec.PublicIP) // retried while it fails
 			continue
 		}
-		l, err := rt.open(r, servedRule(r), spec.Certs[i], rt.ports[key])
+		l, err := rt.open(spec, r, servedRule(r), spec.Certs[i], rt.ports[key])
 		if err != nil {
 			continue // the next reconcile tries again
 		}
@@ -186,8 +186,10 @@ func (rt *lbRuntime) syncRules(spec *lbSpec) {
 	}
 }
 
-func ruleSignature(r LBForwardingRule, mode string, cert *certMaterial) string {
-	sig := fmt.Sprintf("%s %s:%d", mode, r.TargetProtocol, r.TargetPort)
+// ruleSignature is what a rule's listener is opened with: a change reopens
+// it (on the same port).
+func ruleSignature(spec *lbSpec, r LBForwardingRule, mode string, cert *certMaterial) string {
+	sig := fmt.Sprintf("%s %s:%d proxy=%v keepalive=%v idle=%v", mode, r.TargetProtocol, r.TargetPort, spec.ProxyProtocol, spec.Keepalive, spec.IdleTimeout)
 	if cert != nil {
 		sig += " " + cert.Revision
 	}
@@ -195,7 +197,7 @@ func ruleSignature(r LBForwardingRule, mode string, cert *certMaterial) string {
 }
 
 // open serves a rule on a local port.
-func (rt *lbRuntime) open(r LBForwardingRule, mode string, cert *certMaterial, port int) (*ruleListener, error) {
+func (rt *lbRuntime) open(spec *lbSpec, r LBForwardingRule, mode string, cert *certMaterial, port int) (*ruleListener, error) {
 	ln, err := listenLocal(port)
 	if err != nil {
 		return nil, err
@@ -203,13 +205,13 @@ func (rt *lbRuntime) open(r LBForwardingRule, mode string, cert *certMaterial, p
 	l := &ruleListener{rule: r, addr: ln.Addr().String()}
 	switch mode {
 	case "tcp", "passthrough":
-		l.tcp = newTCPProxy(rt, r.TargetPort)
+		l.tcp = newTCPProxy(rt, r.TargetPort, spec.ProxyProtocol)
 	default:
 		tlsEntry := mode == "tls"
 		l.srv = &http.Server{
-			Handler:           rt.httpHandler(r, tlsEntry),
+			Handler:           rt.httpHandler(spec, r, tlsEntry),
 			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       time.Minute,
+			IdleTimeout:       spec.IdleTimeout, // http_idle_timeout_seconds, scaled
 			ErrorLog:          log.New(io.Discard, "", 0),
 		}
 		if tlsEntry {
@@ -230,8 +232,10 @@ func (rt *lbRuntime) open(r LBForwardingRule, mode string, cert *certMaterial, p
 	return l, nil
 }
 
-// serve accepts the rule's traffic on one more listener.
+// serve accepts the rule's traffic on one more listener, from the clients
+// the load balancer's firewall admits.
 func (l *ruleListener) serve(rt *lbRuntime, ln net.Listener) {
+	ln = &admitListener{Listener: ln, admit: rt.admitClient}
 	if l.tcp != nil {
 		l.tcp.add(ln)
 		return
@@ -255,6 +259,11 @@ func (l *ruleListener) bindPublic(rt *lbRuntime, ip string) {
 		l.public = ln.Addr().String()
 		l.serve(rt, ln)
 	}
+}
+
+// admitClient applies the load balancer's firewall to a client.
+func (rt *lbRuntime) admitClient(c net.Conn) bool {
+	return rt.spec.Load().Firewall.admits(remoteIP(c))
 }
 
 // listeners are the served rules in the load balancer's rule order.
@@ -346,13 +355,15 @@ type attempt struct {
 	pinned     int // the sticky cookie's droplet, when still in rotation
 	busy       int // the droplet counted as busy with it
 	served     int
+	client     string // the client's address, for a PROXY header
+	frontend   string // the load balancer's address the client reached
 }
 
 type attemptKey struct{}
 
 var errNoServer = errors.New("no server is available to handle this request")
 
-func (rt *lbRuntime) httpHandler(rule LBForwardingRule, tlsEntry bool) http.Handler {
+func (rt *lbRuntime) httpHandler(spec *lbSpec, rule LBForwardingRule, tlsEntry bool) http.Handler {
 	scheme := "http"
 	if rule.TargetProtocol == "https" || rule.TargetProtocol == "http2" {
 		scheme = "https"
@@ -364,7 +375,8 @@ func (rt *lbRuntime) httpHandler(rule LBForwardingRule, tlsEntry bool) http.Hand
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header.Set("X-Forwarded-Port", strconv.Itoa(rule.EntryPort))
 		},
-		Transport: &lbTransport{rt: rt, port: rule.TargetPort, base: rt.e.proxy.transport(scheme)},
+		Transport: &lbTransport{rt: rt, port: rule.TargetPort, proxyProtocol: spec.ProxyProtocol,
+			base: rt.e.proxy.transport(scheme, spec.Keepalive && !spec.ProxyProtocol)},
 		ModifyResponse: func(resp *http.Response) error {
 			a := resp.Request.Context().Value(attemptKey{}).(*attempt)
 			ss := rt.spec.Load().Sticky
@@ -405,7 +417,10 @@ func (rt *lbRuntime) httpHandler(rule LBForwardingRule, tlsEntry bool) http.Hand
 			writePage(w, http.StatusServiceUnavailable, noServerPage)
 			return
 		}
-		a := &attempt{candidates: order, busy: order[0]}
+		a := &attempt{candidates: order, busy: order[0], client: r.RemoteAddr}
+		if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			a.frontend = local.String()
+		}
 		if pinnedOK {
 			a.pinned = pinned
 		}
@@ -444,9 +459,10 @@ func writePage(w http.ResponseWriter, status int, page string) {
 // connection. Only requests without a body are offered to a second one:
 // nothing of them has reached a droplet when connecting fails.
 type lbTransport struct {
-	rt   *lbRuntime
-	port int // the rule's target port
-	base http.RoundTripper
+	rt            *lbRuntime
+	port          int // the rule's target port
+	proxyProtocol bool
+	base          http.RoundTripper
 }
 
 func (t *lbTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -462,11 +478,15 @@ func (t *lbTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			a.busy = id
 		}
 		addr := t.rt.e.dropletAddress(id, t.port)
-		if addr == "" {
-			continue // dead: refused
+		if addr == "" || !t.rt.allowedTo(id, t.port) {
+			continue // dead, or its firewall drops us: no connection
 		}
 		t.rt.countSent(id)
-		out := req.Clone(req.Context())
+		ctx := withLB(req.Context(), t.rt.id)
+		if t.proxyProtocol {
+			ctx = withProxyHeader(ctx, a.client, a.frontend)
+		}
+		out := req.Clone(ctx)
 		out.URL.Host = addr
 		resp, err := t.base.RoundTrip(out)
 		if err == nil {
@@ -482,18 +502,25 @@ func (t *lbTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, lastErr
 }
 
-// tcpProxy forwards connections to a target in rotation, byte for byte.
-type tcpProxy struct {
-	rt    *lbRuntime
-	port  int // the rule's target port
-	mu    sync.Mutex
-	done  bool
-	lns   []net.Listener
-	conns map[net.Conn]struct{}
+// allowedTo reports whether the droplet's cloud firewall lets the load
+// balancer reach its port.
+func (rt *lbRuntime) allowedTo(droplet, port int) bool {
+	return rt.e.firewallAllows(droplet, port, rt.id, rt.spec.Load().PublicIP)
 }
 
-func newTCPProxy(rt *lbRuntime, port int) *tcpProxy {
-	return &tcpProxy{rt: rt, port: port, conns: map[net.Conn]struct{}{}}
+// tcpProxy forwards connections to a target in rotation, byte for byte.
+type tcpProxy struct {
+	rt            *lbRuntime
+	port          int // the rule's target port
+	proxyProtocol bool
+	mu            sync.Mutex
+	done          bool
+	lns           []net.Listener
+	conns         map[net.Conn]struct{}
+}
+
+func newTCPProxy(rt *lbRuntime, port int, proxyProtocol bool) *tcpProxy {
+	return &tcpProxy{rt: rt, port: port, proxyProtocol: proxyProtocol, conns: map[net.Conn]struct{}{}}
 }
 
 // add accepts connections on one more listener.
@@ -563,12 +590,15 @@ func (p *tcpProxy) handle(c net.Conn) {
 			busy = id
 		}
 		addr := p.rt.e.dropletAddress(id, p.port)
-		if addr == "" {
+		if addr == "" || !p.rt.allowedTo(id, p.port) {
 			continue
 		}
 		p.rt.countSent(id)
-		d := net.Dialer{Timeout: 5 * time.Second}
-		if conn, err := d.DialContext(p.rt.ctx, "tcp", addr); err == nil {
+		ctx := withLB(p.rt.ctx, p.rt.id)
+		if p.proxyProtocol {
+			ctx = withProxyHeader(ctx, c.RemoteAddr().String(), c.LocalAddr().String())
+		}
+		if conn, err := p.rt.e.proxy.dialTarget(ctx, addr); err == nil {
 			up = conn
 			break
 		}
