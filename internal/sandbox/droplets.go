@@ -35,7 +35,6 @@ const (
 	msgSizeUnavailable  = "Size is not available in this region."
 	msgInvalidImage     = "You specified an invalid image for Droplet creation."
 	msgImageNotInRegion = "The image you specified is not available in the selected region, you can transfer it to this region from the images pages."
-	msgInvalidSSHKeys   = "You specified invalid ssh key ids for Droplet creation."
 	msgDropletLimit     = "creating this/these droplet(s) will exceed your droplet limit"
 )
 
@@ -117,26 +116,6 @@ func imageRefText(raw json.RawMessage) (string, bool) {
 	return "", false
 }
 
-// sshKeyRefs accepts ids and fingerprints. Keys are not looked up: the
-// sandbox's SSH key store is optional for droplets.
-func sshKeyRefs(raw []json.RawMessage) ([]string, *APIError) {
-	out := make([]string, 0, len(raw))
-	for _, r := range raw {
-		var fp string
-		if json.Unmarshal(r, &fp) == nil && fp != "" {
-			out = append(out, fp)
-			continue
-		}
-		var id int
-		if json.Unmarshal(r, &id) == nil && id > 0 {
-			out = append(out, strconv.Itoa(id))
-			continue
-		}
-		return nil, errUnprocessable("%s", msgInvalidSSHKeys)
-	}
-	return out, nil
-}
-
 // validateCreate checks everything but the names and the droplet limit, in
 // the order DigitalOcean reports problems: size, image, region, then the
 // rest.
@@ -190,7 +169,7 @@ func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, 
 		return nil, errUnprocessable("vpc_uuid %q is a VPC in %s; a Droplet in %s must use a VPC in the same region", spec.vpc.ID, spec.vpc.Region, region.Slug)
 	}
 
-	if spec.sshKeys, apiErr = sshKeyRefs(req.SSHKeys); apiErr != nil {
+	if spec.sshKeys, apiErr = w.lookupSSHKeys(req.SSHKeys); apiErr != nil {
 		return nil, apiErr
 	}
 	if n := len(req.UserData); n > MaxUserDataBytes {
