@@ -63,6 +63,10 @@ type Env struct {
 	Probe tier.Prober
 	// ProviderExtra is added inside the provider block.
 	ProviderExtra string
+
+	keyOnce        sync.Once // SSHKey adds the account's key once
+	keyFingerprint string
+	keyErr         error
 }
 
 // New starts a sandbox for the test at TimeScale; mutators adjust options.
