@@ -127,7 +127,7 @@ func (c *call) validateCreate(req *createDropletRequest) (*dropletSpec, *APIErro
 // pool checks its droplet template with it and provisions members from it.
 func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, *APIError) {
 	spec := &dropletSpec{backups: req.Backups, backupPolicy: req.BackupPolicy}
-	size, ok := lookupSize(req.Size)
+	size, ok := w.catalog.size(req.Size)
 	if !ok {
 		return nil, errUnprocessable("%s", msgInvalidSize)
 	}
@@ -136,7 +136,7 @@ func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, 
 	if !ok {
 		return nil, errUnprocessable("%s", msgInvalidImage)
 	}
-	if spec.image, ok = w.resolveImage(ref); !ok {
+	if spec.image, ok = w.resolveImage(ref); !ok || !spec.image.bootable() {
 		return nil, errUnprocessable("%s", msgInvalidImage)
 	}
 
@@ -151,7 +151,7 @@ func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, 
 		}
 		spec.vpc = vpc
 	}
-	region, apiErr := regionForCreate(regionName, size, spec.image)
+	region, apiErr := w.catalog.regionForCreate(regionName, size, spec.image)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -401,7 +401,7 @@ func dropletSubresourceItem(c *call) (int, any) {
 		if err != nil || !ok || a.ResourceType != "droplet" || a.ResourceID != d.ID {
 			return http.StatusNotFound, errNotFound()
 		}
-		return http.StatusOK, map[string]any{"action": a.render()}
+		return http.StatusOK, map[string]any{"action": a.render(c.w.catalog)}
 	case resource == "backups" && item == "policy":
 		return http.StatusOK, map[string]any{"policy": renderBackupPolicy(d, c.now)}
 	}
@@ -535,7 +535,7 @@ func (d *Droplet) features() []string {
 // renderDroplet is the droplet as DigitalOcean sends it. Networks are empty
 // while the droplet is new, as DigitalOcean assigns them during boot.
 func (w *World) renderDroplet(d *Droplet, now time.Time) dropletJSON {
-	size, _ := lookupSize(d.Size)
+	size, _ := w.catalog.size(d.Size)
 	out := dropletJSON{
 		ID: d.ID, Name: d.Name, Memory: size.Memory, Vcpus: size.Vcpus, Disk: d.Disk,
 		DiskInfo: diskInfo(d.Disk), Locked: d.Locked, Status: d.Status,
@@ -543,7 +543,7 @@ func (w *World) renderDroplet(d *Droplet, now time.Time) dropletJSON {
 		BackupIDs: nonNilInts(d.BackupIDs), SnapshotIDs: nonNilInts(d.SnapshotIDs),
 		Image: w.renderImageByID(d.ImageID), VolumeIDs: []string{}, Size: renderSize(size),
 		SizeSlug: d.Size, Networks: networksJSON{V4: []networkV4JSON{}, V6: []networkV6JSON{}},
-		Region: renderRegion(d.Region), Tags: nonNilStrings(d.Tags), VPCUUID: d.VPCUUID,
+		Region: w.catalog.renderRegion(d.Region), Tags: nonNilStrings(d.Tags), VPCUUID: d.VPCUUID,
 	}
 	if d.Backups {
 		out.NextBackupWindow = nextBackupWindow(d.BackupPolicy, now)

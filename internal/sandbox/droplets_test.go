@@ -250,10 +250,12 @@ func TestCreateDropletValidation(t *testing.T) {
 			return err
 		}, "between 1 and 10"},
 		{"unknown size", single(func(r *godo.DropletCreateRequest) { r.Size = "s-99vcpu" }), "invalid size"},
-		{"retired size", single(func(r *godo.DropletCreateRequest) { r.Size = "s-3vcpu-1gb" }), "Size is not available"},
 		{"size not offered in region", single(func(r *godo.DropletCreateRequest) { r.Size, r.Region = "so-2vcpu-16gb", "sfo2" }), "Size is not available in this region"},
 		{"unknown region", single(func(r *godo.DropletCreateRequest) { r.Region = "xyz9" }), "invalid region"},
-		{"unavailable region", single(func(r *godo.DropletCreateRequest) { r.Region = "nyc2" }), "Region is not available"},
+		{"unavailable region", single(func(r *godo.DropletCreateRequest) { r.Region = "sfo1" }), "Region is not available"},
+		{"region without the plan", single(func(r *godo.DropletCreateRequest) { r.Region = "ric1" }), "Size is not available in this region."},
+		{"retired image (ubuntu-20-04-x64)", single(func(r *godo.DropletCreateRequest) { r.Image.Slug = "ubuntu-20-04-x64" }), "You specified an invalid image for Droplet creation."},
+		{"retired image by id", single(func(r *godo.DropletCreateRequest) { r.Image = godo.DropletCreateImage{ID: 179024206} }), "You specified an invalid image for Droplet creation."},
 		{"unknown image slug", single(func(r *godo.DropletCreateRequest) { r.Image.Slug = "ubuntu-10-04-x64" }), "invalid image"},
 		{"unknown image id", single(func(r *godo.DropletCreateRequest) { r.Image = godo.DropletCreateImage{ID: 42} }), "invalid image"},
 		{"image needs a bigger disk", single(func(r *godo.DropletCreateRequest) {

@@ -271,7 +271,7 @@ func (e *trafficEngine) view() worldView {
 
 // imageLabel names the image a droplet runs: its slug, or a snapshot's name.
 func (w *World) imageLabel(id int) string {
-	if img, ok := lookupImage(strconv.Itoa(id)); ok {
+	if img, ok := w.catalog.imageByID(id); ok {
 		return img.Slug
 	}
 	if s, ok := w.Snapshots[id]; ok {
