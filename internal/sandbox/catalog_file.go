@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -32,7 +33,8 @@ const CatalogFileHelp = `Catalog file (--catalog FILE)
      "images": <GET /v2/images?type=distribution answer>}
   Regions, sizes and distribution images are replaced; 1-Click application
   images and the broken-<slug> twins of the distribution images remain.
-  A file with a mistake is refused, naming the entry and field.
+  A file with a mistake is refused, naming the entry and field. (The
+  scalable provider's own plan-time region check keeps its built-in list.)
 `
 
 // catalogAnswer is one GET answer as DigitalOcean sends it, or the wrapping
@@ -99,8 +101,8 @@ func parseCatalog(data []byte) (*Catalog, error) {
 // jsonProblem places a decoding error in the file.
 func jsonProblem(data []byte, offset int64, n int, err error) error {
 	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) {
-		offset = syntax.Offset
+	if errors.As(err, &syntax) && syntax.Offset > 0 {
+		offset = syntax.Offset - 1 // the offending byte, just read
 	}
 	line, col := 1, 1
 	for _, b := range data[:min(int(offset), len(data))] {
@@ -231,9 +233,24 @@ func decodeEntries[W any, T any](p *catalogProblems, kind string, raw []json.Raw
 func fieldProblem(err error) string {
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		return fmt.Sprintf("%s must be a JSON %s; got a %s", typ.Field, typ.Type.Kind(), typ.Value)
+		return fmt.Sprintf("%s must be a JSON %s; got a %s", typ.Field, jsonKind(typ.Type.Kind()), typ.Value)
 	}
 	return err.Error()
+}
+
+// jsonKind names a Go kind as JSON calls it.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "list"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	}
+	return "number"
 }
 
 func regionFromJSON(r regionJSON) (Region, string, error) {

@@ -3,8 +3,10 @@ package sandbox
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitalocean/godo"
 )
@@ -236,5 +238,53 @@ func TestPrivateImagesAreTheAccountsSnapshots(t *testing.T) {
 	er := e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity")
 	if !strings.Contains(er.Message, "not available in the selected region") {
 		t.Errorf("message %q", er.Message)
+	}
+}
+
+// Today's images boot; retired ones are refused as DigitalOcean refuses an
+// unknown image, and droplets made from a retired build still show it.
+func TestTodaysImagesCreateAndRetiredOnesAreRefused(t *testing.T) {
+	e := newPoolEnv(t)
+	for _, slug := range []string{"ubuntu-26-04-x64", "debian-13-x64", "fedora-44-x64", "almalinux-10-x64"} {
+		req := dropletRequest("on-" + slug)
+		req.Image.Slug = slug
+		if d := e.createDroplet(req); d.Image.Slug != slug || d.Image.Type != "base" {
+			t.Errorf("%s: droplet image %+v", slug, d.Image)
+		}
+	}
+	multi := multiRequest("lts-1", "lts-2")
+	multi.Image.Slug = "ubuntu-26-04-x64"
+	if ds, _, err := e.client.Droplets.CreateMultiple(e.ctx, multi); err != nil || len(ds) != 2 {
+		t.Errorf("multi create on ubuntu-26-04-x64: %v", err)
+	}
+	pool := fixedPool("lts-pool", 1)
+	pool.DropletTemplate.Image = "ubuntu-26-04-x64"
+	e.createPool(pool)
+
+	before := e.dropletCount()
+	for _, ref := range []godo.DropletCreateImage{{Slug: "ubuntu-20-04-x64"}, {ID: 179024206}, {Slug: "debian-12-x64"}} {
+		req := dropletRequest("old")
+		req.Image = ref
+		_, _, err := e.client.Droplets.Create(e.ctx, req)
+		if er := e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity"); er.Message != "You specified an invalid image for Droplet creation." {
+			t.Errorf("%+v: message %q", ref, er.Message)
+		}
+	}
+	pool = fixedPool("old-pool", 1)
+	pool.DropletTemplate.Image = "ubuntu-20-04-x64"
+	_, _, err := e.client.DropletAutoscale.Create(e.ctx, pool)
+	e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity")
+	if n := e.dropletCount(); n != before {
+		t.Errorf("refused creates made %d droplets", n-before)
+	}
+	_, _, err = e.client.Images.GetBySlug(e.ctx, "ubuntu-20-04-x64")
+	e.apiError(err, http.StatusNotFound, "not_found")
+
+	// A droplet saved on the sandbox's earlier ubuntu-24-04-x64 build.
+	d := e.activeDroplet("old-build")
+	_ = e.srv.Mutate(func(w *World, now time.Time) error { w.Droplets[d.ID].ImageID = 174690466; return nil })
+	raw := e.rawGet("v2/droplets/" + strconv.Itoa(d.ID))["droplet"].(map[string]any)["image"].(map[string]any)
+	if raw["slug"] != nil || raw["status"] != "retired" || raw["public"] != false || raw["name"] != "24.04 (LTS) x64" {
+		t.Errorf("retired build shown as %v", raw)
 	}
 }
