@@ -101,8 +101,11 @@ func parseCatalog(data []byte) (*Catalog, error) {
 // jsonProblem places a decoding error in the file.
 func jsonProblem(data []byte, offset int64, n int, err error) error {
 	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) && syntax.Offset > 0 {
+	switch {
+	case errors.As(err, &syntax) && syntax.Offset > 0:
 		offset = syntax.Offset - 1 // the offending byte, just read
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		offset, err = int64(len(data)), errors.New("the file ends inside a JSON value (cut short while saving?)")
 	}
 	line, col := 1, 1
 	for _, b := range data[:min(int(offset), len(data))] {

@@ -188,6 +188,7 @@ func TestCatalogFileMistakesAreRefusedClearly(t *testing.T) {
 		want    []string
 	}{
 		{"not JSON", func(*testing.T) string { return "{\n  \"regions\": [\n    {\"slug\": nyc3}\n" }, []string{"line 3, column 15", "not a DigitalOcean answer"}},
+		{"cut short", func(*testing.T) string { return "{\"regions\": [\n" }, []string{"line 2, column 1", "ends inside a JSON value"}},
 		{"a missing answer", func(*testing.T) string {
 			return `{"regions": [{"slug": "nyc3", "name": "New York 3", "available": true}]}{"images": []}`
 		}, []string{`no "sizes" answer`, "GET /v2/sizes?per_page=200"}},
