@@ -287,4 +287,12 @@ func TestTodaysImagesCreateAndRetiredOnesAreRefused(t *testing.T) {
 	if raw["slug"] != nil || raw["status"] != "retired" || raw["public"] != false || raw["name"] != "24.04 (LTS) x64" {
 		t.Errorf("retired build shown as %v", raw)
 	}
+	// Its snapshot keeps the distribution.
+	if _, _, err := e.client.DropletActions.Snapshot(e.ctx, d.ID, "old-build-snap"); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(e.srv.delays.DropletAction)
+	if snaps, _, err := e.client.Images.ListUser(e.ctx, nil); err != nil || len(snaps) != 1 || snaps[0].Distribution != "Ubuntu" || snaps[0].ID <= 247516813 {
+		t.Errorf("snapshot of a retired build %+v %v", snaps, err)
+	}
 }
