@@ -110,7 +110,20 @@ func TestSizesCatalog(t *testing.T) {
 			}
 		}
 	}
-	// Today's plans with DigitalOcean's figures (doctl compute size list).
+}
+
+// Today's plans, with DigitalOcean's figures (doctl compute size list) and
+// where DigitalOcean offers them.
+func TestSizesCatalogHasTodaysPlans(t *testing.T) {
+	e := newTestEnv(t)
+	all, _, err := e.client.Sizes.List(e.ctx, &godo.ListOptions{PerPage: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]godo.Size{}
+	for _, s := range all {
+		by[s.Slug] = s
+	}
 	for slug, want := range map[string][4]float64{
 		"s-1vcpu-1gb-35gb-intel":   {1024, 1, 35, 8},
 		"s-2vcpu-8gb-amd":          {8192, 2, 100, 42},
