@@ -9,9 +9,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,7 +139,13 @@ type world struct {
 	b   *bench
 	srv *sandbox.Server
 	dir string
+	// sshKey is the fingerprint of the account's key, which autoscaled
+	// tiers name: DigitalOcean refuses pool templates without a known key.
+	sshKey string
 }
+
+// benchPublicKey is the key every bench sandbox account holds.
+const benchPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g tierbench"
 
 func (b *bench) newWorld() (*world, error) {
 	srv, err := sandbox.New(sandbox.Options{TimeScale: b.scale, DropletLimit: 250})
@@ -151,7 +159,38 @@ func (b *bench) newWorld() (*world, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &world{b: b, srv: srv, dir: dir}, nil
+	w := &world{b: b, srv: srv, dir: dir}
+	if w.sshKey, err = w.addSSHKey(); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// addSSHKey adds benchPublicKey to the account through POST
+// /v2/account/keys, as a user would, and returns its fingerprint.
+func (w *world) addSSHKey() (string, error) {
+	body, _ := json.Marshal(map[string]string{"name": "tierbench", "public_key": benchPublicKey})
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL()+"/v2/account/keys", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+w.srv.Token())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("add ssh key: %w", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		SSHKey struct {
+			Fingerprint string `json:"fingerprint"`
+		} `json:"ssh_key"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("add ssh key: HTTP %d: %v", resp.StatusCode, err)
+	}
+	return out.SSHKey.Fingerprint, nil
 }
 
 func (w *world) close() { _ = w.srv.Close(); _ = os.RemoveAll(w.dir) }
@@ -217,7 +256,7 @@ func (w *world) writeAutoscaled(n int, image string, surge int) error {
 	return w.writeTier(fmt.Sprintf(`  droplet {
     size     = "s-1vcpu-1gb"
     image    = %q
-    ssh_keys = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    ssh_keys = [%q]
   }
   autoscale {
     min_instances          = %d
@@ -227,7 +266,7 @@ func (w *world) writeAutoscaled(n int, image string, surge int) error {
 %s  rollout {
     max_surge = %d
   }
-`, image, n, n+5, httpLoadBalancer, surge))
+`, image, w.sshKey, n, n+5, httpLoadBalancer, surge))
 }
 
 // tf runs one terraform command and returns its wall time and the API

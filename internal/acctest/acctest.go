@@ -60,6 +60,10 @@ type Env struct {
 	Token   string
 	// ProviderExtra is added inside the provider block.
 	ProviderExtra string
+
+	keyOnce        sync.Once // SSHKey adds the account's key once
+	keyFingerprint string
+	keyErr         error
 }
 
 // New starts a sandbox for the test at TimeScale; mutators adjust options.

@@ -152,23 +152,30 @@ type Region struct {
 	Available bool
 }
 
-// Regions is the region catalog in DigitalOcean's listing order.
+// Regions is the region catalog in DigitalOcean's listing order (by
+// datacenter age, as GET /v2/regions and doctl list them), as of late 2026.
+// sfo1 and ams2 are closed to new resources. ric1, mkc1 and mem1 appear in
+// DigitalOcean's image regions from 2026 on; the sandbox's built-in catalog
+// (internal/sandbox) derives its regions from this list.
 var Regions = []Region{
 	{"nyc1", "New York 1", true},
-	{"nyc2", "New York 2", false},
-	{"nyc3", "New York 3", true},
-	{"ams2", "Amsterdam 2", false},
-	{"ams3", "Amsterdam 3", true},
 	{"sfo1", "San Francisco 1", false},
-	{"sfo2", "San Francisco 2", true},
-	{"sfo3", "San Francisco 3", true},
+	{"nyc2", "New York 2", true},
+	{"ams2", "Amsterdam 2", false},
 	{"sgp1", "Singapore 1", true},
 	{"lon1", "London 1", true},
+	{"nyc3", "New York 3", true},
+	{"ams3", "Amsterdam 3", true},
 	{"fra1", "Frankfurt 1", true},
 	{"tor1", "Toronto 1", true},
+	{"sfo2", "San Francisco 2", true},
 	{"blr1", "Bangalore 1", true},
+	{"sfo3", "San Francisco 3", true},
 	{"syd1", "Sydney 1", true},
 	{"atl1", "Atlanta 1", true},
+	{"ric1", "Richmond 1", true},
+	{"mkc1", "Kansas City 1", true},
+	{"mem1", "Memphis 1", true},
 }
 
 // AvailableRegionSlugs lists the regions that accept new resources.

@@ -36,7 +36,7 @@ resource "scalable_web_tier" "web" {
     %s
     size     = "s-1vcpu-1gb"
     image    = %q
-    ssh_keys = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    ssh_keys = [%q]
   }
   load_balancer {
     forwarding_rule {
@@ -51,7 +51,7 @@ resource "scalable_web_tier" "web" {
   }
 %s
 }
-`, name, count, image, rollout, scaling)
+`, name, count, image, e.SSHKey(), rollout, scaling)
 }
 
 const scaling = `

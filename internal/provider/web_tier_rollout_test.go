@@ -181,9 +181,9 @@ func TestAccWebTierRolloutWithoutSurge(t *testing.T) {
 			{Config: rolloutConfig(e, "nosurge", 3, "ubuntu-22-04-x64", rollout)},
 			{
 				PreConfig: func() { sampler = e.Sample(tag) },
-				Config:    rolloutConfig(e, "nosurge", 3, "debian-12-x64", rollout),
+				Config:    rolloutConfig(e, "nosurge", 3, "debian-13-x64", rollout),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					checkImages(e, tag, "debian-12-x64", 3),
+					checkImages(e, tag, "debian-13-x64", 3),
 					func(*terraform.State) error {
 						_, maxTotal, _ := sampler.Stop()
 						if maxTotal > 3 {
@@ -211,13 +211,13 @@ func TestAccWebTierRolloutHealthHTTP(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: rolloutConfig(e, "probe", 2, "ubuntu-22-04-x64", rollout)},
 			{
-				Config:      rolloutConfig(e, "probe", 2, "broken-debian-12-x64", rollout),
+				Config:      rolloutConfig(e, "probe", 2, "broken-debian-13-x64", rollout),
 				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped.*health\s+check\s+saw:\s+probe-[a-z0-9]{4}\s+\(\d+\):\s+GET\s+http://127\.[\d.]+:\d+/\s+answered\s+500`),
 			},
 			{
-				Config:           rolloutConfig(e, "probe", 2, "debian-12-x64", rollout),
+				Config:           rolloutConfig(e, "probe", 2, "debian-13-x64", rollout),
 				ConfigPlanChecks: emptyPlan(),
-				Check:            checkImages(e, tag, "debian-12-x64", 2),
+				Check:            checkImages(e, tag, "debian-13-x64", 2),
 			},
 		},
 	})

@@ -117,7 +117,7 @@ func (w *World) applyDropletAction(d *Droplet, a *Action) {
 	case "power_on", "reboot", "power_cycle":
 		d.Status, d.Killed = "active", false
 	case "resize":
-		if sz, ok := lookupSize(a.Size); ok {
+		if sz, ok := w.catalog.size(a.Size); ok {
 			d.Size = sz.Slug
 			if a.ResizeDisk {
 				d.Disk = sz.Disk
@@ -137,7 +137,7 @@ func (w *World) applyDropletAction(d *Droplet, a *Action) {
 		}
 	case "rebuild":
 		d.ImageID, d.Status, d.Killed = a.ImageID, "active", false
-		if img, ok := lookupImage(strconv.Itoa(a.ImageID)); ok {
+		if img, ok := w.catalog.imageByID(a.ImageID); ok {
 			d.FailsHealth = img.Broken
 		} else {
 			d.FailsHealth = false
@@ -166,11 +166,11 @@ type actionJSON struct {
 	RegionSlug   string     `json:"region_slug"`
 }
 
-func (a *Action) render() actionJSON {
+func (a *Action) render(cat *Catalog) actionJSON {
 	out := actionJSON{
 		ID: a.ID, Status: a.Status, Type: a.Type, StartedAt: timestamp(a.StartedAt),
 		ResourceID: a.ResourceID, ResourceType: a.ResourceType,
-		Region: renderRegion(a.Region), RegionSlug: a.Region,
+		Region: cat.renderRegion(a.Region), RegionSlug: a.Region,
 	}
 	if a.CompletedAt != nil {
 		t := timestamp(*a.CompletedAt)
@@ -202,7 +202,7 @@ func actionList(c *call, actions []*Action) map[string]any {
 	page, links, meta := pageOf(c, actions)
 	out := make([]actionJSON, len(page))
 	for i, a := range page {
-		out[i] = a.render()
+		out[i] = a.render(c.w.catalog)
 	}
 	return map[string]any{"actions": out, "links": links, "meta": meta}
 }
@@ -217,6 +217,6 @@ func (s *Server) actionRoutes() {
 		if err != nil || !ok {
 			return http.StatusNotFound, errNotFound()
 		}
-		return http.StatusOK, map[string]any{"action": a.render()}
+		return http.StatusOK, map[string]any{"action": a.render(c.w.catalog)}
 	})
 }

@@ -14,7 +14,20 @@ import (
 	"github.com/digitalocean/godo"
 )
 
-const testSSHKey = "3b:16:e4:bf:8b:00:8b:b8:59:8c:a9:d3:f0:19:fa:45"
+// testSSHKey is the key pool templates name: a key of the account, as
+// DigitalOcean refuses templates naming keys it does not hold.
+const testSSHKey = fixedSSHFingerprint
+
+// newPoolEnv is a test sandbox whose account holds testSSHKey, added
+// through POST /v2/account/keys as a user would.
+func newPoolEnv(t *testing.T, mutators ...func(*Options)) *testEnv {
+	t.Helper()
+	e := newTestEnv(t, mutators...)
+	if _, _, err := e.client.Keys.Create(e.ctx, &godo.KeyCreateRequest{Name: "pool", PublicKey: fixedSSHKey}); err != nil {
+		t.Fatalf("add the pool's ssh key: %v", err)
+	}
+	return e
+}
 
 func poolTemplate() *godo.DropletAutoscaleResourceTemplate {
 	return &godo.DropletAutoscaleResourceTemplate{
@@ -115,7 +128,7 @@ func keysOf(m map[string]any) []string {
 }
 
 func TestAutoscalePoolCreateAndGet(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p := e.createPool(dynamicPool("web-pool", 2, 5))
 	if p.ID == "" || p.Name != "web-pool" || p.Status != PoolProvisioning {
 		t.Fatalf("created pool: %+v", p)
@@ -158,7 +171,7 @@ func TestAutoscalePoolCreateAndGet(t *testing.T) {
 }
 
 func TestAutoscaleFixedPoolConfigShape(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p := e.createPool(fixedPool("fixed", 3))
 	if *p.Config != (godo.DropletAutoscaleConfiguration{TargetNumberInstances: 3}) {
 		t.Errorf("fixed config = %+v", *p.Config)
@@ -175,7 +188,7 @@ func TestAutoscaleFixedPoolConfigShape(t *testing.T) {
 var memberName = regexp.MustCompile(`^web-pool-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-\d{3}$`)
 
 func TestAutoscaleMembersAreTemplateDropletsThatBoot(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p := e.createPool(dynamicPool("web-pool", 2, 5))
 	ms := e.members(p.ID)
 	if len(ms) != 2 {
@@ -218,7 +231,7 @@ func TestAutoscaleMembersAreTemplateDropletsThatBoot(t *testing.T) {
 }
 
 func TestAutoscaleValidation(t *testing.T) {
-	e := newTestEnv(t, func(o *Options) { o.DropletLimit = 4 })
+	e := newPoolEnv(t, func(o *Options) { o.DropletLimit = 4 })
 	e.createPool(fixedPool("taken", 1))
 	edit := func(f func(r *godo.DropletAutoscalePoolRequest)) *godo.DropletAutoscalePoolRequest {
 		r := dynamicPool("web-pool", 1, 3)
@@ -286,7 +299,7 @@ func TestAutoscaleValidation(t *testing.T) {
 }
 
 func TestAutoscaleUnknownPoolAndBadRequests(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	const id = "0d3db13e-a604-4944-9827-7ec2642d32ac"
 	_, _, err := e.client.DropletAutoscale.Get(e.ctx, id)
 	er := e.apiError(err, http.StatusNotFound, "not_found")
@@ -332,7 +345,7 @@ func TestAutoscaleUnknownPoolAndBadRequests(t *testing.T) {
 }
 
 func TestAutoscaleListPaginatesAndFiltersByName(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	for _, name := range []string{"a-pool", "b-pool", "c-pool"} {
 		e.createPool(fixedPool(name, 1))
 		e.advance(time.Second)
@@ -356,7 +369,7 @@ func TestAutoscaleListPaginatesAndFiltersByName(t *testing.T) {
 }
 
 func TestAutoscaleFixedPoolReplacesDeletedMember(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	created := e.clock.Now()
 	p := e.createPool(fixedPool("web-pool", 2))
 	e.advance(e.srv.delays.DropletBoot)
@@ -405,7 +418,7 @@ func (e *testEnv) advanceTo(at time.Time) {
 }
 
 func TestAutoscaleScalesOutOnCPUCappedByMax(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p, created := e.bootDynamic(dynamicPool("web-pool", 2, 3))
 	e.setUtilization(memberIDs(e.members(p.ID)), 0.9, 0.4)
 
@@ -442,7 +455,7 @@ func TestAutoscaleScalesOutOnCPUCappedByMax(t *testing.T) {
 }
 
 func TestAutoscaleScalesInAfterCooldownFlooredByMin(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p, created := e.bootDynamic(dynamicPool("web-pool", 2, 5))
 	original := memberIDs(e.members(p.ID))
 	e.setUtilization(original, 0.9, 0.4)
@@ -501,7 +514,7 @@ func TestAutoscaleScalesInAfterCooldownFlooredByMin(t *testing.T) {
 }
 
 func TestAutoscaleMemoryTargetAndLargestResult(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	req := dynamicPool("web-pool", 1, 10)
 	req.Config.TargetMemoryUtilization = 0.4
 	p, created := e.bootDynamic(req)
@@ -514,7 +527,7 @@ func TestAutoscaleMemoryTargetAndLargestResult(t *testing.T) {
 }
 
 func TestAutoscaleWithoutDropletAgentDoesNotScale(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	req := dynamicPool("web-pool", 1, 5)
 	req.DropletTemplate.WithDropletAgent = false
 	p, created := e.bootDynamic(req)
@@ -527,7 +540,7 @@ func TestAutoscaleWithoutDropletAgentDoesNotScale(t *testing.T) {
 }
 
 func TestAutoscaleHistoryRecordsEachChange(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p, created := e.bootDynamic(dynamicPool("web-pool", 1, 4))
 	e.setUtilization(memberIDs(e.members(p.ID)), 1, 0.5)
 	e.advanceTo(created.Add(5 * time.Minute)) // ceil(1 x 1 / 0.5) = 2
@@ -577,7 +590,7 @@ func TestAutoscaleHistoryRecordsEachChange(t *testing.T) {
 }
 
 func TestAutoscaleConfigUpdateKeepsExistingMembers(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p := e.createPool(fixedPool("web-pool", 2))
 	e.advance(e.srv.delays.DropletBoot)
 	before := memberIDs(e.members(p.ID))
@@ -602,7 +615,7 @@ func TestAutoscaleConfigUpdateKeepsExistingMembers(t *testing.T) {
 }
 
 func TestAutoscaleTemplateChangeRollsMembersOver(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p := e.createPool(fixedPool("web-pool", 2))
 	e.advance(e.srv.delays.DropletBoot)
 	old := memberIDs(e.members(p.ID))
@@ -665,7 +678,7 @@ func TestAutoscaleTemplateChangeRollsMembersOver(t *testing.T) {
 }
 
 func TestAutoscaleDeleteKeepsMembers(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p := e.createPool(fixedPool("web-pool", 2))
 	e.advance(e.srv.delays.DropletBoot)
 	ids := memberIDs(e.members(p.ID))
@@ -697,7 +710,7 @@ func TestAutoscaleDeleteKeepsMembers(t *testing.T) {
 }
 
 func TestAutoscaleDangerousDeleteRemovesMembers(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	p := e.createPool(fixedPool("web-pool", 2))
 	e.advance(e.srv.delays.DropletBoot)
 	ids := memberIDs(e.members(p.ID))
@@ -721,7 +734,7 @@ func TestAutoscaleDangerousDeleteRemovesMembers(t *testing.T) {
 }
 
 func TestAutoscaleMembersBehindTaggedLoadBalancer(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	lbReq := minimalLB()
 	lbReq.Tag = "web"
 	lb := e.createLB(lbReq)
@@ -737,7 +750,7 @@ func TestAutoscaleMembersBehindTaggedLoadBalancer(t *testing.T) {
 }
 
 func TestAutoscaleScaleOutBeyondDropletLimitIsAnErrorEvent(t *testing.T) {
-	e := newTestEnv(t, func(o *Options) { o.DropletLimit = 3 })
+	e := newPoolEnv(t, func(o *Options) { o.DropletLimit = 3 })
 	p, created := e.bootDynamic(dynamicPool("web-pool", 2, 6))
 	e.setUtilization(memberIDs(e.members(p.ID)), 1, 1) // asks for 4
 	e.advanceTo(created.Add(5 * time.Minute))
@@ -752,7 +765,7 @@ func TestAutoscaleScaleOutBeyondDropletLimitIsAnErrorEvent(t *testing.T) {
 
 func TestAutoscalePoolsPersistAcrossRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "world.json")
-	first := newTestEnv(t, func(o *Options) { o.StateFile = path })
+	first := newPoolEnv(t, func(o *Options) { o.StateFile = path })
 	p := first.createPool(dynamicPool("web-pool", 2, 4))
 	first.advance(first.srv.delays.DropletBoot)
 	ids := memberIDs(first.members(p.ID))
@@ -763,7 +776,7 @@ func TestAutoscalePoolsPersistAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	second := newTestEnv(t, func(o *Options) { o.StateFile = path })
+	second := newTestEnv(t, func(o *Options) { o.StateFile = path }) // the key persisted
 	second.clock.Advance(first.clock.Now().Sub(testEpoch))
 	got := second.pool(p.ID)
 	if got.Name != "web-pool" || got.Config.MaxInstances != 4 || got.Status != PoolActive {
@@ -789,7 +802,7 @@ func TestAutoscalePoolsPersistAcrossRestart(t *testing.T) {
 }
 
 func TestSetDropletUtilization(t *testing.T) {
-	e := newTestEnv(t)
+	e := newPoolEnv(t)
 	id := e.seedDroplet("nyc3", "active")
 	for _, tc := range []struct{ cpu, memory float64 }{{-0.1, 0.5}, {0.5, 1.1}, {2, 0}} {
 		if err := e.srv.SetDropletUtilization(id, tc.cpu, tc.memory); err == nil {

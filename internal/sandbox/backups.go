@@ -201,12 +201,10 @@ func (w *World) takeSnapshot(d *Droplet, name string, now time.Time) *Snapshot {
 		name = fmt.Sprintf("%s-%d", d.Name, now.Unix())
 	}
 	distribution := ""
-	if ref, ok := w.resolveImage(strconv.Itoa(d.ImageID)); ok {
-		if ref.snapshot != nil {
-			distribution = ref.snapshot.Distribution
-		} else {
-			distribution = ref.public.Distribution
-		}
+	if img, ok := w.catalog.imageByID(d.ImageID); ok { // retired builds too
+		distribution = img.Distribution
+	} else if snap, ok := w.Snapshots[d.ImageID]; ok {
+		distribution = snap.Distribution
 	}
 	w.NextImageID++
 	s := &Snapshot{

@@ -3,8 +3,10 @@ package sandbox
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitalocean/godo"
 )
@@ -15,7 +17,7 @@ func TestRegionsListTheirSizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != len(regions) || resp.Meta.Total != len(regions) {
+	if regions := builtinCatalog.regions; len(got) != len(regions) || resp.Meta.Total != len(regions) {
 		t.Fatalf("%d regions, total %d", len(got), resp.Meta.Total)
 	}
 	by := map[string]godo.Region{}
@@ -25,8 +27,14 @@ func TestRegionsListTheirSizes(t *testing.T) {
 	if r := by["nyc3"]; !r.Available || r.Name != "New York 3" || !slices.Contains(r.Sizes, "s-1vcpu-1gb") || !slices.Contains(r.Features, "backups") {
 		t.Errorf("nyc3 %+v", r)
 	}
-	if r := by["nyc2"]; r.Available || len(r.Sizes) != 0 {
-		t.Errorf("unavailable nyc2 offers %v", r.Sizes)
+	if r := by["sfo1"]; r.Available || len(r.Sizes) != 0 {
+		t.Errorf("unavailable sfo1 offers %v", r.Sizes)
+	}
+	if r := by["nyc2"]; !r.Available || !slices.Contains(r.Sizes, "s-1vcpu-1gb") {
+		t.Errorf("nyc2 is open to existing accounts on DigitalOcean: %+v", r)
+	}
+	if r := by["ric1"]; !r.Available || r.Name != "Richmond 1" || slices.Contains(r.Sizes, "s-1vcpu-1gb") {
+		t.Errorf("ric1 (open, no Basic plans) %+v", r)
 	}
 	if slices.Contains(by["sfo2"].Sizes, "so-2vcpu-16gb") || !slices.Contains(by["nyc3"].Sizes, "so-2vcpu-16gb") {
 		t.Error("storage-optimized sizes should be in nyc3 and not in sfo2")
@@ -52,7 +60,7 @@ func TestSizesCatalog(t *testing.T) {
 		}
 		opt.Page++
 	}
-	if len(all) != len(sizes) {
+	if sizes := builtinCatalog.sizes; len(all) != len(sizes) {
 		t.Fatalf("%d sizes listed, catalog has %d", len(all), len(sizes))
 	}
 	by := map[string]godo.Size{}
@@ -89,23 +97,50 @@ func TestSizesCatalog(t *testing.T) {
 			t.Errorf("no available %s* size", prefix)
 		}
 	}
-	unavailable := 0
 	for _, s := range all {
-		if !s.Available {
-			unavailable++
-			if len(s.Regions) != 0 {
-				t.Errorf("unavailable %s lists regions %v", s.Slug, s.Regions)
-			}
-			continue
+		if !s.Available || len(s.Regions) == 0 {
+			t.Errorf("%s is not offered anywhere: %+v", s.Slug, s)
+		}
+		if !slices.IsSorted(s.Regions) {
+			t.Errorf("%s regions %v are not in DigitalOcean's alphabetical order", s.Slug, s.Regions)
 		}
 		for _, r := range s.Regions {
-			if reg, ok := lookupRegion(r); !ok || !reg.Available {
+			if reg, ok := builtinCatalog.region(r); !ok || !reg.Available {
 				t.Errorf("%s offered in %q, not an available region", s.Slug, r)
 			}
 		}
 	}
-	if unavailable < 2 {
-		t.Errorf("%d unavailable sizes, want at least 2", unavailable)
+}
+
+// Today's plans, with DigitalOcean's figures (doctl compute size list) and
+// where DigitalOcean offers them.
+func TestSizesCatalogHasTodaysPlans(t *testing.T) {
+	e := newTestEnv(t)
+	all, _, err := e.client.Sizes.List(e.ctx, &godo.ListOptions{PerPage: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[string]godo.Size{}
+	for _, s := range all {
+		by[s.Slug] = s
+	}
+	for slug, want := range map[string][4]float64{
+		"s-1vcpu-1gb-35gb-intel":   {1024, 1, 35, 8},
+		"s-2vcpu-8gb-amd":          {8192, 2, 100, 42},
+		"s-8vcpu-32gb-640gb-intel": {32768, 8, 640, 192},
+		"g-2vcpu-8gb-intel":        {8192, 2, 30, 76},
+		"so1_5-2vcpu-16gb":         {16384, 2, 450, 163},
+	} {
+		s := by[slug]
+		if got := [4]float64{float64(s.Memory), float64(s.Vcpus), float64(s.Disk), s.PriceMonthly}; got != want {
+			t.Errorf("%s: %v, want %v", slug, got, want)
+		}
+	}
+	if got := by["g-2vcpu-8gb-intel"].PriceHourly; got != 0.1131 {
+		t.Errorf("g-2vcpu-8gb-intel hourly %v, want 0.1131", got)
+	}
+	if slices.Contains(by["s-1vcpu-1gb-amd"].Regions, "sfo2") || slices.Contains(by["s-1vcpu-1gb"].Regions, "atl1") {
+		t.Error("AMD plans are not in sfo2 and Basic plans not in atl1 on DigitalOcean")
 	}
 }
 
@@ -122,8 +157,9 @@ func TestImageCatalog(t *testing.T) {
 			t.Errorf("distribution image %+v", img)
 		}
 	}
-	for _, want := range []string{"ubuntu-24-04-x64", "ubuntu-22-04-x64", "debian-12-x64", "debian-11-x64", "fedora-41-x64",
-		"centos-stream-9-x64", "rockylinux-9-x64", "almalinux-9-x64"} {
+	for _, want := range []string{"ubuntu-26-04-x64", "ubuntu-24-04-x64", "ubuntu-22-04-x64", "debian-13-x64", "fedora-44-x64", "fedora-43-x64",
+		"centos-stream-10-x64", "centos-stream-9-x64", "rockylinux-10-x64", "rockylinux-9-x64", "rockylinux-8-x64",
+		"almalinux-10-x64", "almalinux-9-x64", "almalinux-8-x64"} {
 		if !slices.Contains(slugs, want) {
 			t.Errorf("distributions lack %s", want)
 		}
@@ -142,7 +178,7 @@ func TestImageCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	byID, _, err := e.client.Images.GetByID(e.ctx, bySlug.ID)
-	if err != nil || byID.Slug != "ubuntu-24-04-x64" || byID.Type != "snapshot" {
+	if err != nil || byID.Slug != "ubuntu-24-04-x64" || byID.Type != "base" {
 		t.Errorf("by id: %+v %v", byID, err)
 	}
 	raw := e.rawGet("v2/images/ubuntu-24-04-x64")["image"].(map[string]any)
@@ -170,7 +206,7 @@ func TestBrokenImagesResolveButAreNotListed(t *testing.T) {
 			t.Errorf("broken image %s listed", img.Slug)
 		}
 	}
-	for _, dist := range distributionImages {
+	for _, dist := range builtinCatalog.distributions {
 		broken, _, err := e.client.Images.GetBySlug(e.ctx, brokenImagePrefix+dist.Slug)
 		if err != nil {
 			t.Errorf("%s%s: %v", brokenImagePrefix, dist.Slug, err)
@@ -215,5 +251,61 @@ func TestPrivateImagesAreTheAccountsSnapshots(t *testing.T) {
 	er := e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity")
 	if !strings.Contains(er.Message, "not available in the selected region") {
 		t.Errorf("message %q", er.Message)
+	}
+}
+
+// Today's images boot; retired ones are refused as DigitalOcean refuses an
+// unknown image, and droplets made from a retired build still show it.
+func TestTodaysImagesCreateAndRetiredOnesAreRefused(t *testing.T) {
+	e := newPoolEnv(t)
+	for _, slug := range []string{"ubuntu-26-04-x64", "debian-13-x64", "fedora-44-x64", "almalinux-10-x64"} {
+		req := dropletRequest("on-" + slug)
+		req.Image.Slug = slug
+		if d := e.createDroplet(req); d.Image.Slug != slug || d.Image.Type != "base" {
+			t.Errorf("%s: droplet image %+v", slug, d.Image)
+		}
+	}
+	multi := multiRequest("lts-1", "lts-2")
+	multi.Image.Slug = "ubuntu-26-04-x64"
+	if ds, _, err := e.client.Droplets.CreateMultiple(e.ctx, multi); err != nil || len(ds) != 2 {
+		t.Errorf("multi create on ubuntu-26-04-x64: %v", err)
+	}
+	pool := fixedPool("lts-pool", 1)
+	pool.DropletTemplate.Image = "ubuntu-26-04-x64"
+	e.createPool(pool)
+
+	before := e.dropletCount()
+	for _, ref := range []godo.DropletCreateImage{{Slug: "ubuntu-20-04-x64"}, {ID: 179024206}, {Slug: "debian-12-x64"}} {
+		req := dropletRequest("old")
+		req.Image = ref
+		_, _, err := e.client.Droplets.Create(e.ctx, req)
+		if er := e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity"); er.Message != "You specified an invalid image for Droplet creation." {
+			t.Errorf("%+v: message %q", ref, er.Message)
+		}
+	}
+	pool = fixedPool("old-pool", 1)
+	pool.DropletTemplate.Image = "ubuntu-20-04-x64"
+	_, _, err := e.client.DropletAutoscale.Create(e.ctx, pool)
+	e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity")
+	if n := e.dropletCount(); n != before {
+		t.Errorf("refused creates made %d droplets", n-before)
+	}
+	_, _, err = e.client.Images.GetBySlug(e.ctx, "ubuntu-20-04-x64")
+	e.apiError(err, http.StatusNotFound, "not_found")
+
+	// A droplet saved on the sandbox's earlier ubuntu-24-04-x64 build.
+	d := e.activeDroplet("old-build")
+	_ = e.srv.Mutate(func(w *World, now time.Time) error { w.Droplets[d.ID].ImageID = 174690466; return nil })
+	raw := e.rawGet("v2/droplets/" + strconv.Itoa(d.ID))["droplet"].(map[string]any)["image"].(map[string]any)
+	if raw["slug"] != nil || raw["status"] != "retired" || raw["public"] != false || raw["name"] != "24.04 (LTS) x64" {
+		t.Errorf("retired build shown as %v", raw)
+	}
+	// Its snapshot keeps the distribution.
+	if _, _, err := e.client.DropletActions.Snapshot(e.ctx, d.ID, "old-build-snap"); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(e.srv.delays.DropletAction)
+	if snaps, _, err := e.client.Images.ListUser(e.ctx, nil); err != nil || len(snaps) != 1 || snaps[0].Distribution != "Ubuntu" || snaps[0].ID <= 247516813 {
+		t.Errorf("snapshot of a retired build %+v %v", snaps, err)
 	}
 }

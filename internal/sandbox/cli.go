@@ -29,6 +29,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"the DigitalOcean provider (DIGITALOCEAN_API_URL) or this provider (api_endpoint)\n"+
 			"at the printed URL with the printed token.\n\nFlags:\n")
 		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\n%s", CatalogFileHelp)
 	}
 	var (
 		listen    = fs.String("listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free one)")
@@ -41,6 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		seed      = fs.Uint64("seed", 0, "seed for fault injection (0: random)")
 		verbose   = fs.Bool("log", false, "log one line per request to stderr (bodies are never logged)")
 		envFile   = fs.String("env-file", "", "also write DIGITALOCEAN_API_URL and DIGITALOCEAN_TOKEN lines to this file once listening")
+		catalog   = fs.String("catalog", "", "serve the regions, sizes and distribution images saved from your DigitalOcean account in this file (see Catalog file below) instead of the built-in catalog")
 		traffic   = fs.Bool("traffic", true, "droplets serve HTTP and load balancers balance it, on their own 127.x.y.z addresses and on 127.0.0.1 ports (see GET /_sandbox/load_balancers/{id}/listeners); -traffic=false opens no port but the API's")
 		bindAddrs = fs.Bool("bind-addresses", true, "serve droplets and load balancers on the addresses the sandbox hands out (127.B.x.y, DigitalOcean's ports; below 1024 needs root); -bind-addresses=false serves them on 127.0.0.1 ports only")
 	)
@@ -61,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Traffic:            *traffic,
 		LocalPortsOnly:     !*bindAddrs,
 		Notices:            log.New(stderr, "sandbox: ", 0),
+		CatalogFile:        *catalog,
 	}
 	if *verbose {
 		opts.Logger = log.New(stderr, "sandbox: ", log.LstdFlags|log.Lmicroseconds)

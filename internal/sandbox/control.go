@@ -70,7 +70,7 @@ func (s *Server) ResetCounts() { s.counts.reset() }
 func (s *Server) Reset() {
 	s.mu.Lock()
 	old := s.world
-	s.world = newWorld(old.Account.DropletLimit)
+	s.world = newWorld(old.Account.DropletLimit, old.catalog)
 	s.world.NextDropletID = old.NextDropletID
 	s.world.NextActionID = old.NextActionID
 	s.world.NextImageID = old.NextImageID

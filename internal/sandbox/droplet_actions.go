@@ -76,7 +76,7 @@ func (c *call) planDropletAction(d *Droplet, req *dropletActionRequest) (planned
 			return p, errUnprocessable("%s", msgAlreadyOff)
 		}
 	case "resize":
-		size, ok := lookupSize(req.Size)
+		size, ok := c.w.catalog.size(req.Size)
 		if !ok {
 			return p, errUnprocessable("You specified an invalid size for Droplet resize: %q", req.Size)
 		}
@@ -126,7 +126,7 @@ func (c *call) planDropletAction(d *Droplet, req *dropletActionRequest) (planned
 	case "rebuild":
 		ref, ok := imageRefText(req.Image)
 		image, found := c.w.resolveImage(ref)
-		if !ok || !found {
+		if !ok || !found || !image.bootable() {
 			return p, errUnprocessable("You specified an invalid image for Droplet rebuild.")
 		}
 		if !image.availableIn(d.Region) {
@@ -161,7 +161,7 @@ func postDropletAction(c *call) (int, any) {
 	if apiErr != nil {
 		return apiErr.Status, apiErr
 	}
-	return http.StatusCreated, map[string]any{"action": c.startPlanned(d, req.Type, plan).render()}
+	return http.StatusCreated, map[string]any{"action": c.startPlanned(d, req.Type, plan).render(c.w.catalog)}
 }
 
 // postBulkDropletAction runs an action on every droplet with the tag. A
@@ -188,10 +188,10 @@ func postBulkDropletAction(c *call) (int, any) {
 	for _, d := range tagged {
 		plan, apiErr := c.planDropletAction(d, &req)
 		if apiErr != nil {
-			out = append(out, c.erroredDropletAction(d, req.Type).render())
+			out = append(out, c.erroredDropletAction(d, req.Type).render(c.w.catalog))
 			continue
 		}
-		out = append(out, c.startPlanned(d, req.Type, plan).render())
+		out = append(out, c.startPlanned(d, req.Type, plan).render(c.w.catalog))
 	}
 	return http.StatusCreated, map[string]any{"actions": out}
 }

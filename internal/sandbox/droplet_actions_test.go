@@ -142,10 +142,10 @@ func TestDropletActionEffects(t *testing.T) {
 			}},
 		{"rebuild onto a broken image", false,
 			func(e *testEnv, id int) (*godo.Action, *godo.Response, error) {
-				return e.client.DropletActions.RebuildByImageSlug(e.ctx, id, "broken-debian-12-x64")
+				return e.client.DropletActions.RebuildByImageSlug(e.ctx, id, "broken-debian-13-x64")
 			}, func(d Delays) time.Duration { return d.DropletBoot },
 			func(t *testing.T, e *testEnv, before, after *godo.Droplet) {
-				if after.Image.Slug != "broken-debian-12-x64" {
+				if after.Image.Slug != "broken-debian-13-x64" {
 					t.Errorf("image %q", after.Image.Slug)
 				}
 				e.srv.Inspect(func(w *World) {
@@ -258,7 +258,9 @@ func TestDropletActionRefusals(t *testing.T) {
 			return err
 		}, `"s-64vcpu"`},
 		{"resize to a size the region lacks", true, true, func(e *testEnv, id int) error {
-			_, _, err := e.client.DropletActions.Resize(e.ctx, id, "s-1vcpu-3gb", false)
+			// AMD plans are not offered in sfo2.
+			_ = e.srv.Mutate(func(w *World, now time.Time) error { w.Droplets[id].Region = "sfo2"; return nil })
+			_, _, err := e.client.DropletActions.Resize(e.ctx, id, "s-2vcpu-2gb-amd", false)
 			return err
 		}, "not available in this region"},
 		{"rename to an invalid name", false, true, func(e *testEnv, id int) error {

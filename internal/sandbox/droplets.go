@@ -35,7 +35,6 @@ const (
 	msgSizeUnavailable  = "Size is not available in this region."
 	msgInvalidImage     = "You specified an invalid image for Droplet creation."
 	msgImageNotInRegion = "The image you specified is not available in the selected region, you can transfer it to this region from the images pages."
-	msgInvalidSSHKeys   = "You specified invalid ssh key ids for Droplet creation."
 	msgDropletLimit     = "creating this/these droplet(s) will exceed your droplet limit"
 )
 
@@ -117,26 +116,6 @@ func imageRefText(raw json.RawMessage) (string, bool) {
 	return "", false
 }
 
-// sshKeyRefs accepts ids and fingerprints. Keys are not looked up: the
-// sandbox's SSH key store is optional for droplets.
-func sshKeyRefs(raw []json.RawMessage) ([]string, *APIError) {
-	out := make([]string, 0, len(raw))
-	for _, r := range raw {
-		var fp string
-		if json.Unmarshal(r, &fp) == nil && fp != "" {
-			out = append(out, fp)
-			continue
-		}
-		var id int
-		if json.Unmarshal(r, &id) == nil && id > 0 {
-			out = append(out, strconv.Itoa(id))
-			continue
-		}
-		return nil, errUnprocessable("%s", msgInvalidSSHKeys)
-	}
-	return out, nil
-}
-
 // validateCreate checks everything but the names and the droplet limit, in
 // the order DigitalOcean reports problems: size, image, region, then the
 // rest.
@@ -148,7 +127,7 @@ func (c *call) validateCreate(req *createDropletRequest) (*dropletSpec, *APIErro
 // pool checks its droplet template with it and provisions members from it.
 func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, *APIError) {
 	spec := &dropletSpec{backups: req.Backups, backupPolicy: req.BackupPolicy}
-	size, ok := lookupSize(req.Size)
+	size, ok := w.catalog.size(req.Size)
 	if !ok {
 		return nil, errUnprocessable("%s", msgInvalidSize)
 	}
@@ -157,7 +136,7 @@ func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, 
 	if !ok {
 		return nil, errUnprocessable("%s", msgInvalidImage)
 	}
-	if spec.image, ok = w.resolveImage(ref); !ok {
+	if spec.image, ok = w.resolveImage(ref); !ok || !spec.image.bootable() {
 		return nil, errUnprocessable("%s", msgInvalidImage)
 	}
 
@@ -172,7 +151,7 @@ func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, 
 		}
 		spec.vpc = vpc
 	}
-	region, apiErr := regionForCreate(regionName, size, spec.image)
+	region, apiErr := w.catalog.regionForCreate(regionName, size, spec.image)
 	if apiErr != nil {
 		return nil, apiErr
 	}
@@ -190,7 +169,7 @@ func (w *World) validateDropletCreate(req *createDropletRequest) (*dropletSpec, 
 		return nil, errUnprocessable("vpc_uuid %q is a VPC in %s; a Droplet in %s must use a VPC in the same region", spec.vpc.ID, spec.vpc.Region, region.Slug)
 	}
 
-	if spec.sshKeys, apiErr = sshKeyRefs(req.SSHKeys); apiErr != nil {
+	if spec.sshKeys, apiErr = w.lookupSSHKeys(req.SSHKeys); apiErr != nil {
 		return nil, apiErr
 	}
 	if n := len(req.UserData); n > MaxUserDataBytes {
@@ -433,7 +412,7 @@ func dropletSubresourceItem(c *call) (int, any) {
 		if err != nil || !ok || a.ResourceType != "droplet" || a.ResourceID != d.ID {
 			return http.StatusNotFound, errNotFound()
 		}
-		return http.StatusOK, map[string]any{"action": a.render()}
+		return http.StatusOK, map[string]any{"action": a.render(c.w.catalog)}
 	case resource == "backups" && item == "policy":
 		return http.StatusOK, map[string]any{"policy": renderBackupPolicy(d, c.now)}
 	}
@@ -567,7 +546,7 @@ func (d *Droplet) features() []string {
 // renderDroplet is the droplet as DigitalOcean sends it. Networks are empty
 // while the droplet is new, as DigitalOcean assigns them during boot.
 func (w *World) renderDroplet(d *Droplet, now time.Time) dropletJSON {
-	size, _ := lookupSize(d.Size)
+	size, _ := w.catalog.size(d.Size)
 	out := dropletJSON{
 		ID: d.ID, Name: d.Name, Memory: size.Memory, Vcpus: size.Vcpus, Disk: d.Disk,
 		DiskInfo: diskInfo(d.Disk), Locked: d.Locked, Status: d.Status,
@@ -575,7 +554,7 @@ func (w *World) renderDroplet(d *Droplet, now time.Time) dropletJSON {
 		BackupIDs: nonNilInts(d.BackupIDs), SnapshotIDs: nonNilInts(d.SnapshotIDs),
 		Image: w.renderImageByID(d.ImageID), VolumeIDs: []string{}, Size: renderSize(size),
 		SizeSlug: d.Size, Networks: networksJSON{V4: []networkV4JSON{}, V6: []networkV6JSON{}},
-		Region: renderRegion(d.Region), Tags: nonNilStrings(d.Tags), VPCUUID: d.VPCUUID,
+		Region: w.catalog.renderRegion(d.Region), Tags: nonNilStrings(d.Tags), VPCUUID: d.VPCUUID,
 	}
 	if d.Backups {
 		out.NextBackupWindow = nextBackupWindow(d.BackupPolicy, now)

@@ -250,10 +250,12 @@ func TestCreateDropletValidation(t *testing.T) {
 			return err
 		}, "between 1 and 10"},
 		{"unknown size", single(func(r *godo.DropletCreateRequest) { r.Size = "s-99vcpu" }), "invalid size"},
-		{"retired size", single(func(r *godo.DropletCreateRequest) { r.Size = "s-3vcpu-1gb" }), "Size is not available"},
 		{"size not offered in region", single(func(r *godo.DropletCreateRequest) { r.Size, r.Region = "so-2vcpu-16gb", "sfo2" }), "Size is not available in this region"},
 		{"unknown region", single(func(r *godo.DropletCreateRequest) { r.Region = "xyz9" }), "invalid region"},
-		{"unavailable region", single(func(r *godo.DropletCreateRequest) { r.Region = "nyc2" }), "Region is not available"},
+		{"unavailable region", single(func(r *godo.DropletCreateRequest) { r.Region = "sfo1" }), "Region is not available"},
+		{"region without the plan", single(func(r *godo.DropletCreateRequest) { r.Region = "ric1" }), "Size is not available in this region."},
+		{"retired image (ubuntu-20-04-x64)", single(func(r *godo.DropletCreateRequest) { r.Image.Slug = "ubuntu-20-04-x64" }), "You specified an invalid image for Droplet creation."},
+		{"retired image by id", single(func(r *godo.DropletCreateRequest) { r.Image = godo.DropletCreateImage{ID: 179024206} }), "You specified an invalid image for Droplet creation."},
 		{"unknown image slug", single(func(r *godo.DropletCreateRequest) { r.Image.Slug = "ubuntu-10-04-x64" }), "invalid image"},
 		{"unknown image id", single(func(r *godo.DropletCreateRequest) { r.Image = godo.DropletCreateImage{ID: 42} }), "invalid image"},
 		{"image needs a bigger disk", single(func(r *godo.DropletCreateRequest) {
@@ -263,7 +265,7 @@ func TestCreateDropletValidation(t *testing.T) {
 		{"invalid tag", single(func(r *godo.DropletCreateRequest) { r.Tags = []string{"bad tag"} }), `"bad tag"`},
 		{"unknown vpc", single(func(r *godo.DropletCreateRequest) { r.VPCUUID = "0d3176ad-41e0-4021-b831-0c5c45c60959" }), "vpc_uuid"},
 		{"vpc in another region", single(func(r *godo.DropletCreateRequest) { r.VPCUUID = otherRegionVPC }), "same region"},
-		{"ssh key neither id nor fingerprint", single(func(r *godo.DropletCreateRequest) { r.SSHKeys = []godo.DropletCreateSSHKey{{}} }), "invalid ssh key"},
+		{"ssh key neither id nor fingerprint", single(func(r *godo.DropletCreateRequest) { r.SSHKeys = []godo.DropletCreateSSHKey{{}} }), "0 are invalid key identifiers for Droplet creation."},
 		{"ipv6 without public networking", single(func(r *godo.DropletCreateRequest) {
 			off := false
 			r.PublicNetworking, r.IPv6 = &off, true
@@ -315,18 +317,6 @@ func TestUserDataLimitIs64KiB(t *testing.T) {
 	if !strings.Contains(er.Message, "65537") {
 		t.Errorf("message %q does not give the size sent", er.Message)
 	}
-}
-
-func TestCreateAcceptsSSHKeyIDsAndFingerprints(t *testing.T) {
-	e := newTestEnv(t)
-	req := dropletRequest("web-1")
-	req.SSHKeys = []godo.DropletCreateSSHKey{{ID: 289794}, {Fingerprint: "3b:16:e4:bf:8b:00:8b:b8:59:8c:a9:d3:f0:19:fa:45"}}
-	d := e.createDroplet(req)
-	e.srv.Inspect(func(w *World) {
-		if got := w.Droplets[d.ID].SSHKeys; !slices.Equal(got, []string{"289794", "3b:16:e4:bf:8b:00:8b:b8:59:8c:a9:d3:f0:19:fa:45"}) {
-			t.Errorf("ssh keys %v", got)
-		}
-	})
 }
 
 func TestCreatePicksRegionFromPrefixOrVPC(t *testing.T) {

@@ -451,8 +451,8 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 	case old != nil && region != old.Region:
 		return nil, errUnprocessable("region cannot be changed after creation: the load balancer is in %s, the request says %s", old.Region, region)
 	}
-	if r, ok := lookupRegion(region); !ok || !r.Available {
-		return nil, errUnprocessable("invalid region %q: must be an available region (%s)", region, strings.Join(availableRegionSlugs(), ", "))
+	if r, ok := c.w.catalog.region(region); !ok || !r.Available {
+		return nil, errUnprocessable("invalid region %q: must be an available region (%s)", region, strings.Join(c.w.catalog.availableRegionSlugs(), ", "))
 	}
 	lb.Region = region
 
@@ -881,7 +881,7 @@ func (w *World) renderLoadBalancer(lb *LoadBalancer) loadBalancerJSON {
 		ForwardingRules:              rules,
 		HealthCheck:                  lb.HealthCheck,
 		StickySessions:               lb.StickySessions,
-		Region:                       renderRegion(lb.Region), // the full region object, sizes included
+		Region:                       w.catalog.renderRegion(lb.Region), // the full region object, sizes included
 		Tag:                          lb.Tag,
 		DropletIDs:                   ids,
 		RedirectHTTPToHTTPS:          lb.RedirectHTTPToHTTPS,
@@ -987,16 +987,6 @@ func (w *World) defaultProjectID() string {
 }
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-func availableRegionSlugs() []string {
-	var out []string
-	for _, r := range regions {
-		if r.Available {
-			out = append(out, r.Slug)
-		}
-	}
-	return out
-}
 
 func sortedUnique(ids []int) []int {
 	out := slices.Clone(ids)

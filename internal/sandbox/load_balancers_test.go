@@ -290,7 +290,7 @@ func TestLoadBalancerValidation(t *testing.T) {
 		{"name too long", func(r *lbReq) { r.Name = strings.Repeat("a", 256) }, []string{"name", "255"}},
 		{"missing region", func(r *lbReq) { r.Region = "" }, []string{"region", "required"}},
 		{"unknown region", func(r *lbReq) { r.Region = "mars1" }, []string{"region", `"mars1"`, "nyc3"}},
-		{"unavailable region", func(r *lbReq) { r.Region = "nyc2" }, []string{"region", `"nyc2"`, "available"}},
+		{"unavailable region", func(r *lbReq) { r.Region = "sfo1" }, []string{"region", `"sfo1"`, "available"}},
 		{"size unit too big", func(r *lbReq) { r.SizeUnit = 201 }, []string{"size_unit", "201", "between 1 and 200"}},
 		{"unknown size", func(r *lbReq) { r.SizeSlug = "lb-huge" }, []string{"size", `"lb-huge"`, "lb-small, lb-medium, lb-large"}},
 		{"size and size unit disagree", func(r *lbReq) { r.SizeSlug, r.SizeUnit = "lb-small", 3 }, []string{"size", "size_unit", "3"}},

@@ -48,6 +48,10 @@ type Options struct {
 	// Logger receives one line per request when set. Bodies are never
 	// logged: they can hold user_data.
 	Logger *log.Logger
+	// CatalogFile, when set, replaces the built-in regions, sizes and
+	// distribution images with a catalog saved from a DigitalOcean account
+	// (see CatalogFileHelp). A file that does not check out is an error.
+	CatalogFile string
 	// Traffic makes running droplets serve HTTP and active load balancers
 	// listen, health-check and balance for real, each on its own loopback
 	// port (see traffic.go). Off, no port but the API's is opened.
@@ -135,6 +139,13 @@ func New(opts Options) (*Server, error) {
 		faults: newFaultSet(seed),
 		counts: newRequestCounts(),
 	}
+	cat := builtinCatalog
+	if opts.CatalogFile != "" {
+		var err error
+		if cat, err = LoadCatalogFile(opts.CatalogFile); err != nil {
+			return nil, err
+		}
+	}
 	if opts.StateFile != "" {
 		w, err := loadWorld(opts.StateFile)
 		if err != nil {
@@ -143,7 +154,7 @@ func New(opts Options) (*Server, error) {
 		s.world = w
 	}
 	if s.world == nil {
-		s.world = newWorld(opts.DropletLimit)
+		s.world = newWorld(opts.DropletLimit, cat)
 	}
 	block, bindable, err := claimBlock(s.world.AddressBlock)
 	if err != nil {
@@ -160,6 +171,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.world.useCatalog(cat)
 	s.routes()
 	s.controlRoutes()
 	if opts.Traffic {

@@ -54,7 +54,7 @@ func (c *call) snapshotFromPath() (*Snapshot, *APIError) {
 		}
 		return snap, nil
 	}
-	if _, public := lookupImage(strconv.Itoa(id)); public {
+	if _, public := c.w.catalog.imageByID(id); public {
 		return nil, errNotASnapshot()
 	}
 	return nil, errNotFound()

@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -40,6 +41,52 @@ func (w *World) sshKeyByRef(ref string) *SSHKey {
 		}
 	}
 	return nil
+}
+
+// msgInvalidKeyIdentifiers is DigitalOcean's answer to a create naming keys
+// the account does not hold: the references it could not resolve, then the
+// text ("59723548 are invalid key identifiers for Droplet creation.", as
+// DigitalOcean answers for a single unknown id or fingerprint too).
+const msgInvalidKeyIdentifiers = "%s are invalid key identifiers for Droplet creation."
+
+// sshKeyRefs reads ssh_keys entries as key references: fingerprints (strings)
+// or ids (numbers or numeric strings). An entry that is neither is named in
+// the error as DigitalOcean echoes it.
+func sshKeyRefs(raw []json.RawMessage) ([]string, *APIError) {
+	out := make([]string, 0, len(raw))
+	for _, r := range raw {
+		var fp string
+		if json.Unmarshal(r, &fp) == nil && fp != "" {
+			out = append(out, fp)
+			continue
+		}
+		var id int
+		if json.Unmarshal(r, &id) == nil && id > 0 {
+			out = append(out, strconv.Itoa(id))
+			continue
+		}
+		return nil, errUnprocessable(msgInvalidKeyIdentifiers, strings.TrimSpace(string(r)))
+	}
+	return out, nil
+}
+
+// lookupSSHKeys resolves every reference of a create against the account's
+// keys, by id or fingerprint, and refuses the create naming those it lacks.
+func (w *World) lookupSSHKeys(raw []json.RawMessage) ([]string, *APIError) {
+	refs, apiErr := sshKeyRefs(raw)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	var unknown []string
+	for _, ref := range refs {
+		if w.sshKeyByRef(ref) == nil {
+			unknown = append(unknown, ref)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, errUnprocessable(msgInvalidKeyIdentifiers, strings.Join(unknown, ", "))
+	}
+	return refs, nil
 }
 
 // sshKeyFingerprint is the MD5 digest of the key blob as colon-separated

@@ -324,7 +324,7 @@ func (info dropletInfo) targetedBy(lb *LoadBalancer) dropletInfo {
 
 // imageLabel names the image a droplet runs: its slug, or a snapshot's name.
 func (w *World) imageLabel(id int) string {
-	if img, ok := lookupImage(strconv.Itoa(id)); ok {
+	if img, ok := w.catalog.imageByID(id); ok {
 		return img.Slug
 	}
 	if s, ok := w.Snapshots[id]; ok {

@@ -192,7 +192,7 @@ func TestTrafficRoundRobinDistribution(t *testing.T) {
 
 func TestTrafficDropletPage(t *testing.T) {
 	e := newTrafficEnv(t)
-	id := e.webDroplets(1, "page", "debian-12-x64")[0]
+	id := e.webDroplets(1, "page", "debian-13-x64")[0]
 	addr, err := e.srv.DropletHTTPAddress(id)
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestTrafficDropletPage(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Droplet-Id") != strconv.Itoa(id) || resp.Header.Get("X-Droplet-Name") != "page-1" {
 		t.Fatalf("%d %v", resp.StatusCode, resp.Header)
 	}
-	for _, want := range []string{strconv.Itoa(id), "page-1", "debian-12-x64", "nyc3"} {
+	for _, want := range []string{strconv.Itoa(id), "page-1", "debian-13-x64", "nyc3"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("page lacks %q:\n%s", want, body)
 		}

@@ -197,11 +197,11 @@ func (w *World) validateVPCRange(s string) (netip.Prefix, *APIError) {
 }
 
 // vpcRegionCheck accepts the slug of an available region.
-func vpcRegionCheck(slug string) *APIError {
+func (w *World) vpcRegionCheck(slug string) *APIError {
 	if slug == "" {
 		return errUnprocessable("region is required")
 	}
-	if r, ok := lookupRegion(slug); !ok || !r.Available {
+	if r, ok := w.catalog.region(slug); !ok || !r.Available {
 		return errUnprocessable("region %q is not available; GET /v2/regions lists the available regions", slug)
 	}
 	return nil
@@ -274,7 +274,7 @@ func (s *Server) vpcRoutes() {
 		if err := c.w.validateVPCName(in.Name, ""); err != nil {
 			return 0, err
 		}
-		if err := vpcRegionCheck(in.Region); err != nil {
+		if err := c.w.vpcRegionCheck(in.Region); err != nil {
 			return 0, err
 		}
 		if err := validateVPCDescription(in.Description); err != nil {

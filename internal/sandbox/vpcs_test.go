@@ -102,7 +102,7 @@ func TestVPCValidation(t *testing.T) {
 		{"name taken", godo.VPCCreateRequest{Name: "taken", RegionSlug: "ams3"}, `"taken" is already used`},
 		{"region missing", godo.VPCCreateRequest{Name: "n"}, "region is required"},
 		{"region unknown", godo.VPCCreateRequest{Name: "n", RegionSlug: "mars1"}, `region "mars1" is not available`},
-		{"region unavailable", godo.VPCCreateRequest{Name: "n", RegionSlug: "nyc2"}, `region "nyc2" is not available`},
+		{"region unavailable", godo.VPCCreateRequest{Name: "n", RegionSlug: "sfo1"}, `region "sfo1" is not available`},
 		{"description too long", godo.VPCCreateRequest{Name: "n", RegionSlug: "nyc3", Description: strings.Repeat("d", 256)}, "at most 255"},
 		{"range not a CIDR", godo.VPCCreateRequest{Name: "n", RegionSlug: "nyc3", IPRange: "10.0.0.0"}, `"10.0.0.0" is not a valid IPv4 CIDR`},
 		{"range IPv6", godo.VPCCreateRequest{Name: "n", RegionSlug: "nyc3", IPRange: "fd00::/64"}, "not a valid IPv4 CIDR"},

@@ -45,6 +45,9 @@ type World struct {
 	AutoscalePools map[string]*AutoscalePool `json:"autoscale_pools"`
 
 	deletions []DropletDeletion // not persisted: see DropletDeletions
+	// catalog is the server's (built-in or Options.CatalogFile); not
+	// persisted, so a restart serves the catalog it is started with.
+	catalog *Catalog
 }
 
 // Account is the single account the sandbox token belongs to.
@@ -56,13 +59,14 @@ type Account struct {
 	VolumeLimit   int    `json:"volume_limit"`
 }
 
-func newWorld(dropletLimit int) *World {
+func newWorld(dropletLimit int, cat *Catalog) *World {
 	w := &World{
 		Version:       stateVersion,
 		NextDropletID: 510000001,
 		NextActionID:  2400000001,
 		NextImageID:   180000001,
 	}
+	w.useCatalog(cat)
 	w.Account = Account{
 		UUID:          newAccountUUID(),
 		Email:         "sandbox@example.com",
@@ -72,6 +76,14 @@ func newWorld(dropletLimit int) *World {
 	}
 	w.ensureMaps()
 	return w
+}
+
+// useCatalog makes cat the world's catalog. The account's snapshots are
+// numbered after the catalog's images, in one sequence as on DigitalOcean,
+// so an id never names both.
+func (w *World) useCatalog(cat *Catalog) {
+	w.catalog = cat
+	w.NextImageID = max(w.NextImageID, cat.maxImageID()+1)
 }
 
 // ensureMaps makes every collection non-nil, also after loading an older

@@ -165,7 +165,7 @@ resource "scalable_web_tier" "web" {
   droplet {
     size     = "s-1vcpu-1gb"
     image    = %q
-    ssh_keys = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    ssh_keys = [%q]
   }
   autoscale {
     min_instances          = 3
@@ -184,7 +184,7 @@ resource "scalable_web_tier" "web" {
     max_surge = 1
   }
 }
-`, image)
+`, image, testKeyFingerprint)
 }
 
 // An autoscale rollout killed half way (the new pool created and grown
@@ -195,6 +195,7 @@ func TestAccKilledAutoscaleRolloutResumes(t *testing.T) {
 	requireAcc(t)
 	t.Parallel()
 	srv := startSandbox(t)
+	addSSHKey(t, srv)
 	dir := t.TempDir()
 	write := func(image string) {
 		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(autoscaleKillConfig(image)), 0o644); err != nil {

@@ -67,6 +67,44 @@ func createCertificate(t *testing.T, srv *sandbox.Server, name string) {
 	}
 }
 
+// testPublicKey is the SSH key the tests add to their sandbox account:
+// configs may only name keys the account holds, as on DigitalOcean.
+// modules/web-stack/tests/stack.tftest.hcl names it by its fingerprint,
+// testKeyFingerprint.
+const (
+	testPublicKey      = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g stacktest"
+	testKeyFingerprint = "05:6d:11:6f:aa:82:7f:17:e4:a2:92:09:ca:cf:9d:42"
+)
+
+// addSSHKey adds testPublicKey to the sandbox account through POST
+// /v2/account/keys, as a user would, and checks the fingerprint it got.
+func addSSHKey(t *testing.T, srv *sandbox.Server) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"name": "stacktest", "public_key": testPublicKey})
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/v2/account/keys", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("add ssh key: %v", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		SSHKey struct {
+			Fingerprint string `json:"fingerprint"`
+		} `json:"ssh_key"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add ssh key: HTTP %d %v", resp.StatusCode, err)
+	}
+	if out.SSHKey.Fingerprint != testKeyFingerprint {
+		t.Fatalf("ssh key fingerprint %s, want %s", out.SSHKey.Fingerprint, testKeyFingerprint)
+	}
+}
+
 // TestAccWebStackModule runs modules/web-stack/tests/*.tftest.hcl: apply,
 // scale out and in, switch to HTTPS, roll a new app, then destroy, and
 // checks that the destroy left nothing in the sandbox.
@@ -75,6 +113,7 @@ func TestAccWebStackModule(t *testing.T) {
 	t.Parallel()
 	srv := startSandbox(t)
 	createCertificate(t, srv, "stack-test-cert")
+	addSSHKey(t, srv)
 
 	work := t.TempDir()
 	copyTree(t, work, "modules")

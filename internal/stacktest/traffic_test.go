@@ -126,11 +126,11 @@ func TestAccRolloutHealthHTTPFromTheCLI(t *testing.T) {
 			if out, code := apply("ubuntu-22-04-x64"); code != 0 {
 				t.Fatalf("first apply: exit %d\n%s", code, out)
 			}
-			out, code := apply("broken-debian-12-x64")
+			out, code := apply("broken-debian-13-x64")
 			if code == 0 || !strings.Contains(out, "rollout stopped") || !strings.Contains(out, "answered 500") {
 				t.Fatalf("a broken image rolled out or failed for another reason (exit %d):\n%s", code, out)
 			}
-			if out, code := apply("debian-12-x64"); code != 0 {
+			if out, code := apply("debian-13-x64"); code != 0 {
 				t.Fatalf("a good image after the failed one: exit %d\n%s", code, out)
 			}
 			if out, code := tf.exitCode(ctx, dir, "plan", "-detailed-exitcode", "-input=false"); code != 0 {

@@ -139,8 +139,11 @@ run "switch_to_autoscale" {
   variables {
     app          = "docker-app"
     docker_image = "ghcr.io/example/shop:1.0.0"
-    ssh_keys     = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
-    autoscale    = { min_instances = 2, max_instances = 3, target_cpu_utilization = 0.6 }
+    # The key internal/stacktest adds to the sandbox account before the run
+    # (ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g):
+    # DigitalOcean, and the sandbox, refuse keys the account does not hold.
+    ssh_keys  = ["05:6d:11:6f:aa:82:7f:17:e4:a2:92:09:ca:cf:9d:42"]
+    autoscale = { min_instances = 2, max_instances = 3, target_cpu_utilization = 0.6 }
     rollout = {
       max_surge = 2
     }
