@@ -172,7 +172,7 @@ func (p *planner) planAutoscaled() Plan {
 // summarizePoolRollout counts what the rollout's waves create and remove.
 func (p *planner) summarizePoolRollout(members, leaving, target int) {
 	r := p.spec.Rollout
-	waves := poolWaves(members, leaving, target, r.MaxSurge, r.MaxUnavailable)
+	waves := PoolWaves(target, members, leaving, r.MaxSurge, r.MaxUnavailable)
 	created, size := 0, 0
 	for _, w := range waves {
 		created += w.Add
@@ -185,44 +185,6 @@ func (p *planner) summarizePoolRollout(members, leaving, target int) {
 	if replaced > 0 {
 		p.summary.Waves, p.summary.WaveSize = len(waves), size
 	}
-}
-
-// poolWave is one wave of a pool rollout: old droplets taken out before
-// the pool grows, members added (and waited for until healthy), and old
-// droplets taken out once those serve.
-type poolWave struct {
-	RemoveFirst, Add, RemoveAfter int
-}
-
-// nextPoolWave is the next wave when members new members and leaving old
-// droplets serve and the tier settles at target. Serving capacity stays at
-// least target-unavailable (or what serves now, if less), and the tier
-// never has more than target+surge droplets (or what it has now, if
-// more). Every wave makes progress when surge+unavailable > 0.
-func nextPoolWave(members, leaving, target, surge, unavailable int) poolWave {
-	floor := max(min(target-unavailable, members+leaving), 0)
-	var w poolWave
-	w.RemoveFirst = min(leaving, max(members+leaving-floor, 0))
-	leaving -= w.RemoveFirst
-	w.Add = max(min(target-members, target+surge-(members+leaving)), 0)
-	members += w.Add
-	w.RemoveAfter = min(leaving, max(members+leaving-target, 0))
-	return w
-}
-
-// poolWaves is the whole rollout, wave by wave.
-func poolWaves(members, leaving, target, surge, unavailable int) []poolWave {
-	var out []poolWave
-	for leaving > 0 {
-		w := nextPoolWave(members, leaving, target, surge, unavailable)
-		if w == (poolWave{}) {
-			break // surge and unavailable both 0: validation refuses it
-		}
-		out = append(out, w)
-		members += w.Add
-		leaving -= w.RemoveFirst + w.RemoveAfter
-	}
-	return out
 }
 
 // planLeavingPool plans the switch from an autoscale pool back to fixed
@@ -427,10 +389,7 @@ func (x *execution) rollPool(ctx context.Context, s Step) error {
 		if len(old) == 0 {
 			break
 		}
-		w := nextPoolWave(len(members), len(old), s.Count, r.MaxSurge, r.MaxUnavailable)
-		if w == (poolWave{}) {
-			return errors.New("the rollout cannot progress with max_surge and max_unavailable both 0")
-		}
+		w := NextWave(s.Count, len(members), len(old), r.MaxSurge, r.MaxUnavailable)
 		x.e.info(ctx, fmt.Sprintf("autoscale rollout wave %d: %d new members, %d old droplets leave", wave, w.Add, w.RemoveFirst+w.RemoveAfter),
 			map[string]any{"tier": x.spec.Name, "members": len(members), "old": len(old), "target": s.Count})
 		if err := x.retire(ctx, old[:w.RemoveFirst]); err != nil {

@@ -117,63 +117,6 @@ func TestPlanAutoscaleSummaries(t *testing.T) {
 	}
 }
 
-// Every shape of pool rollout keeps the rollout's promises, wave by wave:
-// serving capacity never below target-max_unavailable (or what served at
-// the start, if less), never more than target+max_surge droplets (or what
-// existed at the start, if more), and it ends with target members and no
-// old droplet.
-func TestPoolWavesInvariantsExhaustive(t *testing.T) {
-	shapes := 0
-	for target := 1; target <= 12; target++ {
-		for members := 0; members <= target; members++ {
-			for leaving := 1; leaving <= 14; leaving++ {
-				for surge := 0; surge <= 4; surge++ {
-					for unavailable := 0; unavailable <= 4; unavailable++ {
-						if surge+unavailable == 0 {
-							continue
-						}
-						shapes++
-						name := fmt.Sprintf("target=%d members=%d leaving=%d surge=%d unavailable=%d", target, members, leaving, surge, unavailable)
-						checkPoolWaves(t, name, members, leaving, target, surge, unavailable)
-					}
-				}
-			}
-		}
-	}
-	t.Logf("%d shapes", shapes)
-}
-
-func checkPoolWaves(t *testing.T, name string, m, o, target, surge, unavailable int) {
-	t.Helper()
-	floor := min(target-unavailable, m+o)
-	ceiling := max(target+surge, m+o)
-	waves := poolWaves(m, o, target, surge, unavailable)
-	if len(waves) > target+o+1 {
-		t.Fatalf("%s: %d waves", name, len(waves))
-	}
-	for i, w := range waves {
-		if w.RemoveFirst < 0 || w.Add < 0 || w.RemoveAfter < 0 || w == (poolWave{}) {
-			t.Fatalf("%s: wave %d is %+v", name, i+1, w)
-		}
-		o -= w.RemoveFirst
-		// While the new members boot, only m+o serve; all m+o+Add exist.
-		if m+o < floor {
-			t.Fatalf("%s: wave %d serves %d, below %d", name, i+1, m+o, floor)
-		}
-		if m+o+w.Add > ceiling {
-			t.Fatalf("%s: wave %d has %d droplets, above %d", name, i+1, m+o+w.Add, ceiling)
-		}
-		m += w.Add
-		o -= w.RemoveAfter
-		if o < 0 {
-			t.Fatalf("%s: wave %d removes more than there is", name, i+1)
-		}
-	}
-	if o != 0 || m != target {
-		t.Fatalf("%s: ends with %d members and %d old, want %d and 0", name, m, o, target)
-	}
-}
-
 // Whatever mix of pool members, fixed droplets (current or outdated) and
 // broken droplets a tier has, switching either way or rolling the pool,
 // the plan keeps and deletes each droplet exactly once and never aliases

@@ -343,37 +343,22 @@ func (p *planner) plan() Plan {
 	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
 }
 
-// waves splits a rolling replacement into waves bounded by max_surge and
-// max_unavailable. Serving droplets never drop below instances -
-// max_unavailable, and there are never more than instances + max_surge.
+// waves lays the wave engine's rollout (wave.go) onto the outdated
+// droplets: those not serving first, then the oldest.
 func (p *planner) waves(n, current int, outdated []Droplet) []wave {
-	surge, unavailable := p.spec.Rollout.MaxSurge, p.spec.Rollout.MaxUnavailable
 	old := slices.Clone(outdated)
 	p.sortOutdated(old)
-	floor := max(n-unavailable, 0)
 	var out []wave
 	created, replacedOld := 0, 0
-	for len(old) > 0 || current < n {
-		var w wave
-		k := min(len(old), max(0, current+len(old)-floor))
-		w.removeFirst, old = old[:k:k], old[k:]
-		w.create = min(n-current, n+surge-(current+len(old)))
-		if w.create <= 0 && k == 0 {
-			w.create = min(1, n-current) // both budgets zero: move anyway, one at a time
-			if w.create == 0 {
-				w.removeFirst, old = old[:1:1], old[1:]
-			}
-		}
-		w.create = max(w.create, 0)
-		after := min(len(old), max(0, current+w.create+len(old)-n))
-		w.removeAfter, old = old[:after:after], old[after:]
-		current += w.create
-		created += w.create
-		replacedOld += len(w.removeFirst) + len(w.removeAfter)
-		if w.create > p.summary.WaveSize {
-			p.summary.WaveSize = w.create
-		}
-		out = append(out, w)
+	for _, w := range Waves(n, current, len(old), p.spec.Rollout.MaxSurge, p.spec.Rollout.MaxUnavailable) {
+		var step wave
+		step.removeFirst, old = old[:w.RemoveFirst:w.RemoveFirst], old[w.RemoveFirst:]
+		step.create = w.Add
+		step.removeAfter, old = old[:w.RemoveAfter:w.RemoveAfter], old[w.RemoveAfter:]
+		created += w.Add
+		replacedOld += w.RemoveFirst + w.RemoveAfter
+		p.summary.WaveSize = max(p.summary.WaveSize, w.Add)
+		out = append(out, step)
 	}
 	if len(outdated) > 0 {
 		p.summary.Replace = min(created, replacedOld)
