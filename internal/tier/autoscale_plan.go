@@ -234,4 +234,3 @@ func (f Fleet) livePools() []AutoscalePool {
 	}
 	return out
 }
-
