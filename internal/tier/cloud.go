@@ -5,10 +5,19 @@ import (
 	"time"
 )
 
-// Cloud is everything the tier needs from DigitalOcean. internal/doclient
+// Cloud is everything the tier needs from DigitalOcean, grouped by
+// concern so a fake for one concern stays small. internal/doclient
 // implements it with godo; every method honours ctx and retries what is
 // safe to retry.
 type Cloud interface {
+	DropletCloud
+	LoadBalancerCloud
+	PoolCloud
+	AlertCloud
+}
+
+// DropletCloud is droplets, their tags and their backups.
+type DropletCloud interface {
 	// ListDroplets returns every droplet carrying tag, oldest first.
 	ListDroplets(ctx context.Context, tag string) ([]Droplet, error)
 	// GetDroplet returns nil, nil when the droplet does not exist.
@@ -31,7 +40,10 @@ type Cloud interface {
 	SetBackups(ctx context.Context, d Droplet, backups *BackupSpec) error
 	// BackupPolicies returns the backup policy of every droplet with backups.
 	BackupPolicies(ctx context.Context) (map[int]BackupSpec, error)
+}
 
+// LoadBalancerCloud is load balancers and their health checks' verdicts.
+type LoadBalancerCloud interface {
 	// GetLoadBalancer returns nil, nil when it does not exist.
 	GetLoadBalancer(ctx context.Context, id string) (*LoadBalancer, error)
 	// FindLoadBalancers lists every load balancer targeting tag, whatever
@@ -50,7 +62,10 @@ type Cloud interface {
 	// DropletHealth returns, per droplet, the load balancer's health-check
 	// verdicts since the given time, oldest first (true = healthy).
 	DropletHealth(ctx context.Context, lbID string, since time.Time) (map[int][]bool, error)
+}
 
+// PoolCloud is Droplet autoscale pools.
+type PoolCloud interface {
 	// FindPools lists the autoscale pools whose droplet template carries
 	// tag, oldest first, with the members of those not being deleted.
 	FindPools(ctx context.Context, tag string) ([]AutoscalePool, error)
@@ -65,7 +80,10 @@ type Cloud interface {
 	// DeletePool deletes the pool; its members stay (they are drained and
 	// deleted as droplets).
 	DeletePool(ctx context.Context, id string) error
+}
 
+// AlertCloud is monitoring alert policies.
+type AlertCloud interface {
 	ListAlertPolicies(ctx context.Context) ([]AlertPolicy, error)
 	// CreateAlertPolicy creates a policy. After a failed or unanswered
 	// request it looks for a policy with req's description (which ends
