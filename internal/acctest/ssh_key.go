@@ -2,13 +2,8 @@ package acctest
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"fmt"
-	"strings"
 
-	"github.com/digitalocean/godo"
-	"golang.org/x/crypto/ssh"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/testkeys"
 )
 
 // SSHKey adds a fresh Ed25519 key to the sandbox account through POST
@@ -18,29 +13,10 @@ import (
 func (e *Env) SSHKey() string {
 	e.T.Helper()
 	e.keyOnce.Do(func() {
-		e.keyFingerprint, e.keyErr = AddSSHKey(context.Background(), e.Godo(), "acctest")
+		e.keyFingerprint, e.keyErr = testkeys.Add(context.Background(), e.Godo(), "acctest")
 	})
 	if e.keyErr != nil {
 		e.T.Fatal(e.keyErr)
 	}
 	return e.keyFingerprint
-}
-
-// AddSSHKey adds a fresh Ed25519 public key named name to the account c
-// talks to and returns the fingerprint DigitalOcean gave it.
-func AddSSHKey(ctx context.Context, c *godo.Client, name string) (string, error) {
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return "", err
-	}
-	sshPub, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		return "", err
-	}
-	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
-	k, _, err := c.Keys.Create(ctx, &godo.KeyCreateRequest{Name: name, PublicKey: line})
-	if err != nil {
-		return "", fmt.Errorf("add ssh key %s: %w", name, err)
-	}
-	return k.Fingerprint, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/digitalocean/godo"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/testkeys"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
@@ -138,9 +139,6 @@ func createCases() []createCase {
 	}}
 	alertReq := tier.AlertRequest{Type: "v1/insights/droplet/cpu", Description: "cpu > 80% [scalable-tier:t#0]", Compare: "GreaterThan",
 		Value: 80, Window: "5m", Tags: []string{"scalable-tier:t"}, Entities: []string{}, Emails: []string{"ops@example.com"}, Enabled: true}
-	poolReq := tier.PoolRequest{Name: "t-pool", Config: tier.PoolConfig{TargetNumberInstances: 1},
-		Template: tier.PoolTemplate{Size: "s-1vcpu-1gb", Region: "nyc3", Image: "ubuntu-24-04-x64", Tags: []string{"scalable-tier:t"},
-			SSHKeys: []string{"3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"}}}
 	return []createCase{
 		{"droplets", "POST /v2/droplets",
 			func(ctx context.Context, c *Client) error {
@@ -155,7 +153,14 @@ func createCases() []createCase {
 			func(ctx context.Context, c *Client) error { _, err := c.CreateAlertPolicy(ctx, alertReq); return err },
 			func(w *sandbox.World) int { return len(w.AlertPolicies) }},
 		{"autoscale pool", "POST /v2/droplets/autoscale",
-			func(ctx context.Context, c *Client) error { _, err := c.CreatePool(ctx, poolReq); return err },
+			func(ctx context.Context, c *Client) error {
+				req, err := poolRequestFor(ctx, c, "t-pool", "scalable-tier:t")
+				if err != nil {
+					return err
+				}
+				_, err = c.CreatePool(ctx, req)
+				return err
+			},
 			func(w *sandbox.World) int { return len(w.AutoscalePools) }},
 	}
 }
@@ -508,10 +513,22 @@ func TestCreateLoadBalancerAfterALostAnswerTakesTheOneItMade(t *testing.T) {
 	}
 }
 
-func poolRequestFor(name, tag string) tier.PoolRequest {
+// poolRequestFor is a pool of one member whose template names a key the
+// account holds (added first: DigitalOcean refuses unknown keys).
+func poolRequestFor(ctx context.Context, c *Client, name, tag string) (tier.PoolRequest, error) {
+	fp, err := testkeys.Add(ctx, c.Godo(), name+"-key")
 	return tier.PoolRequest{Name: name, Config: tier.PoolConfig{TargetNumberInstances: 1},
 		Template: tier.PoolTemplate{Size: "s-1vcpu-1gb", Region: "nyc3", Image: "ubuntu-24-04-x64", Tags: []string{tag},
-			SSHKeys: []string{"3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"}}}
+			SSHKeys: []string{fp}}}, err
+}
+
+func mustPoolRequest(t *testing.T, c *Client, name, tag string) tier.PoolRequest {
+	t.Helper()
+	req, err := poolRequestFor(context.Background(), c, name, tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }
 
 // A pool of the same name that is not the tier's (its template lacks the
@@ -521,14 +538,14 @@ func TestCreatePoolAfterAFailedRequestNeverTakesANamesake(t *testing.T) {
 	c, srv := newClient(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	namesake, err := c.CreatePool(ctx, poolRequestFor("t-pool", "hand-made"))
+	namesake, err := c.CreatePool(ctx, mustPoolRequest(t, c, "t-pool", "hand-made"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets/autoscale", FailNext: 1, Status: 502}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.CreatePool(ctx, poolRequestFor("t-pool", "scalable-tier:t"))
+	p, err := c.CreatePool(ctx, mustPoolRequest(t, c, "t-pool", "scalable-tier:t"))
 	var er *godo.ErrorResponse
 	if err == nil || !errors.As(err, &er) || er.Response.StatusCode != 422 {
 		t.Fatalf("create with a namesake: got pool %+v and %v, want the 422 for the taken name (the namesake is %s)", p, err, namesake.ID)
@@ -544,7 +561,7 @@ func TestCreatePoolAdoptsWhatALostAnswerMade(t *testing.T) {
 	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets/autoscale", FailNext: 1, Status: 502, AfterCommit: true}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.CreatePool(ctx, poolRequestFor("t-pool", "scalable-tier:t"))
+	p, err := c.CreatePool(ctx, mustPoolRequest(t, c, "t-pool", "scalable-tier:t"))
 	if err != nil {
 		t.Fatalf("create after a lost answer: %v", err)
 	}
