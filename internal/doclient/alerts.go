@@ -101,11 +101,11 @@ func alertsOf(req tier.AlertRequest) godo.Alerts {
 }
 
 func alertFromGodo(p *godo.AlertPolicy) tier.AlertPolicy {
-	out := tier.AlertPolicy{
-		UUID: p.UUID, Type: p.Type, Description: p.Description, Compare: string(p.Compare),
+	out := tier.AlertPolicy{UUID: p.UUID, AlertRequest: tier.AlertRequest{
+		Type: p.Type, Description: p.Description, Compare: string(p.Compare),
 		Value: float32ToFloat64(p.Value), Window: p.Window, Entities: p.Entities, Tags: p.Tags,
 		Emails: p.Alerts.Email, Enabled: p.Enabled,
-	}
+	}}
 	for _, s := range p.Alerts.Slack {
 		out.Slack = append(out.Slack, tier.SlackTarget{Channel: s.Channel, URL: s.URL})
 	}

@@ -177,7 +177,7 @@ func FuzzTierNamePattern(f *testing.F) {
 			}
 		}
 		desc := fmt.Sprintf("cpu > 80%% for 5m on tier %s [scalable-tier:%s#%d]", name, name, suffix%100)
-		if got, i, ok := tier.AlertIndex(tier.AlertPolicy{Description: desc}); !ok || got != name || i != int(suffix%100) {
+		if got, i, ok := tier.AlertIndex(tier.AlertPolicy{AlertRequest: tier.AlertRequest{Description: desc}}); !ok || got != name || i != int(suffix%100) {
 			t.Fatalf("tier %q: alert marker in %q reads back as %q, %d, %v", name, desc, got, i, ok)
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
 
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -127,13 +128,22 @@ func alertRequest(spec Spec, index int, lbID string) AlertRequest {
 	return req
 }
 
-// alertMatches reports whether an observed policy already is req. Values
-// compare at float32 precision: that is what the API stores.
+// alertMatches reports whether an observed policy already is req,
+// comparing every field as a value (TestAlertMatchesSeesEveryField).
 func alertMatches(p AlertPolicy, req AlertRequest) bool {
-	return p.Type == req.Type && p.Description == req.Description && p.Compare == req.Compare &&
-		float32(p.Value) == float32(req.Value) && p.Window == req.Window && p.Enabled == req.Enabled &&
-		sameSet(p.Entities, req.Entities) && sameSet(p.Tags, req.Tags) &&
-		sameSet(p.Emails, req.Emails) && sameSlack(p.Slack, req.Slack)
+	return reflect.DeepEqual(p.AlertRequest.normalized(), req.normalized())
+}
+
+// normalized is the request in one canonical form: sets sorted, empty
+// lists nil, the value at float32 precision (what the API stores).
+func (r AlertRequest) normalized() AlertRequest {
+	r.Value = float64(float32(r.Value))
+	r.Entities, r.Tags, r.Emails = sortedSet(r.Entities), sortedSet(r.Tags), sortedSet(r.Emails)
+	r.Slack = nilIfEmpty(slices.Clone(r.Slack))
+	slices.SortFunc(r.Slack, func(a, b SlackTarget) int {
+		return strings.Compare(a.Channel+"\x00"+a.URL, b.Channel+"\x00"+b.URL)
+	})
+	return r
 }
 
 // TierAlerts picks the policies that belong to the tier, keyed by index.
@@ -154,22 +164,13 @@ func TierAlerts(tier string, all []AlertPolicy) (byIndex map[int]AlertPolicy, ex
 	return byIndex, extra
 }
 
-func sameSet(a, b []string) bool {
-	x, y := slices.Clone(a), slices.Clone(b)
-	sort.Strings(x)
-	sort.Strings(y)
-	return slices.Equal(x, y)
-}
+func sameSet(a, b []string) bool { return slices.Equal(sortedSet(a), sortedSet(b)) }
 
-func sameSlack(a, b []SlackTarget) bool {
-	key := func(s []SlackTarget) []string {
-		out := make([]string, len(s))
-		for i, t := range s {
-			out[i] = t.Channel + "\x00" + t.URL
-		}
-		return out
-	}
-	return sameSet(key(a), key(b))
+// sortedSet is a sorted copy of a list, nil when empty.
+func sortedSet(a []string) []string {
+	out := nilIfEmpty(slices.Clone(a))
+	sort.Strings(out)
+	return out
 }
 
 // describeAlert is a short human label for plan summaries.

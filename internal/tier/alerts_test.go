@@ -36,7 +36,7 @@ func TestAlertDescriptionMarkerRoundTrips(t *testing.T) {
 	spec := baseSpec(1)
 	spec.Alerts = []AlertSpec{{Metric: "lb_5xx_rate", Compare: "GreaterThan", Value: 2.5, Window: "10m"}}
 	req := alertRequest(spec, 0, "lb-id")
-	name, i, ok := AlertIndex(AlertPolicy{Description: req.Description})
+	name, i, ok := AlertIndex(AlertPolicy{AlertRequest: AlertRequest{Description: req.Description}})
 	if !ok || name != "hits" || i != 0 {
 		t.Fatalf("marker of %q read back as %q %d %v", req.Description, name, i, ok)
 	}

@@ -130,17 +130,9 @@ type LoadBalancer struct {
 	Spec       LoadBalancerSpec
 }
 
-// AlertPolicy is an observed monitoring alert policy.
+// AlertPolicy is an observed monitoring alert policy: what was asked for,
+// and its id.
 type AlertPolicy struct {
-	UUID        string
-	Type        string
-	Description string
-	Compare     string
-	Value       float64
-	Window      string
-	Entities    []string
-	Tags        []string
-	Emails      []string
-	Slack       []SlackTarget
-	Enabled     bool
+	UUID string
+	AlertRequest
 }

@@ -1,6 +1,7 @@
 package tier
 
 import (
+	"reflect"
 	"slices"
 	"sort"
 )
@@ -14,21 +15,21 @@ func LoadBalancerMatches(lb LoadBalancer, spec Spec) bool {
 	return SameLoadBalancerSpec(lb.Spec, spec.LoadBalancer)
 }
 
-// SameLoadBalancerSpec compares two load balancer settings, ignoring the
-// order of forwarding rules and firewall entries.
+// SameLoadBalancerSpec compares two load balancer settings as values,
+// ignoring the order of forwarding rules and firewall entries: every field
+// counts, also one added later (TestSameLoadBalancerSpecSeesEveryField).
 func SameLoadBalancerSpec(a, b LoadBalancerSpec) bool {
-	if a.SizeUnit != b.SizeUnit || a.RedirectHTTPToHTTPS != b.RedirectHTTPToHTTPS ||
-		a.EnableProxyProtocol != b.EnableProxyProtocol || a.EnableBackendKeepalive != b.EnableBackendKeepalive ||
-		a.HTTPIdleTimeoutSeconds != b.HTTPIdleTimeoutSeconds {
-		return false
-	}
-	if a.HealthCheck != b.HealthCheck || NormalizeSticky(a.StickySessions) != NormalizeSticky(b.StickySessions) {
-		return false
-	}
-	if !sameSet(a.FirewallAllow, b.FirewallAllow) || !sameSet(a.FirewallDeny, b.FirewallDeny) {
-		return false
-	}
-	return slices.Equal(SortedRules(a.ForwardingRules), SortedRules(b.ForwardingRules))
+	return reflect.DeepEqual(a.normalized(), b.normalized())
+}
+
+// normalized is the spec in one canonical form: rules and firewall entries
+// sorted, empty lists nil, cookie settings dropped without cookies.
+func (s LoadBalancerSpec) normalized() LoadBalancerSpec {
+	s.ForwardingRules = nilIfEmpty(SortedRules(s.ForwardingRules))
+	s.StickySessions = NormalizeSticky(s.StickySessions)
+	s.FirewallAllow = sortedSet(s.FirewallAllow)
+	s.FirewallDeny = sortedSet(s.FirewallDeny)
+	return s
 }
 
 // NormalizeSticky drops cookie settings that mean nothing without cookies.
@@ -53,7 +54,13 @@ func SortedRules(rules []ForwardingRule) []ForwardingRule {
 		if out[i].TargetPort != out[j].TargetPort {
 			return out[i].TargetPort < out[j].TargetPort
 		}
-		return out[i].TargetProtocol < out[j].TargetProtocol
+		if out[i].TargetProtocol != out[j].TargetProtocol {
+			return out[i].TargetProtocol < out[j].TargetProtocol
+		}
+		if out[i].CertificateName != out[j].CertificateName {
+			return out[i].CertificateName < out[j].CertificateName
+		}
+		return !out[i].TLSPassthrough && out[j].TLSPassthrough
 	})
 	return out
 }

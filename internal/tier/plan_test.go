@@ -218,7 +218,7 @@ func TestPlanConvergedFleetIsEmpty(t *testing.T) {
 	spec.Alerts = []AlertSpec{{Metric: "cpu", Compare: "GreaterThan", Value: 85, Window: "5m", Enabled: true}}
 	f := fleetOf(spec, 3, 0)
 	req := alertRequest(spec, 0, "lb")
-	f.Alerts = []AlertPolicy{{UUID: "a", Type: req.Type, Description: req.Description, Compare: req.Compare, Value: req.Value, Window: req.Window, Tags: req.Tags, Entities: req.Entities, Enabled: true}}
+	f.Alerts = []AlertPolicy{{UUID: "a", AlertRequest: AlertRequest{Type: req.Type, Description: req.Description, Compare: req.Compare, Value: req.Value, Window: req.Window, Tags: req.Tags, Entities: req.Entities, Enabled: true}}}
 	if p := ComputePlan(spec, f); !p.Empty() || !p.Summary.Empty() {
 		t.Fatalf("converged fleet has a plan:\n%s%+v", p, p.Summary)
 	}
@@ -299,9 +299,9 @@ func TestPlanAlerts(t *testing.T) {
 	f := fleetOf(spec, 1, 0)
 	r0 := alertRequest(spec, 0, "lb")
 	f.Alerts = []AlertPolicy{
-		{UUID: "u0", Type: r0.Type, Description: r0.Description, Compare: r0.Compare, Value: 70, Window: r0.Window, Tags: r0.Tags, Enabled: true},
-		{UUID: "u5", Description: "old [scalable-tier:hits#5]"},
-		{UUID: "other", Description: "someone else's [scalable-tier:other#0]"},
+		{UUID: "u0", AlertRequest: AlertRequest{Type: r0.Type, Description: r0.Description, Compare: r0.Compare, Value: 70, Window: r0.Window, Tags: r0.Tags, Enabled: true}},
+		{UUID: "u5", AlertRequest: AlertRequest{Description: "old [scalable-tier:hits#5]"}},
+		{UUID: "other", AlertRequest: AlertRequest{Description: "someone else's [scalable-tier:other#0]"}},
 	}
 	got := ComputePlan(spec, f).String()
 	if got != "1: update_alert #0 u0 | create_alert #1 | delete_alert u5\n" {
