@@ -152,7 +152,7 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(co
 	for attempt := 0; ; attempt++ {
 		if d := c.budget.wait(); d > 0 {
 			c.logf(ctx, "rate budget low: waiting for reset", map[string]any{"op": op, "wait": d.String()})
-			if err := sleep(ctx, d); err != nil {
+			if err := tier.Sleep(ctx, d); err != nil {
 				return nil, fmt.Errorf("%s: waiting for the API rate limit to reset: %w", op, err)
 			}
 		}
@@ -181,7 +181,7 @@ func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(co
 			}
 		}
 		c.logf(ctx, "retrying after error", map[string]any{"op": op, "status": status, "attempt": attempt + 1, "wait": wait.String(), "error": err.Error()})
-		if serr := sleep(ctx, wait); serr != nil {
+		if serr := tier.Sleep(ctx, wait); serr != nil {
 			return resp, fmt.Errorf("%s: %s while waiting to retry: %w: %w", op, interrupted(ctx), serr, err)
 		}
 	}
@@ -230,17 +230,6 @@ func outcomeUnknown(resp *godo.Response, err error) bool {
 	}
 	s := statusOf(resp, err)
 	return s == 0 || s >= 500
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // createOnce runs a create whose request DigitalOcean may carry out even
@@ -307,7 +296,7 @@ func (c *Client) retryCreate(ctx context.Context, op string, start time.Time, at
 			attempt+1, took, context.DeadlineExceeded, last)
 	}
 	c.logf(ctx, "retrying create", map[string]any{"op": op, "attempt": attempt + 1, "wait": wait.String(), "error": last.Error()})
-	if err := sleep(ctx, wait); err != nil {
+	if err := tier.Sleep(ctx, wait); err != nil {
 		return fmt.Errorf("still failing after %d attempts in %s when %s: %w: %w", attempt+1, took, interrupted(ctx), err, last)
 	}
 	return nil

@@ -286,7 +286,7 @@ func (c *Client) runAction(ctx context.Context, dropletID int, kind string, act 
 			break
 		}
 		if statusOf(resp, err) == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(err.Error()), "pending") {
-			if err := sleep(ctx, c.cfg.Poll); err != nil {
+			if err := tier.Sleep(ctx, c.cfg.Poll); err != nil {
 				return fmt.Errorf("%s: waiting for a pending action: %w", op, err)
 			}
 			continue
@@ -302,7 +302,7 @@ func (c *Client) runAction(ctx context.Context, dropletID int, kind string, act 
 		if attempt >= c.cfg.RetryMax {
 			return err
 		}
-		if err := sleep(ctx, c.backoff(attempt)); err != nil {
+		if err := tier.Sleep(ctx, c.backoff(attempt)); err != nil {
 			return err
 		}
 	}
@@ -310,7 +310,7 @@ func (c *Client) runAction(ctx context.Context, dropletID int, kind string, act 
 		if a.Status == "errored" {
 			return fmt.Errorf("%s: action %d errored", op, a.ID)
 		}
-		if err := sleep(ctx, c.cfg.Poll); err != nil {
+		if err := tier.Sleep(ctx, c.cfg.Poll); err != nil {
 			return fmt.Errorf("%s: waiting for action %d: %w", op, a.ID, err)
 		}
 		id := a.ID

@@ -117,7 +117,7 @@ func (c *Client) UpdateLoadBalancer(ctx context.Context, id string, req tier.Loa
 			return nil, err
 		}
 		c.logf(ctx, "load balancer busy with a previous change; retrying", map[string]any{"id": id})
-		if err := sleep(ctx, c.cfg.Poll); err != nil {
+		if err := tier.Sleep(ctx, c.cfg.Poll); err != nil {
 			return nil, fmt.Errorf("update load balancer %s: still processing previous changes when the timeout came: %w", id, err)
 		}
 	}

@@ -111,7 +111,7 @@ func (x *execution) waitPool(ctx context.Context) error {
 		if err == nil && active >= want && active == len(members) {
 			return nil
 		}
-		if err := sleep(ctx, x.e.poll()); err != nil {
+		if err := Sleep(ctx, x.e.poll()); err != nil {
 			return fmt.Errorf("timed out waiting for the autoscale pool (%d/%d members active): %w", active, want, err)
 		}
 	}
@@ -195,7 +195,7 @@ func (x *execution) retire(ctx context.Context, ds []Droplet) error {
 	if err := x.step(ctx, Step{Op: OpDrainDroplets, Droplets: batch}); err != nil {
 		return err
 	}
-	if err := sleep(ctx, x.drainWait()); err != nil {
+	if err := Sleep(ctx, x.drainWait()); err != nil {
 		return err
 	}
 	return x.deleteDroplets(ctx, batch)
@@ -249,7 +249,7 @@ func (x *execution) waitNewMembers(ctx context.Context, had map[int]bool, want i
 				return fresh, healthy, seen, err
 			}
 		}
-		if err := sleep(ctx, x.e.poll()); err != nil {
+		if err := Sleep(ctx, x.e.poll()); err != nil {
 			return fresh, nil, fmt.Sprintf("%d of %d new members active", countActive(fresh), want-len(had)), err
 		}
 	}

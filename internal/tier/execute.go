@@ -38,6 +38,10 @@ type Executor struct {
 // batchSize is DigitalOcean's limit of names per multi-create.
 const batchSize = 10
 
+// maxConcurrentBatches bounds the multi-creates in flight: 500 droplets at
+// once, past DigitalOcean's default droplet limits.
+const maxConcurrentBatches = 50
+
 // maxPasses bounds how often one apply re-plans: a droplet that dies while
 // the apply runs is replaced in the same apply, but a world that keeps
 // changing cannot hold an apply forever.
@@ -111,20 +115,6 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 	if err != nil {
 		return err
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	do := func(f func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(); err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-			}
-		}()
-	}
 	x := &execution{e: e, spec: Spec{Name: ref.Name}}
 	for _, p := range fleet.livePools() {
 		// Pools first, or they would replace the members deleted below.
@@ -132,13 +122,13 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 			return fmt.Errorf("delete autoscale pool %s: %w", p.ID, err)
 		}
 	}
-	do(func() error { return x.deleteFleet(ctx, fleet.Droplets) })
+	deletes := []func() error{func() error { return x.deleteFleet(ctx, fleet.Droplets) }}
 	lbs := fleet.ExtraLoadBalancers
 	if fleet.LoadBalancer != nil {
 		lbs = append([]LoadBalancer{*fleet.LoadBalancer}, lbs...)
 	}
 	for _, lb := range lbs {
-		do(func() error {
+		deletes = append(deletes, func() error {
 			if err := e.Cloud.DeleteLoadBalancer(ctx, lb.ID); err != nil {
 				return fmt.Errorf("delete load balancer %s: %w", lb.ID, err)
 			}
@@ -146,15 +136,14 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 		})
 	}
 	for _, p := range fleet.Alerts {
-		do(func() error {
+		deletes = append(deletes, func() error {
 			if err := e.Cloud.DeleteAlertPolicy(ctx, p.UUID); err != nil {
 				return fmt.Errorf("delete alert policy %s: %w", p.UUID, err)
 			}
 			return nil
 		})
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return fanOut(len(deletes), len(deletes), func(i int) error { return deletes[i]() })
 }
 
 func (e *Executor) poll() time.Duration {
@@ -207,17 +196,7 @@ func (x *execution) knownIDs() []int {
 
 func (x *execution) run(ctx context.Context, plan Plan) error {
 	for i, phase := range plan.Phases {
-		var wg sync.WaitGroup
-		errs := make([]error, len(phase))
-		for j, step := range phase {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs[j] = x.step(ctx, step)
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+		if err := fanOut(len(phase), len(phase), func(j int) error { return x.step(ctx, phase[j]) }); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -284,7 +263,7 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(s.Droplets)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(s.Droplets)})
 		return nil
 	case OpWaitDrained:
-		return sleep(ctx, x.drainWait())
+		return Sleep(ctx, x.drainWait())
 	case OpDeleteDroplets:
 		return x.deleteDroplets(ctx, s.Droplets)
 	case OpSetBackups:
@@ -360,35 +339,27 @@ func (x *execution) scaled(d time.Duration) time.Duration {
 func (x *execution) createDroplets(ctx context.Context, wave, count int) error {
 	names := x.newNames(count)
 	d := x.spec.Droplet
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	for start := 0; start < len(names); start += batchSize {
-		batch := names[start:min(start+batchSize, len(names))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			made, err := x.e.Cloud.CreateDroplets(ctx, DropletRequest{
-				Names: batch, Region: x.spec.Region, Size: d.Size, Image: d.Image, SSHKeys: d.SSHKeys,
-				UserData: d.UserData, Monitoring: d.Monitoring, IPv6: d.IPv6, Backups: d.Backups,
-				Tags: x.spec.DropletTags(), VPCUUID: x.spec.VPCUUID,
-			})
-			x.mu.Lock()
-			x.waves[wave] = append(x.waves[wave], made...)
-			for _, m := range made {
-				x.byID[m.ID] = m
-			}
-			x.mu.Unlock()
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("create droplets %s: %w", strings.Join(batch, ", "), err))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	batches := (len(names) + batchSize - 1) / batchSize
+	err := fanOut(batches, maxConcurrentBatches, func(i int) error {
+		batch := names[i*batchSize : min((i+1)*batchSize, len(names))]
+		made, err := x.e.Cloud.CreateDroplets(ctx, DropletRequest{
+			Names: batch, Region: x.spec.Region, Size: d.Size, Image: d.Image, SSHKeys: d.SSHKeys,
+			UserData: d.UserData, Monitoring: d.Monitoring, IPv6: d.IPv6, Backups: d.Backups,
+			Tags: x.spec.DropletTags(), VPCUUID: x.spec.VPCUUID,
+		})
+		x.mu.Lock()
+		x.waves[wave] = append(x.waves[wave], made...)
+		for _, m := range made {
+			x.byID[m.ID] = m
+		}
+		x.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("create droplets %s: %w", strings.Join(batch, ", "), err)
+		}
+		return nil
+	})
 	x.e.info(ctx, fmt.Sprintf("%d/%d droplets created", len(x.waveDroplets(wave)), count), map[string]any{"tier": x.spec.Name, "wave": wave})
-	return errors.Join(errs...)
+	return err
 }
 
 func (x *execution) waveDroplets(wave int) []Droplet {
@@ -503,7 +474,7 @@ func (x *execution) waitActive(ctx context.Context, want []int) ([]Droplet, erro
 		if len(ready) == len(want) {
 			return ready, nil
 		}
-		if err := sleep(ctx, x.e.poll()); err != nil {
+		if err := Sleep(ctx, x.e.poll()); err != nil {
 			return ready, fmt.Errorf("timed out waiting for droplets to become active (%d/%d active): %w", len(ready), len(want), err)
 		}
 	}
@@ -577,7 +548,7 @@ func (x *execution) waitHealthy(ctx context.Context, ds []Droplet) ([]Droplet, s
 		if len(ok) == len(ds) {
 			return ok, "", nil
 		}
-		if err := sleep(ctx, x.e.poll()); err != nil {
+		if err := Sleep(ctx, x.e.poll()); err != nil {
 			var parts []string
 			for _, d := range ds {
 				if !healthy[d.ID] {
@@ -665,7 +636,7 @@ func (x *execution) waitLoadBalancer(ctx context.Context) error {
 		case err == nil && lb.Status == "errored":
 			return fmt.Errorf("load balancer %s is errored", id)
 		}
-		if err := sleep(ctx, x.e.poll()); err != nil {
+		if err := Sleep(ctx, x.e.poll()); err != nil {
 			return fmt.Errorf("timed out waiting for load balancer %s to become active: %w", id, err)
 		}
 	}
@@ -677,25 +648,13 @@ func (x *execution) deleteDroplets(ctx context.Context, ids []int) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	sem := make(chan struct{}, 10)
-	for _, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := x.e.Cloud.DeleteDroplet(ctx, id); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("delete droplet %d: %w", id, err))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := fanOut(len(ids), 10, func(i int) error {
+		if err := x.e.Cloud.DeleteDroplet(ctx, ids[i]); err != nil {
+			return fmt.Errorf("delete droplet %d: %w", ids[i], err)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	return x.waitGone(ctx, ids)
@@ -729,7 +688,7 @@ func (x *execution) waitGone(ctx context.Context, ids []int) error {
 			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(ids)})
 			return nil
 		}
-		if err := sleep(ctx, x.e.poll()); err != nil {
+		if err := Sleep(ctx, x.e.poll()); err != nil {
 			return fmt.Errorf("timed out waiting for droplets %v to be deleted: %w", left, err)
 		}
 	}
@@ -761,38 +720,14 @@ func (x *execution) deleteFleet(ctx context.Context, ds []Droplet) error {
 }
 
 func (x *execution) setBackups(ctx context.Context, s Step) error {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var errs []error
-	sem := make(chan struct{}, 10)
-	for _, id := range s.Droplets {
+	return fanOut(len(s.Droplets), 10, func(i int) error {
+		id := s.Droplets[i]
 		x.mu.Lock()
 		d := x.byID[id]
 		x.mu.Unlock()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := x.e.Cloud.SetBackups(ctx, d, s.Backups); err != nil {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("set backups of droplet %d: %w", id, err))
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
+		if err := x.e.Cloud.SetBackups(ctx, d, s.Backups); err != nil {
+			return fmt.Errorf("set backups of droplet %d: %w", id, err)
+		}
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	})
 }

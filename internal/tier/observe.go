@@ -2,11 +2,11 @@ package tier
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Ref is what state knows of a tier: enough to find everything it owns.
@@ -35,108 +35,85 @@ type Ref struct {
 func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 	var (
 		f        Fleet
-		mu       sync.Mutex
-		wg       sync.WaitGroup
-		errs     []error
 		policies map[int]BackupSpec
 	)
-	fail := func(err error) {
-		mu.Lock()
-		errs = append(errs, err)
-		mu.Unlock()
-	}
 	tags := []string{Tag(ref.Name)}
 	if ref.Drained {
 		tags = append(tags, DrainTag(ref.Name))
 	}
-	for _, tag := range tags {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ds, err := cloud.ListDroplets(ctx, tag)
-			if err != nil {
-				fail(fmt.Errorf("list droplets tagged %s: %w", tag, err))
-				return
+	tagged := make([][]Droplet, len(tags))
+	// Each read writes its own variables: no lock needed.
+	g, gctx := errgroup.WithContext(ctx)
+	for i, tag := range tags {
+		g.Go(func() (err error) {
+			if tagged[i], err = cloud.ListDroplets(gctx, tag); err != nil {
+				return fmt.Errorf("list droplets tagged %s: %w", tag, err)
 			}
-			mu.Lock()
-			f.Droplets = append(f.Droplets, ds...)
-			mu.Unlock()
-		}()
+			return nil
+		})
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		lb, extra, err := findLoadBalancers(ctx, cloud, ref)
-		if err != nil {
-			fail(err)
-			return
-		}
-		mu.Lock()
-		f.LoadBalancer, f.ExtraLoadBalancers = lb, extra
-		mu.Unlock()
-	}()
+	g.Go(func() (err error) {
+		f.LoadBalancer, f.ExtraLoadBalancers, err = findLoadBalancers(gctx, cloud, ref)
+		return err
+	})
 	if ref.Alerts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			all, err := cloud.ListAlertPolicies(ctx)
+		g.Go(func() error {
+			all, err := cloud.ListAlertPolicies(gctx)
 			if err != nil {
-				fail(fmt.Errorf("list alert policies: %w", err))
-				return
+				return fmt.Errorf("list alert policies: %w", err)
 			}
-			var mine []AlertPolicy
-			for _, p := range all {
-				if name, _, ok := AlertIndex(p); ok && name == ref.Name {
-					mine = append(mine, p)
-				}
-			}
-			mu.Lock()
-			f.Alerts = mine
-			mu.Unlock()
-		}()
+			f.Alerts = policiesOf(ref.Name, all)
+			return nil
+		})
 	}
 	if ref.Pool {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pools, err := cloud.FindPools(ctx, Tag(ref.Name))
+		g.Go(func() error {
+			pools, err := cloud.FindPools(gctx, Tag(ref.Name))
 			if err != nil {
-				fail(fmt.Errorf("list autoscale pools of %s: %w", Tag(ref.Name), err))
-				return
+				return fmt.Errorf("list autoscale pools of %s: %w", Tag(ref.Name), err)
 			}
-			mu.Lock()
 			f.Pool, f.OtherPools = choosePool(pools)
-			mu.Unlock()
-		}()
+			return nil
+		})
 	}
 	if ref.Backups {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ps, err := cloud.BackupPolicies(ctx)
-			if err != nil {
-				fail(fmt.Errorf("list backup policies: %w", err))
-				return
+		g.Go(func() (err error) {
+			if policies, err = cloud.BackupPolicies(gctx); err != nil {
+				return fmt.Errorf("list backup policies: %w", err)
 			}
-			mu.Lock()
-			policies = ps
-			mu.Unlock()
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	if len(errs) > 0 {
-		return Fleet{}, errors.Join(errs...)
+	if err := g.Wait(); err != nil {
+		return Fleet{}, err
 	}
+	return f.withDroplets(ctx, cloud, ref, slices.Concat(tagged...), policies)
+}
 
+// policiesOf picks the tier's alert policies by the marker in their
+// description.
+func policiesOf(tier string, all []AlertPolicy) []AlertPolicy {
+	var mine []AlertPolicy
+	for _, p := range all {
+		if name, _, ok := AlertIndex(p); ok && name == tier {
+			mine = append(mine, p)
+		}
+	}
+	return mine
+}
+
+// withDroplets completes the fleet with its droplets: those listed by tag
+// (once each), those known from state that no tag lists any more (drained,
+// not deleted), each with its backup policy.
+func (f Fleet) withDroplets(ctx context.Context, cloud Cloud, ref Ref, listed []Droplet, policies map[int]BackupSpec) (Fleet, error) {
 	// A droplet carrying both tags (drain is tagging then untagging) was
 	// listed twice.
 	seen := map[int]bool{}
-	f.Droplets = slices.DeleteFunc(f.Droplets, func(d Droplet) bool {
+	f.Droplets = slices.DeleteFunc(listed, func(d Droplet) bool {
 		dup := seen[d.ID]
 		seen[d.ID] = true
 		return dup
 	})
-	// Droplets known from state but no longer tagged: drained, not deleted.
 	var missing []int
 	for _, id := range ref.KnownDroplets {
 		if !seen[id] {
@@ -152,7 +129,6 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 	}
 	for i := range f.Droplets {
 		if p, ok := policies[f.Droplets[i].ID]; ok {
-			p := p
 			f.Droplets[i].BackupPolicy = &p
 		}
 	}
@@ -235,31 +211,20 @@ func nilIfEmpty[T any](s []T) []T {
 // getDroplets fetches droplets by id, at most 8 at a time, skipping those
 // that no longer exist.
 func getDroplets(ctx context.Context, cloud Cloud, ids []int) ([]Droplet, error) {
-	var (
-		mu   sync.Mutex
-		out  []Droplet
-		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, 8)
-	)
-	for _, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			d, err := cloud.GetDroplet(ctx, id)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, fmt.Errorf("get droplet %d: %w", id, err))
-				return
-			}
-			if d != nil {
-				out = append(out, *d)
-			}
-		}()
+	found := make([]*Droplet, len(ids))
+	err := fanOut(len(ids), 8, func(i int) error {
+		d, err := cloud.GetDroplet(ctx, ids[i])
+		if err != nil {
+			return fmt.Errorf("get droplet %d: %w", ids[i], err)
+		}
+		found[i] = d
+		return nil
+	})
+	var out []Droplet
+	for _, d := range found {
+		if d != nil {
+			out = append(out, *d)
+		}
 	}
-	wg.Wait()
-	return out, errors.Join(errs...)
+	return out, err
 }
