@@ -233,18 +233,7 @@ type planner struct {
 }
 
 func (p *planner) plan() Plan {
-	rev := p.spec.Droplet.Revision()
-	var current, outdated, broken []Droplet
-	for _, d := range p.fleet.Droplets {
-		switch {
-		case !d.InService(p.spec.Name) || d.Status == StatusOff || d.Status == StatusArchive:
-			broken = append(broken, d)
-		case d.Revision() == rev:
-			current = append(current, d)
-		default:
-			outdated = append(outdated, d)
-		}
-	}
+	current, outdated, broken := p.classify()
 	n := max(p.spec.Droplet.Instances, 0)
 
 	// Broken and half-drained droplets serve nothing: delete them now.
@@ -262,7 +251,6 @@ func (p *planner) plan() Plan {
 	}
 
 	waves := p.waves(n, len(current), outdated)
-	rollout := len(outdated) > 0
 	p.loadBalancerSteps()
 	lbPhase := p.alertSteps()
 	p.dropletSettingSteps(current)
@@ -273,24 +261,52 @@ func (p *planner) plan() Plan {
 			pending = append(pending, d.ID)
 		}
 	}
-	if len(waves) == 0 && len(pending) > 0 {
+	if len(waves) == 0 && (len(pending) > 0 || len(scaleIn) > 0) {
 		waves = []wave{{}}
-	}
-
-	var phases []Phase
-	first := p.setup
-	if len(scaleIn) > 0 {
-		p.summary.Remove += len(scaleIn)
 	}
 	// Removals without replacement (scale-in) go in the first wave's
 	// removeFirst: they drain before anything else happens.
 	if len(scaleIn) > 0 {
-		if len(waves) == 0 {
-			waves = []wave{{}}
-		}
+		p.summary.Remove += len(scaleIn)
 		waves[0].removeFirst = slices.Concat(scaleIn, waves[0].removeFirst)
 	}
 
+	phases := p.wavePhases(waves, pending, len(outdated) > 0)
+	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
+		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
+	}
+	if len(lbPhase) > 0 {
+		// Alerts on load balancer metrics need its id: after its creation.
+		phases = insertAfterLoadBalancer(phases, lbPhase)
+	}
+	keep := slices.Clone(current)
+	SortDroplets(keep)
+	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
+}
+
+// classify splits the fleet into droplets of the spec's template, outdated
+// ones, and those that serve nothing (off, or drained but not deleted).
+func (p *planner) classify() (current, outdated, broken []Droplet) {
+	rev := p.spec.Droplet.Revision()
+	for _, d := range p.fleet.Droplets {
+		switch {
+		case !d.InService(p.spec.Name) || d.Status == StatusOff || d.Status == StatusArchive:
+			broken = append(broken, d)
+		case d.Revision() == rev:
+			current = append(current, d)
+		default:
+			outdated = append(outdated, d)
+		}
+	}
+	return current, outdated, broken
+}
+
+// wavePhases turns waves into phases: the setup steps run with the first
+// of them; each wave drains its removeFirst droplets, creates, waits (for
+// health in a rollout) and then drains and deletes its removeAfter ones.
+func (p *planner) wavePhases(waves []wave, pending []int, rollout bool) []Phase {
+	var phases []Phase
+	first := p.setup
 	for i, w := range waves {
 		num := i + 1
 		var creates Phase
@@ -309,18 +325,7 @@ func (p *planner) plan() Plan {
 			phases = append(phases, creates)
 		}
 		if w.create > 0 || (num == 1 && len(pending) > 0) {
-			wait := Step{Op: OpWaitDroplets, Wave: num, Health: rollout}
-			if w.create == 0 {
-				wait.Wave = 0
-			}
-			if num == 1 {
-				wait.Droplets = pending
-			}
-			waitPhase := Phase{wait}
-			if num == 1 && p.summary.LoadBalancer == "created" {
-				waitPhase = append(waitPhase, Step{Op: OpWaitLoadBalancer})
-			}
-			phases = append(phases, waitPhase)
+			phases = append(phases, p.waitPhase(num, w.create, pending, rollout))
 		}
 		if len(w.removeAfter) > 0 {
 			phases = append(phases, drain(w.removeAfter))
@@ -331,16 +336,24 @@ func (p *planner) plan() Plan {
 	if len(first) > 0 {
 		phases = append(phases, first)
 	}
-	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
-		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
+	return phases
+}
+
+// waitPhase waits for wave num's new droplets (and, in the first wave, the
+// ones still booting and a load balancer being created).
+func (p *planner) waitPhase(num, created int, pending []int, rollout bool) Phase {
+	wait := Step{Op: OpWaitDroplets, Wave: num, Health: rollout}
+	if created == 0 {
+		wait.Wave = 0
 	}
-	if len(lbPhase) > 0 {
-		// Alerts on load balancer metrics need its id: after its creation.
-		phases = insertAfterLoadBalancer(phases, lbPhase)
+	if num == 1 {
+		wait.Droplets = pending
 	}
-	keep := slices.Clone(current)
-	SortDroplets(keep)
-	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
+	phase := Phase{wait}
+	if num == 1 && p.summary.LoadBalancer == "created" {
+		phase = append(phase, Step{Op: OpWaitLoadBalancer})
+	}
+	return phase
 }
 
 // waves lays the wave engine's rollout (wave.go) onto the outdated
