@@ -109,51 +109,11 @@ func (p *planner) planAutoscaled() Plan {
 	var phases []Phase
 	switch {
 	case len(leaving) > 0:
-		a := p.spec.Autoscale
-		target := min(max(len(current)+len(leaving), a.MinInstances), a.MaxInstances)
-		roll := Step{Op: OpRollPool, Count: target, Droplets: ids(leaving)}
-		if pool == nil {
-			roll.PoolName = name
-			if p.summary.Pool == "" {
-				p.summary.Pool = "created"
-			}
-		} else {
-			roll.Pool = pool.ID
-		}
-		if p.fleet.Pool == nil && len(p.fleet.OtherPools) == 0 {
-			p.summary.Switch = "to an autoscale pool"
-		}
-		p.summarizePoolRollout(len(current), len(leaving), target)
-		if len(p.setup) > 0 {
-			phases = append(phases, p.setup)
-		}
-		phases = append(phases, Phase{roll})
-		if p.summary.LoadBalancer == "created" {
-			phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
-		}
+		phases = p.rollIntoPool(pool, name, current, leaving)
 	case pool == nil:
-		p.setup = append(p.setup, Step{Op: OpCreatePool, PoolName: name})
-		if p.summary.Pool == "" {
-			p.summary.Pool = "created"
-		}
-		p.summary.Create = p.spec.Autoscale.MinInstances
-		phases = append(phases, p.setup)
-		wait := Phase{{Op: OpWaitPool}}
-		if p.summary.LoadBalancer == "created" {
-			wait = append(wait, Step{Op: OpWaitLoadBalancer})
-		}
-		phases = append(phases, wait)
+		phases = p.createPool(name)
 	default:
-		if req := poolRequest(p.spec, pool.Name); pool.Config != req.Config {
-			p.setup = append(p.setup, Step{Op: OpUpdatePool, Pool: pool.ID, Reason: "configuration differs"})
-			p.summary.Pool = "updated"
-		}
-		if len(p.setup) > 0 {
-			phases = append(phases, p.setup)
-		}
-		if p.summary.LoadBalancer == "created" {
-			phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
-		}
+		phases = p.keepPool(pool)
 	}
 	if len(lbPhase) > 0 {
 		phases = insertAfterLoadBalancer(phases, lbPhase)
@@ -161,6 +121,65 @@ func (p *planner) planAutoscaled() Plan {
 	keep := slices.Clone(current)
 	SortDroplets(keep)
 	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
+}
+
+// rollIntoPool moves the leaving droplets into the pool (created when
+// there is none) in waves.
+func (p *planner) rollIntoPool(pool *AutoscalePool, name string, current, leaving []Droplet) []Phase {
+	a := p.spec.Autoscale
+	target := min(max(len(current)+len(leaving), a.MinInstances), a.MaxInstances)
+	roll := Step{Op: OpRollPool, Count: target, Droplets: ids(leaving)}
+	if pool == nil {
+		roll.PoolName = name
+		if p.summary.Pool == "" {
+			p.summary.Pool = "created"
+		}
+	} else {
+		roll.Pool = pool.ID
+	}
+	if p.fleet.Pool == nil && len(p.fleet.OtherPools) == 0 {
+		p.summary.Switch = "to an autoscale pool"
+	}
+	p.summarizePoolRollout(len(current), len(leaving), target)
+	var phases []Phase
+	if len(p.setup) > 0 {
+		phases = append(phases, p.setup)
+	}
+	phases = append(phases, Phase{roll})
+	if p.summary.LoadBalancer == "created" {
+		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
+	}
+	return phases
+}
+
+// createPool creates the pool from the spec and waits for its members.
+func (p *planner) createPool(name string) []Phase {
+	p.setup = append(p.setup, Step{Op: OpCreatePool, PoolName: name})
+	if p.summary.Pool == "" {
+		p.summary.Pool = "created"
+	}
+	p.summary.Create = p.spec.Autoscale.MinInstances
+	wait := Phase{{Op: OpWaitPool}}
+	if p.summary.LoadBalancer == "created" {
+		wait = append(wait, Step{Op: OpWaitLoadBalancer})
+	}
+	return []Phase{p.setup, wait}
+}
+
+// keepPool keeps the pool, updating its configuration when it differs.
+func (p *planner) keepPool(pool *AutoscalePool) []Phase {
+	if req := poolRequest(p.spec, pool.Name); pool.Config != req.Config {
+		p.setup = append(p.setup, Step{Op: OpUpdatePool, Pool: pool.ID, Reason: "configuration differs"})
+		p.summary.Pool = "updated"
+	}
+	var phases []Phase
+	if len(p.setup) > 0 {
+		phases = append(phases, p.setup)
+	}
+	if p.summary.LoadBalancer == "created" {
+		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
+	}
+	return phases
 }
 
 // summarizePoolRollout counts what the rollout's waves create and remove.
