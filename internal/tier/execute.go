@@ -206,68 +206,14 @@ func (x *execution) run(ctx context.Context, plan Plan) error {
 	return nil
 }
 
+// step runs one step: every Op is one case here or in a concern's own
+// dispatcher.
 func (x *execution) step(ctx context.Context, s Step) error {
-	c := x.e.Cloud
 	switch s.Op {
-	case OpCreateLoadBalancer:
-		lb, err := c.CreateLoadBalancer(ctx, x.loadBalancerRequest())
-		if err != nil {
-			return fmt.Errorf("create load balancer %s: %w", LoadBalancerName(x.spec.Name), err)
-		}
-		x.setLB(lb)
-		x.e.info(ctx, "load balancer created", map[string]any{"tier": x.spec.Name, "id": lb.ID})
-		return nil
-	case OpUpdateLoadBalancer:
-		lb, err := c.UpdateLoadBalancer(ctx, x.lbID(), x.loadBalancerRequest())
-		if err != nil {
-			return fmt.Errorf("update load balancer %s: %w", x.lbID(), err)
-		}
-		x.setLB(lb)
-		return nil
-	case OpWaitLoadBalancer:
-		return x.waitLoadBalancer(ctx)
-	case OpDeleteLoadBalancer:
-		if err := c.DeleteLoadBalancer(ctx, s.LB); err != nil {
-			return fmt.Errorf("delete extra load balancer %s: %w", s.LB, err)
-		}
-		x.e.info(ctx, "extra load balancer targeting the tier's tag deleted", map[string]any{"tier": x.spec.Name, "id": s.LB})
-		return nil
-	case OpCreateAlert:
-		req := alertRequest(x.spec, s.Alert, x.lbID())
-		if _, err := c.CreateAlertPolicy(ctx, req); err != nil {
-			return fmt.Errorf("create alert policy %q: %w", req.Description, err)
-		}
-		return nil
-	case OpUpdateAlert:
-		req := alertRequest(x.spec, s.Alert, x.lbID())
-		if _, err := c.UpdateAlertPolicy(ctx, s.AlertID, req); err != nil {
-			return fmt.Errorf("update alert policy %s: %w", s.AlertID, err)
-		}
-		return nil
-	case OpDeleteAlert:
-		if err := c.DeleteAlertPolicy(ctx, s.AlertID); err != nil {
-			return fmt.Errorf("delete alert policy %s: %w", s.AlertID, err)
-		}
-		return nil
-	case OpCreateDroplets:
-		return x.createDroplets(ctx, s.Wave, s.Count)
-	case OpWaitDroplets:
-		return x.waitDroplets(ctx, s)
-	case OpDrainDroplets:
-		if err := c.TagDroplets(ctx, DrainTag(x.spec.Name), s.Droplets); err != nil {
-			return fmt.Errorf("mark droplets %v draining: %w", s.Droplets, err)
-		}
-		if err := c.UntagDroplets(ctx, Tag(x.spec.Name), s.Droplets); err != nil {
-			return fmt.Errorf("take droplets %v out of the load balancer: %w", s.Droplets, err)
-		}
-		x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(s.Droplets)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(s.Droplets)})
-		return nil
-	case OpWaitDrained:
-		return Sleep(ctx, x.drainWait())
-	case OpDeleteDroplets:
-		return x.deleteDroplets(ctx, s.Droplets)
-	case OpSetBackups:
-		return x.setBackups(ctx, s)
+	case OpCreateLoadBalancer, OpUpdateLoadBalancer, OpWaitLoadBalancer, OpDeleteLoadBalancer:
+		return x.loadBalancerStep(ctx, s)
+	case OpCreateAlert, OpUpdateAlert, OpDeleteAlert:
+		return x.alertStep(ctx, s)
 	case OpCreatePool:
 		return x.createPool(ctx, poolRequest(x.spec, s.PoolName))
 	case OpUpdatePool:
@@ -278,18 +224,91 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return x.rollPool(ctx, s)
 	case OpDeletePool:
 		return x.deletePool(ctx, s.Pool)
+	case OpCreateDroplets:
+		return x.createDroplets(ctx, s.Wave, s.Count)
+	case OpWaitDroplets:
+		return x.waitDroplets(ctx, s)
+	case OpDrainDroplets:
+		return x.drain(ctx, s.Droplets)
+	case OpWaitDrained:
+		return Sleep(ctx, x.drainWait())
+	case OpDeleteDroplets:
+		return x.deleteDroplets(ctx, s.Droplets)
+	case OpSetBackups:
+		return x.setBackups(ctx, s)
 	case OpTagDroplets:
-		if err := c.TagDroplets(ctx, s.Tag, s.Droplets); err != nil {
+		if err := x.e.Cloud.TagDroplets(ctx, s.Tag, s.Droplets); err != nil {
 			return fmt.Errorf("tag droplets %v with %s: %w", s.Droplets, s.Tag, err)
 		}
 		return nil
 	case OpUntagDroplets:
-		if err := c.UntagDroplets(ctx, s.Tag, s.Droplets); err != nil {
+		if err := x.e.Cloud.UntagDroplets(ctx, s.Tag, s.Droplets); err != nil {
 			return fmt.Errorf("untag %s from droplets %v: %w", s.Tag, s.Droplets, err)
 		}
 		return nil
 	}
 	return fmt.Errorf("unknown step %q", s.Op)
+}
+
+func (x *execution) loadBalancerStep(ctx context.Context, s Step) error {
+	c := x.e.Cloud
+	switch s.Op {
+	case OpCreateLoadBalancer:
+		lb, err := c.CreateLoadBalancer(ctx, x.loadBalancerRequest())
+		if err != nil {
+			return fmt.Errorf("create load balancer %s: %w", LoadBalancerName(x.spec.Name), err)
+		}
+		x.setLB(lb)
+		x.e.info(ctx, "load balancer created", map[string]any{"tier": x.spec.Name, "id": lb.ID})
+	case OpUpdateLoadBalancer:
+		lb, err := c.UpdateLoadBalancer(ctx, x.lbID(), x.loadBalancerRequest())
+		if err != nil {
+			return fmt.Errorf("update load balancer %s: %w", x.lbID(), err)
+		}
+		x.setLB(lb)
+	case OpWaitLoadBalancer:
+		return x.waitLoadBalancer(ctx)
+	case OpDeleteLoadBalancer:
+		if err := c.DeleteLoadBalancer(ctx, s.LB); err != nil {
+			return fmt.Errorf("delete extra load balancer %s: %w", s.LB, err)
+		}
+		x.e.info(ctx, "extra load balancer targeting the tier's tag deleted", map[string]any{"tier": x.spec.Name, "id": s.LB})
+	}
+	return nil
+}
+
+func (x *execution) alertStep(ctx context.Context, s Step) error {
+	c := x.e.Cloud
+	switch s.Op {
+	case OpCreateAlert:
+		req := alertRequest(x.spec, s.Alert, x.lbID())
+		if _, err := c.CreateAlertPolicy(ctx, req); err != nil {
+			return fmt.Errorf("create alert policy %q: %w", req.Description, err)
+		}
+	case OpUpdateAlert:
+		req := alertRequest(x.spec, s.Alert, x.lbID())
+		if _, err := c.UpdateAlertPolicy(ctx, s.AlertID, req); err != nil {
+			return fmt.Errorf("update alert policy %s: %w", s.AlertID, err)
+		}
+	case OpDeleteAlert:
+		if err := c.DeleteAlertPolicy(ctx, s.AlertID); err != nil {
+			return fmt.Errorf("delete alert policy %s: %w", s.AlertID, err)
+		}
+	}
+	return nil
+}
+
+// drain marks droplets draining (so a crash leaves them findable) and takes
+// them out of the load balancer's tag.
+func (x *execution) drain(ctx context.Context, droplets []int) error {
+	if err := x.e.Cloud.TagDroplets(ctx, DrainTag(x.spec.Name), droplets); err != nil {
+		return fmt.Errorf("mark droplets %v draining: %w", droplets, err)
+	}
+	if err := x.e.Cloud.UntagDroplets(ctx, Tag(x.spec.Name), droplets); err != nil {
+		return fmt.Errorf("take droplets %v out of the load balancer: %w", droplets, err)
+	}
+	x.e.info(ctx, fmt.Sprintf("%d droplets out of the load balancer", len(droplets)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(droplets)})
+	return nil
 }
 
 func (x *execution) setLB(lb *LoadBalancer) {
