@@ -513,46 +513,17 @@ func (x *execution) waitHealthy(ctx context.Context, ds []Droplet) ([]Droplet, s
 	}
 	start := time.Now()
 	healthy := map[int]bool{}
-	seen := map[int]string{}
+	seen := map[int]string{} // what the check last said of a droplet not healthy yet
 	last := -1
 	for {
-		switch mode {
-		case HealthLoadBalancer:
-			verdicts, err := x.e.Cloud.DropletHealth(ctx, x.lbID(), start.Add(-time.Minute))
-			if err != nil && ctx.Err() == nil {
-				return nil, "", fmt.Errorf("read load balancer health checks: %w", err)
-			}
-			for _, d := range ds {
-				v := verdicts[d.ID]
-				switch {
-				case len(v) == 0:
-					seen[d.ID] = "not yet checked by the load balancer"
-				case v[len(v)-1]:
-					healthy[d.ID] = true
-				default:
-					seen[d.ID] = "failing the load balancer's health check"
-				}
-			}
-		case HealthHTTP:
-			hc := x.spec.LoadBalancer.HealthCheck
-			for _, d := range ds {
-				if healthy[d.ID] {
-					continue
-				}
-				if x.e.Probe == nil {
-					return nil, "", fmt.Errorf("rollout health %q needs an HTTP prober", HealthHTTP)
-				}
-				pctx, cancel := context.WithTimeout(ctx, x.scaled(time.Duration(max(hc.ResponseTimeoutSeconds, 1))*time.Second))
-				err := x.e.Probe(pctx, d, hc)
-				cancel()
-				switch {
-				case err == nil:
-					healthy[d.ID] = true
-				case ctx.Err() == nil || seen[d.ID] == "":
-					// Keep what the droplet answered over our own deadline.
-					seen[d.ID] = err.Error()
-				}
-			}
+		var err error
+		if mode == HealthLoadBalancer {
+			err = x.checkLoadBalancerHealth(ctx, ds, start, healthy, seen)
+		} else {
+			err = x.probeHealth(ctx, ds, healthy, seen)
+		}
+		if err != nil {
+			return nil, "", err
 		}
 		var ok []Droplet
 		for _, d := range ds {
@@ -577,6 +548,52 @@ func (x *execution) waitHealthy(ctx context.Context, ds []Droplet) ([]Droplet, s
 			return ok, strings.Join(parts, "; "), err
 		}
 	}
+}
+
+// checkLoadBalancerHealth reads the load balancer's latest verdict on each
+// droplet (health "load_balancer").
+func (x *execution) checkLoadBalancerHealth(ctx context.Context, ds []Droplet, start time.Time, healthy map[int]bool, seen map[int]string) error {
+	verdicts, err := x.e.Cloud.DropletHealth(ctx, x.lbID(), start.Add(-time.Minute))
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("read load balancer health checks: %w", err)
+	}
+	for _, d := range ds {
+		v := verdicts[d.ID]
+		switch {
+		case len(v) == 0:
+			seen[d.ID] = "not yet checked by the load balancer"
+		case v[len(v)-1]:
+			healthy[d.ID] = true
+		default:
+			seen[d.ID] = "failing the load balancer's health check"
+		}
+	}
+	return nil
+}
+
+// probeHealth requests the health check path on each droplet not healthy
+// yet (health "http").
+func (x *execution) probeHealth(ctx context.Context, ds []Droplet, healthy map[int]bool, seen map[int]string) error {
+	if x.e.Probe == nil {
+		return fmt.Errorf("rollout health %q needs an HTTP prober", HealthHTTP)
+	}
+	hc := x.spec.LoadBalancer.HealthCheck
+	for _, d := range ds {
+		if healthy[d.ID] {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, x.scaled(time.Duration(max(hc.ResponseTimeoutSeconds, 1))*time.Second))
+		err := x.e.Probe(pctx, d, hc)
+		cancel()
+		switch {
+		case err == nil:
+			healthy[d.ID] = true
+		case ctx.Err() == nil || seen[d.ID] == "":
+			// Keep what the droplet answered over our own deadline.
+			seen[d.ID] = err.Error()
+		}
+	}
+	return nil
 }
 
 // RolloutError reports a wave that did not become healthy in time. The
