@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -560,28 +559,6 @@ func (s *Server) SetDropletUtilization(id int, cpu, memory float64) error {
 		}
 		d.Utilization = &Utilization{CPU: cpu, Memory: memory}
 		return nil
-	})
-}
-
-func (s *Server) autoscaleControlRoutes() {
-	s.control.HandleFunc("PUT /_sandbox/droplets/{id}/utilization", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.Atoi(r.PathValue("id"))
-		if err != nil {
-			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no droplet %q", r.PathValue("id")))
-			return
-		}
-		var in struct {
-			CPU    *float64 `json:"cpu"`
-			Memory *float64 `json:"memory"`
-		}
-		if !readControl(w, r, &in) {
-			return
-		}
-		if in.CPU == nil || in.Memory == nil {
-			writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "cpu and memory are both required: fractions between 0 and 1"))
-			return
-		}
-		s.writeTrafficError(w, s.SetDropletUtilization(id, *in.CPU, *in.Memory))
 	})
 }
 

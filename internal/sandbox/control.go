@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -110,95 +111,155 @@ func (s *Server) Mutate(f func(w *World, now time.Time) error) error {
 	return s.persistLocked()
 }
 
+// controlEndpoint is one endpoint of the control API: the one table the
+// routes are registered from and the README's table is written from
+// (TestReadmeControlTableIsTheCodes keeps them equal).
+type controlEndpoint struct {
+	Pattern string // method and path
+	Body    string // an example body, "" for none
+	Effect  string // what it does, in Markdown
+	handle  func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
+// controlAPI is every endpoint under /_sandbox/, in the order the README
+// lists them.
+var controlAPI = []controlEndpoint{
+	{"POST /_sandbox/faults", `{"endpoint":"POST /v2/droplets","fail_next":1,"status":500,"after_commit":true}`,
+		"add a fault rule (`error_rate`, `latency`, `after`, `fail_next`, `status`, `message`, `after_commit`)", (*Server).ctlAddFault},
+	{"PUT /_sandbox/faults", `{"rules":[...]}`, "replace every fault rule", (*Server).ctlSetFaults},
+	{"GET /_sandbox/faults", "", "the fault rules, with what each has matched and failed", (*Server).ctlFaults},
+	{"DELETE /_sandbox/faults", "", "clear the fault rules", (*Server).ctlClearFaults},
+	{"POST /_sandbox/rate_limit/storm", `{"duration":"5s"}`, "answer every request with 429 for a while", (*Server).ctlStorm},
+	{"GET /_sandbox/requests", "", "per-endpoint request counts by status", (*Server).ctlCounts},
+	{"DELETE /_sandbox/requests", "", "reset the request counts", (*Server).ctlResetCounts},
+	{"GET /_sandbox/config", "", "the time scale, limits and delays", (*Server).ctlConfig},
+	{"PATCH /_sandbox/config", `{"droplet_limit":5,"rate_limit_per_minute":100}`, "change limits at run time", (*Server).ctlPatchConfig},
+	{"POST /_sandbox/droplets/{id}/kill", "", "power a droplet off as a crash would", (*Server).ctlKill},
+	{"GET /_sandbox/load_balancers/{id}/listeners", "",
+		"each forwarding rule's `address` to curl: its `public_address` (the load balancer's ip and entry port) when bound, else its `local_address`", (*Server).ctlListeners},
+	{"GET /_sandbox/droplets/{id}/http", "",
+		"the local `address` a droplet serves every port on, its `public_ip` and the `public_ports` bound there", (*Server).ctlDropletHTTP},
+	{"PUT /_sandbox/droplets/{id}/behaviour", `{"behaviour":"slow","latency":"300ms"}`,
+		"`healthy`, `failing` (500), `slow`, `dead` (refuses connections)", (*Server).ctlBehaviour},
+	{"PUT /_sandbox/droplets/{id}/fails_health", `{"fails":true}`, "the droplet's app stops answering health checks", (*Server).ctlFailsHealth},
+	{"PUT /_sandbox/droplets/{id}/utilization", `{"cpu":0.9,"memory":0.4}`,
+		"the load a droplet reports to its autoscale pool (default 0.2 CPU, 0.3 memory)", (*Server).ctlUtilization},
+	{"POST /_sandbox/reset", "", "empty the world, faults and counts", (*Server).ctlReset},
+}
+
 func (s *Server) controlRoutes() {
-	m := s.control
-	m.HandleFunc("GET /_sandbox/config", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Config())
-	})
-	m.HandleFunc("PATCH /_sandbox/config", func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			DropletLimit       *int `json:"droplet_limit"`
-			RateLimitPerMinute int  `json:"rate_limit_per_minute"`
-			RateLimitPerHour   int  `json:"rate_limit_per_hour"`
-		}
-		if !readControl(w, r, &in) {
-			return
-		}
-		if in.DropletLimit != nil {
-			s.SetDropletLimit(*in.DropletLimit)
-		}
-		s.SetRateLimits(in.RateLimitPerMinute, in.RateLimitPerHour)
-		writeJSON(w, http.StatusOK, s.Config())
-	})
-	m.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
-	})
-	m.HandleFunc("PUT /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			Rules []FaultRule `json:"rules"`
-		}
-		if !readControl(w, r, &in) {
-			return
-		}
-		if err := s.SetFaults(in.Rules); err != nil {
-			writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "%s", err.Error()))
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
-	})
-	m.HandleFunc("POST /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
-		var in FaultRule
-		if !readControl(w, r, &in) {
-			return
-		}
-		if err := s.AddFault(in); err != nil {
-			writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "%s", err.Error()))
-			return
-		}
-		writeJSON(w, http.StatusCreated, map[string]any{"rules": s.Faults()})
-	})
-	m.HandleFunc("DELETE /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
-		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("POST /_sandbox/rate_limit/storm", func(w http.ResponseWriter, r *http.Request) {
-		var in struct {
-			Duration Duration `json:"duration"`
-		}
-		if !readControl(w, r, &in) {
-			return
-		}
-		s.RateLimitStorm(time.Duration(in.Duration))
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("GET /_sandbox/requests", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, s.Counts())
-	})
-	m.HandleFunc("DELETE /_sandbox/requests", func(w http.ResponseWriter, r *http.Request) {
-		s.ResetCounts()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, r *http.Request) {
-		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("POST /_sandbox/droplets/{id}/kill", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.Atoi(r.PathValue("id"))
-		if err != nil {
-			writeJSON(w, http.StatusNotFound, errNotFound())
-			return
-		}
-		if err := s.KillDroplet(id); err != nil {
-			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.trafficControlRoutes()
-	s.autoscaleControlRoutes()
-	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	for _, e := range controlAPI {
+		s.control.HandleFunc(e.Pattern, func(w http.ResponseWriter, r *http.Request) { e.handle(s, w, r) })
+	}
+	s.control.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no sandbox control endpoint %s %s", r.Method, r.URL.Path))
 	})
+}
+
+// ControlTable is the control API as a Markdown table.
+func ControlTable() string {
+	var b strings.Builder
+	b.WriteString("| Request | Effect |\n|---|---|\n")
+	for _, e := range controlAPI {
+		req := "`" + e.Pattern + "`"
+		if e.Body != "" {
+			req += " `" + e.Body + "`"
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", req, e.Effect)
+	}
+	return b.String()
+}
+
+func (s *Server) ctlConfig(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Config())
+}
+
+func (s *Server) ctlPatchConfig(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		DropletLimit       *int `json:"droplet_limit"`
+		RateLimitPerMinute int  `json:"rate_limit_per_minute"`
+		RateLimitPerHour   int  `json:"rate_limit_per_hour"`
+	}
+	if !readControl(w, r, &in) {
+		return
+	}
+	if in.DropletLimit != nil {
+		s.SetDropletLimit(*in.DropletLimit)
+	}
+	s.SetRateLimits(in.RateLimitPerMinute, in.RateLimitPerHour)
+	writeJSON(w, http.StatusOK, s.Config())
+}
+
+func (s *Server) ctlFaults(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
+}
+
+func (s *Server) ctlSetFaults(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Rules []FaultRule `json:"rules"`
+	}
+	if !readControl(w, r, &in) {
+		return
+	}
+	if err := s.SetFaults(in.Rules); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "%s", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rules": s.Faults()})
+}
+
+func (s *Server) ctlAddFault(w http.ResponseWriter, r *http.Request) {
+	var in FaultRule
+	if !readControl(w, r, &in) {
+		return
+	}
+	if err := s.AddFault(in); err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "%s", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"rules": s.Faults()})
+}
+
+func (s *Server) ctlClearFaults(w http.ResponseWriter, _ *http.Request) {
+	s.ClearFaults()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlStorm(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Duration Duration `json:"duration"`
+	}
+	if !readControl(w, r, &in) {
+		return
+	}
+	s.RateLimitStorm(time.Duration(in.Duration))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlCounts(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Counts())
+}
+
+func (s *Server) ctlResetCounts(w http.ResponseWriter, _ *http.Request) {
+	s.ResetCounts()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlReset(w http.ResponseWriter, _ *http.Request) {
+	s.Reset()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlKill(w http.ResponseWriter, r *http.Request) {
+	id, ok := controlDropletID(w, r)
+	if !ok {
+		return
+	}
+	if err := s.KillDroplet(id); err != nil {
+		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // readControl decodes a control request body, answering 400 itself on error.
@@ -210,74 +271,93 @@ func readControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-// trafficControlRoutes are the control endpoints of traffic emulation
-// (traffic.go) and of the droplet app's health.
-func (s *Server) trafficControlRoutes() {
-	m := s.control
-	dropletID := func(w http.ResponseWriter, r *http.Request) (int, bool) {
-		id, err := strconv.Atoi(r.PathValue("id"))
-		if err != nil {
-			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no droplet %q", r.PathValue("id")))
-			return 0, false
-		}
-		return id, true
+// controlDropletID reads the {id} of a droplet control path, answering
+// 404 itself when it is no number.
+func controlDropletID(w http.ResponseWriter, r *http.Request) (int, bool) {
+	id, err := strconv.Atoi(r.PathValue("id"))
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "no droplet %q", r.PathValue("id")))
+		return 0, false
 	}
-	m.HandleFunc("GET /_sandbox/droplets/{id}/http", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := dropletID(w, r)
-		if !ok {
-			return
-		}
-		h, err := s.DropletHTTP(id)
-		if err != nil {
-			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
-			return
-		}
-		writeJSON(w, http.StatusOK, h)
-	})
-	m.HandleFunc("PUT /_sandbox/droplets/{id}/behaviour", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := dropletID(w, r)
-		if !ok {
-			return
-		}
-		var in struct {
-			Behaviour string   `json:"behaviour"`
-			Latency   Duration `json:"latency"`
-		}
-		if !readControl(w, r, &in) {
-			return
-		}
-		err := s.SetDropletBehaviour(id, Behaviour{Kind: in.Behaviour, Latency: time.Duration(in.Latency)})
-		s.writeTrafficError(w, err)
-	})
-	m.HandleFunc("PUT /_sandbox/droplets/{id}/fails_health", func(w http.ResponseWriter, r *http.Request) {
-		id, ok := dropletID(w, r)
-		if !ok {
-			return
-		}
-		var in struct {
-			Fails *bool `json:"fails"`
-		}
-		if !readControl(w, r, &in) {
-			return
-		}
-		if in.Fails == nil {
-			writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "fails is required: true or false"))
-			return
-		}
-		if err := s.SetDropletFailsHealth(id, *in.Fails); err != nil {
-			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("GET /_sandbox/load_balancers/{id}/listeners", func(w http.ResponseWriter, r *http.Request) {
-		ls, err := s.LoadBalancerListeners(r.PathValue("id"))
-		if err != nil {
-			writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"listeners": ls})
-	})
+	return id, true
+}
+
+func (s *Server) ctlDropletHTTP(w http.ResponseWriter, r *http.Request) {
+	id, ok := controlDropletID(w, r)
+	if !ok {
+		return
+	}
+	h, err := s.DropletHTTP(id)
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, h)
+}
+
+func (s *Server) ctlBehaviour(w http.ResponseWriter, r *http.Request) {
+	id, ok := controlDropletID(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		Behaviour string   `json:"behaviour"`
+		Latency   Duration `json:"latency"`
+	}
+	if !readControl(w, r, &in) {
+		return
+	}
+	s.writeTrafficError(w, s.SetDropletBehaviour(id, Behaviour{Kind: in.Behaviour, Latency: time.Duration(in.Latency)}))
+}
+
+func (s *Server) ctlFailsHealth(w http.ResponseWriter, r *http.Request) {
+	id, ok := controlDropletID(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		Fails *bool `json:"fails"`
+	}
+	if !readControl(w, r, &in) {
+		return
+	}
+	if in.Fails == nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "fails is required: true or false"))
+		return
+	}
+	if err := s.SetDropletFailsHealth(id, *in.Fails); err != nil {
+		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) ctlUtilization(w http.ResponseWriter, r *http.Request) {
+	id, ok := controlDropletID(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		CPU    *float64 `json:"cpu"`
+		Memory *float64 `json:"memory"`
+	}
+	if !readControl(w, r, &in) {
+		return
+	}
+	if in.CPU == nil || in.Memory == nil {
+		writeJSON(w, http.StatusUnprocessableEntity, apiErr(http.StatusUnprocessableEntity, "cpu and memory are both required: fractions between 0 and 1"))
+		return
+	}
+	s.writeTrafficError(w, s.SetDropletUtilization(id, *in.CPU, *in.Memory))
+}
+
+func (s *Server) ctlListeners(w http.ResponseWriter, r *http.Request) {
+	ls, err := s.LoadBalancerListeners(r.PathValue("id"))
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, apiErr(http.StatusNotFound, "%s", err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"listeners": ls})
 }
 
 // writeTrafficError answers a traffic control change: 204 when done, 409
