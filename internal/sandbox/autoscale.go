@@ -555,7 +555,7 @@ func (s *Server) SetDropletUtilization(id int, cpu, memory float64) error {
 	return s.Mutate(func(w *World, now time.Time) error {
 		d, ok := w.Droplets[id]
 		if !ok {
-			return &notFoundError{msg: fmt.Sprintf("droplet %d not found", id)}
+			return &notFoundError{Msg: fmt.Sprintf("droplet %d not found", id)}
 		}
 		d.Utilization = &Utilization{CPU: cpu, Memory: memory}
 		return nil

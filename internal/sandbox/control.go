@@ -83,7 +83,7 @@ func (s *Server) Reset() {
 	s.ResetCounts()
 	s.limiter.reset()
 	if s.traffic != nil {
-		s.traffic.reset()
+		s.traffic.Reset()
 	}
 }
 
@@ -107,7 +107,7 @@ func (s *Server) Mutate(f func(w *World, now time.Time) error) error {
 		return err
 	}
 	s.settle(now)
-	s.traffic.kick() // droplets started or stopped open or close their ports
+	s.traffic.Kick() // droplets started or stopped open or close their ports
 	return s.persistLocked()
 }
 

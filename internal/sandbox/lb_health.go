@@ -18,7 +18,7 @@ import (
 //
 // With traffic emulation on (Options.Traffic) the probe is real: the load
 // balancer's checker sends the configured request to each droplet's web
-// server every check interval and recordHealthChecks counts consecutive
+// server every check interval and trafficWorld.RecordHealth counts consecutive
 // results against the thresholds. The view then reports exactly what those
 // checks saw, and the load balancer sends traffic only to the droplets it
 // calls healthy.
@@ -48,8 +48,8 @@ type HealthChange struct {
 // targetPassing is the one place that decides whether a health check
 // against d passes right now, without traffic emulation: the droplet runs
 // and its app answers, and its cloud firewall lets the load balancer's
-// checks in (traffic_firewall.go). With traffic emulation the checker's real requests
-// decide instead (recordHealthChecks).
+// checks in (traffic.go). With traffic emulation the checker's real requests
+// decide instead (trafficWorld.RecordHealth).
 func (s *Server) targetPassing(lb *LoadBalancer, d *Droplet) bool {
 	return d.Status == "active" && !d.Killed && !d.FailsHealth && s.world.firewallAdmitsLB(d, lb)
 }
@@ -129,34 +129,6 @@ func (s *Server) observeTargets(lb *LoadBalancer, now time.Time) {
 			delete(lb.Targets, id)
 		}
 	}
-}
-
-// recordHealthChecks records one round of real health checks of an active
-// load balancer (droplet id => passed) and hands the droplets now in
-// rotation to publish, under the world lock, so the load balancer never
-// routes by another view than the one reported. The sequence number orders
-// this view among others. It returns false when the load balancer is gone
-// or no longer active.
-func (s *Server) recordHealthChecks(lbID string, results map[int]bool, publish func(healthy []int, seq uint64)) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.settle(now)
-	lb := s.world.LoadBalancers[lbID]
-	if lb == nil || lb.Status != "active" {
-		return false
-	}
-	changed := false
-	for id, passing := range results {
-		if rec := lb.Targets[id]; rec != nil && rec.recordCheck(passing, now, lb.HealthCheck) {
-			changed = true
-		}
-	}
-	publish(healthyTargets(s.world, lb), s.traffic.seq.Add(1))
-	if changed {
-		_ = s.persistLocked()
-	}
-	return true
 }
 
 // recordCheck counts one check result; the verdict flips after

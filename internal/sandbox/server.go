@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox/traffic"
 )
 
 // Options configure a Server. The zero value is a realistic sandbox: real
@@ -88,7 +90,8 @@ type Server struct {
 	httpSrv  *http.Server
 	baseURL  string
 
-	traffic *trafficEngine // nil unless Options.Traffic
+	traffic   *traffic.Engine // nil unless Options.Traffic
+	healthSeq uint64          // orders health views given to traffic; guarded by mu
 
 	// block is the 127.B.0.0/16 the world's public addresses come from;
 	// bindable is false where only 127.0.0.1 exists on loopback.
@@ -175,8 +178,7 @@ func New(opts Options) (*Server, error) {
 	s.routes()
 	s.controlRoutes()
 	if opts.Traffic {
-		s.traffic = newTrafficEngine(s)
-		s.traffic.start()
+		s.startTraffic()
 	}
 	return s, nil
 }
@@ -212,7 +214,7 @@ func (s *Server) Start(addr string) error {
 // writes the state file one last time.
 func (s *Server) Close() error {
 	if s.traffic != nil {
-		s.traffic.close()
+		s.traffic.Close()
 	}
 	var errs []error
 	if s.httpSrv != nil {

@@ -325,12 +325,7 @@ func TestTrafficFailover(t *testing.T) {
 
 // sentTo is how many requests the load balancer has sent to a droplet.
 func (e *testEnv) sentTo(lbID string, droplet int) int {
-	e.srv.traffic.mu.RLock()
-	rt := e.srv.traffic.lbs[lbID]
-	e.srv.traffic.mu.RUnlock()
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	return rt.sent[droplet]
+	return e.srv.traffic.Sent(lbID, droplet)
 }
 
 func (e *testEnv) behave(id int, b Behaviour) {
@@ -434,15 +429,7 @@ func TestTrafficLeastConnections(t *testing.T) {
 			// Open requests until one is held by the slow droplet.
 			var wg sync.WaitGroup
 			defer wg.Wait()
-			var rt *lbRuntime
-			e.srv.traffic.mu.RLock()
-			rt = e.srv.traffic.lbs[lb]
-			e.srv.traffic.mu.RUnlock()
-			busy := func() int {
-				rt.mu.Lock()
-				defer rt.mu.Unlock()
-				return rt.inflight[slow]
-			}
+			busy := func() int { return e.srv.traffic.InFlight(lb, slow) }
 			// One request at a time: each either is held by the slow
 			// droplet or comes back from the idle one.
 			for attempts := 0; busy() < 1; attempts++ {
@@ -999,10 +986,8 @@ func TestTrafficResetStopsEverything(t *testing.T) {
 	refusesAll(t, addrs)
 	closeDefaultIdle()
 	goroutinesSettle(t, idle)
-	e.srv.traffic.mu.RLock()
-	defer e.srv.traffic.mu.RUnlock()
-	if len(e.srv.traffic.droplets)+len(e.srv.traffic.lbs) != 0 {
-		t.Errorf("runtime left after reset: %d droplets, %d load balancers", len(e.srv.traffic.droplets), len(e.srv.traffic.lbs))
+	if droplets, lbs := e.srv.traffic.Runtimes(); droplets+lbs != 0 {
+		t.Errorf("runtime left after reset: %d droplets, %d load balancers", droplets, lbs)
 	}
 }
 

@@ -1,4 +1,4 @@
-package sandbox
+package traffic
 
 import (
 	"context"
@@ -34,8 +34,8 @@ type connSource struct {
 	lb   string     // the load balancer the connection is from
 }
 
-// fwRule is one inbound tcp rule, resolved.
-type fwRule struct {
+// InboundRule is one inbound tcp rule of a cloud firewall, resolved.
+type InboundRule struct {
 	lo, hi   int // ports; 0 and 0: every port
 	prefixes []netip.Prefix
 	droplets []int
@@ -43,58 +43,19 @@ type fwRule struct {
 	lbs      []string
 }
 
-// firewallView is what the data plane needs to decide a connection: copied
-// from the world under its lock with the rest of the view.
-type firewallView struct {
-	rules    map[int][]fwRule // every covered droplet: the inbound tcp rules covering it
-	dropByIP map[netip.Addr]int
-	lbByIP   map[netip.Addr]string
-	tags     map[int][]string
-}
-
-// firewallView resolves the world's cloud firewalls. Callers hold the lock.
-func (w *World) firewallView() *firewallView {
-	v := &firewallView{rules: map[int][]fwRule{}, dropByIP: map[netip.Addr]int{}, lbByIP: map[netip.Addr]string{}, tags: map[int][]string{}}
-	for id, d := range w.Droplets {
-		v.tags[id] = slices.Clone(d.Tags)
-		for _, ip := range []string{d.PublicIPv4, d.PrivateIPv4, d.PublicIPv6} {
-			if a, err := netip.ParseAddr(ip); err == nil {
-				v.dropByIP[a] = id
-			}
-		}
-	}
-	for id, lb := range w.LoadBalancers {
-		if a, err := netip.ParseAddr(lb.IP); err == nil {
-			v.lbByIP[a] = id
-		}
-	}
-	for _, f := range w.Firewalls {
-		var rules []fwRule
-		for _, r := range f.InboundRules {
-			if r.Protocol == "tcp" {
-				rules = append(rules, resolveRule(r))
-			}
-		}
-		for id, d := range w.Droplets {
-			if slices.Contains(f.DropletIDs, id) || slices.ContainsFunc(f.Tags, d.hasTag) {
-				v.rules[id] = append(v.rules[id], rules...)
-			}
-		}
-	}
-	return v
-}
-
-func resolveRule(r FirewallRule) fwRule {
-	out := fwRule{droplets: r.Targets.DropletIDs, tags: r.Targets.Tags, lbs: r.Targets.LoadBalancerUIDs}
-	if r.Ports != "0" {
-		lo, hi, isRange := strings.Cut(r.Ports, "-")
+// NewInboundRule resolves a rule: ports as DigitalOcean writes them ("80",
+// "8000-9000", "0" for all) and its sources.
+func NewInboundRule(ports string, addresses []string, droplets []int, tags, loadBalancers []string) InboundRule {
+	out := InboundRule{droplets: slices.Clone(droplets), tags: slices.Clone(tags), lbs: slices.Clone(loadBalancers)}
+	if ports != "0" {
+		lo, hi, isRange := strings.Cut(ports, "-")
 		if !isRange {
 			hi = lo
 		}
 		out.lo, _ = strconv.Atoi(lo)
 		out.hi, _ = strconv.Atoi(hi)
 	}
-	for _, a := range r.Targets.Addresses {
+	for _, a := range addresses {
 		if p, err := netip.ParsePrefix(a); err == nil {
 			out.prefixes = append(out.prefixes, p.Masked())
 		} else if ip, err := netip.ParseAddr(a); err == nil {
@@ -104,8 +65,53 @@ func resolveRule(r FirewallRule) fwRule {
 	return out
 }
 
+// Firewall is what the data plane needs to decide a connection: the
+// world's cloud firewalls resolved, built by the world under its lock.
+type Firewall struct {
+	rules    map[int][]InboundRule // every covered droplet: the inbound tcp rules covering it
+	dropByIP map[netip.Addr]int
+	lbByIP   map[netip.Addr]string
+	tags     map[int][]string
+}
+
+// NewFirewall is a firewall view covering nothing yet.
+func NewFirewall() *Firewall {
+	return &Firewall{rules: map[int][]InboundRule{}, dropByIP: map[netip.Addr]int{}, lbByIP: map[netip.Addr]string{}, tags: map[int][]string{}}
+}
+
+// AddDroplet makes a droplet known as a source: its tags and addresses.
+func (v *Firewall) AddDroplet(id int, tags []string, addresses ...string) {
+	v.tags[id] = slices.Clone(tags)
+	for _, ip := range addresses {
+		if a, err := netip.ParseAddr(ip); err == nil {
+			v.dropByIP[a] = id
+		}
+	}
+}
+
+// AddLoadBalancer makes a load balancer's address known as its source.
+func (v *Firewall) AddLoadBalancer(id, ip string) {
+	if a, err := netip.ParseAddr(ip); err == nil {
+		v.lbByIP[a] = id
+	}
+}
+
+// Cover puts a droplet behind a firewall's rules (rules may be none: then
+// nothing gets in).
+func (v *Firewall) Cover(droplet int, rules []InboundRule) {
+	v.rules[droplet] = append(v.rules[droplet], rules...)
+}
+
+// AdmitsLoadBalancer reports whether a load balancer's health checks reach
+// a droplet's port.
+func (v *Firewall) AdmitsLoadBalancer(droplet, port int, lbID, lbIP string) bool {
+	src := connSource{lb: lbID}
+	src.addr, _ = netip.ParseAddr(lbIP)
+	return v.allows(droplet, port, src)
+}
+
 // allows decides an inbound TCP connection to a droplet's port.
-func (v *firewallView) allows(droplet, port int, src connSource) bool {
+func (v *Firewall) allows(droplet, port int, src connSource) bool {
 	if v == nil {
 		return true
 	}
@@ -132,12 +138,14 @@ func (v *firewallView) allows(droplet, port int, src connSource) bool {
 	return false
 }
 
-// lbFirewall is a load balancer's own allow and deny lists, resolved.
-type lbFirewall struct {
+// LBFirewall is a load balancer's own allow and deny lists, resolved.
+type LBFirewall struct {
 	allow, deny []netip.Prefix
 }
 
-func resolveLBFirewall(f LBFirewall) lbFirewall {
+// NewLBFirewall resolves a load balancer's allow and deny lists
+// ("ip:1.2.3.4", "cidr:10.0.0.0/8").
+func NewLBFirewall(allowList, denyList []string) LBFirewall {
 	parse := func(rules []string) []netip.Prefix {
 		var out []netip.Prefix
 		for _, r := range rules {
@@ -153,12 +161,12 @@ func resolveLBFirewall(f LBFirewall) lbFirewall {
 		}
 		return out
 	}
-	return lbFirewall{allow: parse(f.Allow), deny: parse(f.Deny)}
+	return LBFirewall{allow: parse(allowList), deny: parse(denyList)}
 }
 
 // admits decides a client of the load balancer: deny wins, then allow
 // (when there are allow rules).
-func (f lbFirewall) admits(addr netip.Addr) bool {
+func (f LBFirewall) admits(addr netip.Addr) bool {
 	in := func(ps []netip.Prefix) bool {
 		return slices.ContainsFunc(ps, func(p netip.Prefix) bool { return p.Contains(addr.Unmap()) })
 	}
@@ -250,28 +258,4 @@ func (c *forgetConn) CloseWrite() error {
 		return tc.CloseWrite()
 	}
 	return nil
-}
-
-// firewallAdmitsLB reports whether d's cloud firewalls let lb's health
-// checks reach it, for the health view without traffic emulation.
-func (w *World) firewallAdmitsLB(d *Droplet, lb *LoadBalancer) bool {
-	covered := false
-	src := connSource{lb: lb.ID}
-	src.addr, _ = netip.ParseAddr(lb.IP)
-	for _, f := range w.Firewalls {
-		if !slices.Contains(f.DropletIDs, d.ID) && !slices.ContainsFunc(f.Tags, d.hasTag) {
-			continue
-		}
-		covered = true
-		for _, r := range f.InboundRules {
-			if r.Protocol != "tcp" {
-				continue
-			}
-			one := &firewallView{rules: map[int][]fwRule{d.ID: {resolveRule(r)}}}
-			if one.allows(d.ID, lb.HealthCheck.Port, src) {
-				return true
-			}
-		}
-	}
-	return !covered
 }

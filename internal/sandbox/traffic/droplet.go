@@ -1,4 +1,4 @@
-package sandbox
+package traffic
 
 import (
 	"bufio"
@@ -34,14 +34,14 @@ type dropletServer struct {
 	public   map[int]net.Listener
 	publicIP string
 
-	info      atomic.Pointer[dropletInfo]
+	info      atomic.Pointer[Droplet]
 	behaviour atomic.Pointer[Behaviour]
 	closeOnce sync.Once
 }
 
 // openDroplet starts a droplet's web server on its local port (port when
 // it is free); bindPublic adds its public address. Callers hold e.mu.
-func (e *trafficEngine) openDroplet(info dropletInfo, port int) (*dropletServer, error) {
+func (e *Engine) openDroplet(info Droplet, port int) (*dropletServer, error) {
 	cert, err := e.tls.dropletCertificate()
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (e *trafficEngine) openDroplet(info dropletInfo, port int) (*dropletServer,
 
 // serve answers on one more listener; port is what the droplet's cloud
 // firewall sees connections to it arrive on.
-func (d *dropletServer) serve(e *trafficEngine, ln net.Listener, port int) {
+func (d *dropletServer) serve(e *Engine, ln net.Listener, port int) {
 	admit := func(c net.Conn) bool {
 		if _, ok := e.conns.from(c); ok {
 			return true // a load balancer's: checked when it dialled
@@ -87,7 +87,7 @@ func (d *dropletServer) serve(e *trafficEngine, ln net.Listener, port int) {
 
 // bindPublic serves the droplet's public ports on its public address and
 // stops serving the ones no longer wanted. Callers hold e.mu.
-func (d *dropletServer) bindPublic(e *trafficEngine, info dropletInfo) {
+func (d *dropletServer) bindPublic(e *Engine, info Droplet) {
 	if info.PublicIP != d.publicIP {
 		for port, ln := range d.public {
 			_ = ln.Close()
@@ -133,7 +133,7 @@ func (d *dropletServer) publicPorts() []int {
 
 func (d *dropletServer) port() int { return portOf(d.addr) }
 
-func (d *dropletServer) set(info dropletInfo, b Behaviour) {
+func (d *dropletServer) set(info Droplet, b Behaviour) {
 	d.info.Store(&info)
 	d.behaviour.Store(&b)
 }

@@ -1,4 +1,4 @@
-package sandbox
+package traffic
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package sandbox
+package traffic
 
 import (
 	"cmp"
@@ -104,7 +104,7 @@ func proxyV1Header(client, frontend string) string {
 // check runs one health check against addr ("" is a droplet that refuses
 // connections): a TCP connect, or an HTTP(S) GET of the path that passes
 // with a 2xx or 3xx answer within the timeout.
-func (u *upstreams) check(ctx context.Context, hc LBHealthCheck, addr string, timeout time.Duration) bool {
+func (u *upstreams) check(ctx context.Context, hc HealthCheck, addr string, timeout time.Duration) bool {
 	if addr == "" {
 		return false
 	}
@@ -148,7 +148,9 @@ func (rt *lbRuntime) checkLoop() {
 		if rt.ctx.Err() != nil {
 			return
 		}
-		rt.e.s.recordHealthChecks(rt.id, results, rt.publish)
+		if healthy, seq, ok := rt.e.world.RecordHealth(rt.id, results); ok {
+			rt.publish(healthy, seq)
+		}
 		if !rt.waitInterval(started) {
 			return
 		}
@@ -159,8 +161,8 @@ func (rt *lbRuntime) checkLoop() {
 // firewall does not let through from the load balancer fails, as its
 // packets would be dropped; with PROXY protocol the check sends the header
 // too, naming the load balancer.
-func (rt *lbRuntime) checkTargets(spec *lbSpec) map[int]bool {
-	timeout := max(scale(time.Duration(spec.HealthCheck.ResponseTimeoutSeconds)*time.Second, rt.e.s.factor), time.Millisecond)
+func (rt *lbRuntime) checkTargets(spec *Balancer) map[int]bool {
+	timeout := max(scale(time.Duration(spec.HealthCheck.ResponseTimeoutSeconds)*time.Second, rt.e.opts.TimeScale), time.Millisecond)
 	results := make(map[int]bool, len(spec.Targets))
 	ctx := withLB(rt.ctx, rt.id)
 	var mu sync.Mutex
@@ -189,7 +191,7 @@ func (rt *lbRuntime) checkTargets(spec *lbSpec) map[int]bool {
 func (rt *lbRuntime) waitInterval(started time.Time) bool {
 	for {
 		hc := rt.spec.Load().HealthCheck
-		d := time.Until(started.Add(scale(time.Duration(hc.CheckIntervalSeconds)*time.Second, rt.e.s.factor)))
+		d := time.Until(started.Add(scale(time.Duration(hc.CheckIntervalSeconds)*time.Second, rt.e.opts.TimeScale)))
 		if d <= 0 {
 			return true
 		}

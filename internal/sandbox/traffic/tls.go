@@ -1,4 +1,4 @@
-package sandbox
+package traffic
 
 import (
 	"crypto/ecdsa"
@@ -15,26 +15,6 @@ import (
 	"time"
 )
 
-// certMaterial is what a load balancer listener needs of a certificate: the
-// uploaded PEMs of a custom one, or the names a Let's Encrypt one covers
-// (the sandbox issues nothing real: those get a self-signed stand-in).
-type certMaterial struct {
-	ID       string
-	Revision string // changes when the certificate does
-	Leaf     string
-	Chain    string
-	Key      string
-	DNSNames []string
-}
-
-func certificateMaterial(c *Certificate) *certMaterial {
-	return &certMaterial{
-		ID: c.ID, Revision: c.ID + "/" + c.SHA1Fingerprint,
-		Leaf: c.LeafCertificate, Chain: c.CertificateChain, Key: c.PrivateKey,
-		DNSNames: slices.Clone(c.DNSNames),
-	}
-}
-
 // tlsStore makes self-signed certificates once and keeps them.
 type tlsStore struct {
 	mu         sync.Mutex
@@ -50,7 +30,7 @@ func (t *tlsStore) dropletCertificate() (tls.Certificate, error) {
 
 // listenerCertificate is what a load balancer rule terminates TLS with: the
 // custom certificate's own PEMs, else a self-signed one for its names.
-func (t *tlsStore) listenerCertificate(m *certMaterial) (tls.Certificate, error) {
+func (t *tlsStore) listenerCertificate(m *Cert) (tls.Certificate, error) {
 	if m != nil && m.Leaf != "" && m.Key != "" {
 		chain := m.Leaf
 		if m.Chain != "" {

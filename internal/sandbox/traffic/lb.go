@@ -1,4 +1,4 @@
-package sandbox
+package traffic
 
 import (
 	"cmp"
@@ -32,11 +32,11 @@ const (
 // lbRuntime is an active load balancer: its listeners, its health checker
 // and the set of targets in rotation.
 type lbRuntime struct {
-	e      *trafficEngine
+	e      *Engine
 	id     string
 	ctx    context.Context
 	cancel context.CancelFunc
-	spec   atomic.Pointer[lbSpec]
+	spec   atomic.Pointer[Balancer]
 	retime chan struct{} // health check settings changed
 
 	mu         sync.Mutex
@@ -53,7 +53,7 @@ type lbRuntime struct {
 // ruleListener serves one forwarding rule, on a local port and, when it
 // can be bound, on the load balancer's ip and the rule's entry port.
 type ruleListener struct {
-	rule   LBForwardingRule
+	rule   Rule
 	sig    string // what the listener was opened for; a change reopens it
 	addr   string // the local listener's
 	public string // the public listener's, "" when not bound
@@ -62,7 +62,7 @@ type ruleListener struct {
 	wrap   func(net.Listener) net.Listener // TLS termination, or nil
 }
 
-func newLBRuntime(e *trafficEngine, spec *lbSpec) *lbRuntime {
+func newLBRuntime(e *Engine, spec *Balancer) *lbRuntime {
 	ctx, cancel := context.WithCancel(e.ctx)
 	rt := &lbRuntime{
 		e: e, id: spec.ID, ctx: ctx, cancel: cancel, retime: make(chan struct{}, 1),
@@ -80,7 +80,7 @@ func (rt *lbRuntime) start() {
 }
 
 // update applies the load balancer's latest settings.
-func (rt *lbRuntime) update(spec *lbSpec) {
+func (rt *lbRuntime) update(spec *Balancer) {
 	if spec == nil {
 		return
 	}
@@ -127,7 +127,7 @@ func (l *ruleListener) close() {
 
 // servedRule is how a rule is served locally: "" when it is not (udp and
 // http3 need UDP).
-func servedRule(r LBForwardingRule) string {
+func servedRule(r Rule) string {
 	switch {
 	case r.TLSPassthrough:
 		return "passthrough"
@@ -141,12 +141,12 @@ func servedRule(r LBForwardingRule) string {
 	return ""
 }
 
-func ruleKey(r LBForwardingRule) string { return r.EntryProtocol + ":" + strconv.Itoa(r.EntryPort) }
+func ruleKey(r Rule) string { return r.EntryProtocol + ":" + strconv.Itoa(r.EntryPort) }
 
 // syncRules closes removed rules, opens listeners for new ones and
 // reopens changed ones (on their old port when free), in that order so a
 // port a removed rule held is free for its successor.
-func (rt *lbRuntime) syncRules(spec *lbSpec) {
+func (rt *lbRuntime) syncRules(spec *Balancer) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	if rt.closed {
@@ -188,7 +188,7 @@ func (rt *lbRuntime) syncRules(spec *lbSpec) {
 
 // ruleSignature is what a rule's listener is opened with: a change reopens
 // it (on the same port).
-func ruleSignature(spec *lbSpec, r LBForwardingRule, mode string, cert *certMaterial) string {
+func ruleSignature(spec *Balancer, r Rule, mode string, cert *Cert) string {
 	sig := fmt.Sprintf("%s %s:%d proxy=%v keepalive=%v idle=%v", mode, r.TargetProtocol, r.TargetPort, spec.ProxyProtocol, spec.Keepalive, spec.IdleTimeout)
 	if cert != nil {
 		sig += " " + cert.Revision
@@ -197,7 +197,7 @@ func ruleSignature(spec *lbSpec, r LBForwardingRule, mode string, cert *certMate
 }
 
 // open serves a rule on a local port.
-func (rt *lbRuntime) open(spec *lbSpec, r LBForwardingRule, mode string, cert *certMaterial, port int) (*ruleListener, error) {
+func (rt *lbRuntime) open(spec *Balancer, r Rule, mode string, cert *Cert, port int) (*ruleListener, error) {
 	ln, err := listenLocal(port)
 	if err != nil {
 		return nil, err
@@ -363,7 +363,7 @@ type attemptKey struct{}
 
 var errNoServer = errors.New("no server is available to handle this request")
 
-func (rt *lbRuntime) httpHandler(spec *lbSpec, rule LBForwardingRule, tlsEntry bool) http.Handler {
+func (rt *lbRuntime) httpHandler(spec *Balancer, rule Rule, tlsEntry bool) http.Handler {
 	scheme := "http"
 	if rule.TargetProtocol == "https" || rule.TargetProtocol == "http2" {
 		scheme = "https"
@@ -639,4 +639,9 @@ func (p *tcpProxy) close() {
 	for c := range conns {
 		c.Close()
 	}
+}
+
+// isTLSEntry reports an entry protocol clients speak TLS to.
+func isTLSEntry(protocol string) bool {
+	return protocol == "https" || protocol == "http2" || protocol == "http3"
 }
