@@ -20,3 +20,10 @@ func (s *Server) accountRoutes() {
 		}}
 	})
 }
+
+// AccountUnit is the sandbox's the account.
+type AccountUnit struct{}
+
+func (*AccountUnit) routes(s *Server) {
+	s.accountRoutes()
+}

@@ -682,3 +682,22 @@ func (ev *AutoscaleEvent) render(now time.Time) autoscaleEventJSON {
 	}
 	return out
 }
+
+// AutoscaleUnit is Droplet autoscale pools. It settles first: the droplets its pools create or shut down at due times then boot or power off with the droplets.
+type AutoscaleUnit struct {
+	AutoscalePools map[string]*AutoscalePool `json:"autoscale_pools"`
+}
+
+func (u *AutoscaleUnit) ensure() {
+	if u.AutoscalePools == nil {
+		u.AutoscalePools = map[string]*AutoscalePool{}
+	}
+}
+
+func (*AutoscaleUnit) routes(s *Server) {
+	s.autoscaleRoutes()
+}
+
+func (*AutoscaleUnit) settle(s *Server, now time.Time) {
+	s.settleAutoscalePools(now)
+}

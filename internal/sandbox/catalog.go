@@ -450,3 +450,10 @@ func (c *Catalog) regionPrefixExists(prefix string) bool {
 	}
 	return false
 }
+
+// CatalogUnit is the sandbox's regions, sizes and the distribution and application images (the catalog itself is the server's, not persisted).
+type CatalogUnit struct{}
+
+func (*CatalogUnit) routes(s *Server) {
+	s.catalogRoutes()
+}

@@ -309,3 +309,22 @@ func (s *Server) certificateRoutes() {
 		return http.StatusNoContent, nil
 	})
 }
+
+// CertificatesUnit is the sandbox's certificates (custom, and Let's Encrypt ones that verify by due time).
+type CertificatesUnit struct {
+	Certificates map[string]*Certificate `json:"certificates"`
+}
+
+func (u *CertificatesUnit) ensure() {
+	if u.Certificates == nil {
+		u.Certificates = map[string]*Certificate{}
+	}
+}
+
+func (*CertificatesUnit) routes(s *Server) {
+	s.certificateRoutes()
+}
+
+func (*CertificatesUnit) settle(s *Server, now time.Time) {
+	s.settleCertificates(now)
+}

@@ -657,3 +657,28 @@ func (w *World) privateNetwork(d *Droplet) (netmask, gateway string) {
 	}
 	return netmask, gateway
 }
+
+// DropletsUnit is the sandbox's droplets, their actions, backups and backup policies.
+type DropletsUnit struct {
+	Droplets map[int]*Droplet `json:"droplets"`
+	Actions  map[int]*Action  `json:"actions"`
+}
+
+func (u *DropletsUnit) ensure() {
+	if u.Droplets == nil {
+		u.Droplets = map[int]*Droplet{}
+	}
+	if u.Actions == nil {
+		u.Actions = map[int]*Action{}
+	}
+}
+
+func (*DropletsUnit) routes(s *Server) {
+	s.dropletRoutes()
+	s.actionRoutes()
+}
+
+func (*DropletsUnit) settle(s *Server, now time.Time) {
+	s.settleDroplets(now)
+	s.settleActions(now)
+}

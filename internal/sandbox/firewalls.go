@@ -620,3 +620,22 @@ func dropletFirewalls(c *call, d *Droplet) (int, any) {
 	}
 	return http.StatusOK, listBody(c, "firewalls", out)
 }
+
+// FirewallsUnit is the sandbox's cloud firewalls.
+type FirewallsUnit struct {
+	Firewalls map[string]*Firewall `json:"firewalls"`
+}
+
+func (u *FirewallsUnit) ensure() {
+	if u.Firewalls == nil {
+		u.Firewalls = map[string]*Firewall{}
+	}
+}
+
+func (*FirewallsUnit) routes(s *Server) {
+	s.firewallRoutes()
+}
+
+func (*FirewallsUnit) settle(s *Server, now time.Time) {
+	s.settleFirewalls(now)
+}

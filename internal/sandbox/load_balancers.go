@@ -1007,3 +1007,22 @@ func errNotOneOf(field, value string, allowed []string) *APIError {
 func errOutOfRange(field string, value int, r Range) *APIError {
 	return errUnprocessable("invalid %s %d: must be %s", field, value, r)
 }
+
+// LoadBalancersUnit is the sandbox's load balancers and their health checks.
+type LoadBalancersUnit struct {
+	LoadBalancers map[string]*LoadBalancer `json:"load_balancers"`
+}
+
+func (u *LoadBalancersUnit) ensure() {
+	if u.LoadBalancers == nil {
+		u.LoadBalancers = map[string]*LoadBalancer{}
+	}
+}
+
+func (*LoadBalancersUnit) routes(s *Server) {
+	s.loadBalancerRoutes()
+}
+
+func (*LoadBalancersUnit) settle(s *Server, now time.Time) {
+	s.settleLoadBalancers(now)
+}

@@ -248,3 +248,18 @@ func nonNil[T any](s []T) []T {
 	}
 	return s
 }
+
+// MonitoringUnit is the sandbox's monitoring alert policies and the load balancer metrics.
+type MonitoringUnit struct {
+	AlertPolicies map[string]*AlertPolicy `json:"alert_policies"`
+}
+
+func (u *MonitoringUnit) ensure() {
+	if u.AlertPolicies == nil {
+		u.AlertPolicies = map[string]*AlertPolicy{}
+	}
+}
+
+func (*MonitoringUnit) routes(s *Server) {
+	s.monitoringRoutes()
+}

@@ -138,3 +138,18 @@ func (s *Server) snapshotRoutes() {
 		return http.StatusNoContent, nil
 	})
 }
+
+// ImagesUnit is the sandbox's images and snapshots.
+type ImagesUnit struct {
+	Snapshots map[int]*Snapshot `json:"snapshots"`
+}
+
+func (u *ImagesUnit) ensure() {
+	if u.Snapshots == nil {
+		u.Snapshots = map[int]*Snapshot{}
+	}
+}
+
+func (*ImagesUnit) routes(s *Server) {
+	s.snapshotRoutes()
+}

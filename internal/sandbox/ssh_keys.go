@@ -235,3 +235,18 @@ func (s *Server) sshKeyRoutes() {
 		return http.StatusNoContent, nil
 	})
 }
+
+// KeysUnit is the sandbox's the account's SSH keys.
+type KeysUnit struct {
+	SSHKeys map[int]*SSHKey `json:"ssh_keys"`
+}
+
+func (u *KeysUnit) ensure() {
+	if u.SSHKeys == nil {
+		u.SSHKeys = map[int]*SSHKey{}
+	}
+}
+
+func (*KeysUnit) routes(s *Server) {
+	s.sshKeyRoutes()
+}

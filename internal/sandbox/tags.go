@@ -291,3 +291,18 @@ func (w *World) tagsMustExist(field string, names []string) ([]string, *APIError
 	}
 	return out, nil
 }
+
+// TagsUnit is the sandbox's tags and tagging.
+type TagsUnit struct {
+	Tags map[string]*Tag `json:"tags"`
+}
+
+func (u *TagsUnit) ensure() {
+	if u.Tags == nil {
+		u.Tags = map[string]*Tag{}
+	}
+}
+
+func (*TagsUnit) routes(s *Server) {
+	s.tagRoutes()
+}

@@ -460,3 +460,22 @@ func (s *Server) uptimeRoutes() {
 		return http.StatusNoContent, nil
 	})
 }
+
+// UptimeUnit is the sandbox's uptime checks and their alerts.
+type UptimeUnit struct {
+	UptimeChecks map[string]*UptimeCheck `json:"uptime_checks"`
+	UptimeAlerts map[string]*UptimeAlert `json:"uptime_alerts"`
+}
+
+func (u *UptimeUnit) ensure() {
+	if u.UptimeChecks == nil {
+		u.UptimeChecks = map[string]*UptimeCheck{}
+	}
+	if u.UptimeAlerts == nil {
+		u.UptimeAlerts = map[string]*UptimeAlert{}
+	}
+}
+
+func (*UptimeUnit) routes(s *Server) {
+	s.uptimeRoutes()
+}

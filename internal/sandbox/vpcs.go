@@ -363,3 +363,18 @@ func (s *Server) vpcRoutes() {
 		return http.StatusOK, listBody(c, "members", out)
 	})
 }
+
+// VPCsUnit is the sandbox's VPCs.
+type VPCsUnit struct {
+	VPCs map[string]*VPC `json:"vpcs"`
+}
+
+func (u *VPCsUnit) ensure() {
+	if u.VPCs == nil {
+		u.VPCs = map[string]*VPC{}
+	}
+}
+
+func (*VPCsUnit) routes(s *Server) {
+	s.vpcRoutes()
+}

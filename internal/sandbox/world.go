@@ -1,7 +1,5 @@
 package sandbox
 
-import "time"
-
 // stateVersion is bumped whenever the persisted shape of World changes in a
 // way an older file cannot be read into.
 const stateVersion = 2
@@ -30,19 +28,21 @@ type World struct {
 
 	Account Account `json:"account"`
 
-	Droplets       map[int]*Droplet          `json:"droplets"`
-	Actions        map[int]*Action           `json:"actions"`
-	LoadBalancers  map[string]*LoadBalancer  `json:"load_balancers"`
-	AlertPolicies  map[string]*AlertPolicy   `json:"alert_policies"`
-	Tags           map[string]*Tag           `json:"tags"`
-	UptimeChecks   map[string]*UptimeCheck   `json:"uptime_checks"`
-	UptimeAlerts   map[string]*UptimeAlert   `json:"uptime_alerts"`
-	Firewalls      map[string]*Firewall      `json:"firewalls"`
-	Certificates   map[string]*Certificate   `json:"certificates"`
-	VPCs           map[string]*VPC           `json:"vpcs"`
-	SSHKeys        map[int]*SSHKey           `json:"ssh_keys"`
-	Snapshots      map[int]*Snapshot         `json:"snapshots"`
-	AutoscalePools map[string]*AutoscalePool `json:"autoscale_pools"`
+	// The service units (units.go), in the order they settle: autoscale
+	// pools first, as the droplets they make then boot with the rest.
+	AutoscaleUnit
+	DropletsUnit
+	LoadBalancersUnit
+	FirewallsUnit
+	CertificatesUnit
+	MonitoringUnit
+	TagsUnit
+	UptimeUnit
+	VPCsUnit
+	KeysUnit
+	ImagesUnit
+	CatalogUnit
+	AccountUnit
 
 	deletions []DropletDeletion // not persisted: see DropletDeletions
 	// catalog is the server's (built-in or Options.CatalogFile); not
@@ -84,63 +84,4 @@ func newWorld(dropletLimit int, cat *Catalog) *World {
 func (w *World) useCatalog(cat *Catalog) {
 	w.catalog = cat
 	w.NextImageID = max(w.NextImageID, cat.maxImageID()+1)
-}
-
-// ensureMaps makes every collection non-nil, also after loading an older
-// state file that lacked one.
-func (w *World) ensureMaps() {
-	if w.Droplets == nil {
-		w.Droplets = map[int]*Droplet{}
-	}
-	if w.Actions == nil {
-		w.Actions = map[int]*Action{}
-	}
-	if w.LoadBalancers == nil {
-		w.LoadBalancers = map[string]*LoadBalancer{}
-	}
-	if w.AlertPolicies == nil {
-		w.AlertPolicies = map[string]*AlertPolicy{}
-	}
-	if w.Tags == nil {
-		w.Tags = map[string]*Tag{}
-	}
-	if w.UptimeChecks == nil {
-		w.UptimeChecks = map[string]*UptimeCheck{}
-	}
-	if w.UptimeAlerts == nil {
-		w.UptimeAlerts = map[string]*UptimeAlert{}
-	}
-	if w.Firewalls == nil {
-		w.Firewalls = map[string]*Firewall{}
-	}
-	if w.Certificates == nil {
-		w.Certificates = map[string]*Certificate{}
-	}
-	if w.VPCs == nil {
-		w.VPCs = map[string]*VPC{}
-	}
-	if w.SSHKeys == nil {
-		w.SSHKeys = map[int]*SSHKey{}
-	}
-	if w.Snapshots == nil {
-		w.Snapshots = map[int]*Snapshot{}
-	}
-	if w.AutoscalePools == nil {
-		w.AutoscalePools = map[string]*AutoscalePool{}
-	}
-}
-
-// settle applies every transition that is due at now: droplets finishing
-// boot, actions completing, load balancers becoming active. Transitions are
-// due times rather than timers, so the world is a pure function of the clock
-// and survives a restart.
-func (s *Server) settle(now time.Time) {
-	// Autoscale pools first: the droplets they create or shut down at due
-	// times before now then boot or power off below.
-	s.settleAutoscalePools(now)
-	s.settleDroplets(now)
-	s.settleActions(now)
-	s.settleLoadBalancers(now)
-	s.settleFirewalls(now)
-	s.settleCertificates(now)
 }
