@@ -21,7 +21,7 @@ func (s *Server) accountRoutes() {
 	})
 }
 
-// AccountUnit is the sandbox's the account.
+// AccountUnit is the account.
 type AccountUnit struct{}
 
 func (*AccountUnit) routes(s *Server) {

@@ -238,76 +238,10 @@ func (w *World) certificatesSorted() []*Certificate {
 }
 
 func (s *Server) certificateRoutes() {
-	s.handle("GET /v2/certificates", func(c *call) (int, any) {
-		name := c.r.URL.Query().Get("name") // exact match, as DigitalOcean filters
-		out := []certificateJSON{}
-		for _, cert := range c.w.certificatesSorted() {
-			if name == "" || cert.Name == name {
-				out = append(out, renderCertificate(cert))
-			}
-		}
-		return http.StatusOK, listBody(c, "certificates", out)
-	})
-
-	s.handle("POST /v2/certificates", func(c *call) (int, any) {
-		var in certificateIn
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if in.Name == "" {
-			return 0, errUnprocessable("name is required")
-		}
-		if c.w.certificateByName(in.Name) != nil {
-			return 0, errUnprocessable("name is not unique")
-		}
-		if in.Type == "" {
-			in.Type = "custom"
-		}
-		if !slices.Contains(CertificateTypes, in.Type) {
-			return 0, errUnprocessable("type %q is invalid; allowed types: %s", in.Type, joinAllowed(CertificateTypes))
-		}
-		cert := &Certificate{ID: newUUID(), Name: in.Name, Type: in.Type, CreatedAt: c.now}
-		switch in.Type {
-		case "custom":
-			if err := parseCustomCertificate(in, c.now, cert); err != nil {
-				return 0, err
-			}
-			cert.State = "verified"
-		case "lets_encrypt":
-			if len(in.DNSNames) == 0 {
-				return 0, errUnprocessable("dns_names must list at least one domain for a lets_encrypt certificate")
-			}
-			for _, n := range in.DNSNames {
-				if !validCertificateHostname(n, true) {
-					return 0, errUnprocessable("dns_names: %q is not a fully qualified domain name (a wildcard may only be the first label, as in *.example.com)", n)
-				}
-				if !slices.Contains(cert.DNSNames, n) {
-					cert.DNSNames = append(cert.DNSNames, n)
-				}
-			}
-			cert.State = "pending"
-			cert.VerifiedAt = c.after(c.s.delays.CertificateIssue)
-		}
-		c.w.Certificates[cert.ID] = cert
-		return http.StatusCreated, map[string]any{"certificate": renderCertificate(cert)}
-	})
-
-	s.handle("GET /v2/certificates/{id}", func(c *call) (int, any) {
-		cert := c.w.Certificates[c.r.PathValue("id")]
-		if cert == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"certificate": renderCertificate(cert)}
-	})
-
-	s.handle("DELETE /v2/certificates/{id}", func(c *call) (int, any) {
-		cert := c.w.Certificates[c.r.PathValue("id")]
-		if cert == nil {
-			return 0, errNotFound()
-		}
-		delete(c.w.Certificates, cert.ID)
-		return http.StatusNoContent, nil
-	})
+	s.handle("GET /v2/certificates", listCertificates)
+	s.handle("POST /v2/certificates", createCertificate)
+	s.handle("GET /v2/certificates/{id}", getCertificate)
+	s.handle("DELETE /v2/certificates/{id}", deleteCertificate)
 }
 
 // CertificatesUnit is the sandbox's certificates (custom, and Let's Encrypt ones that verify by due time).
@@ -327,4 +261,79 @@ func (*CertificatesUnit) routes(s *Server) {
 
 func (*CertificatesUnit) settle(s *Server, now time.Time) {
 	s.settleCertificates(now)
+}
+
+// listCertificates serves GET /v2/certificates.
+func listCertificates(c *call) (int, any) {
+	name := c.r.URL.Query().Get("name") // exact match, as DigitalOcean filters
+	out := []certificateJSON{}
+	for _, cert := range c.w.certificatesSorted() {
+		if name == "" || cert.Name == name {
+			out = append(out, renderCertificate(cert))
+		}
+	}
+	return http.StatusOK, listBody(c, "certificates", out)
+}
+
+// createCertificate serves POST /v2/certificates.
+func createCertificate(c *call) (int, any) {
+	var in certificateIn
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if in.Name == "" {
+		return 0, errUnprocessable("name is required")
+	}
+	if c.w.certificateByName(in.Name) != nil {
+		return 0, errUnprocessable("name is not unique")
+	}
+	if in.Type == "" {
+		in.Type = "custom"
+	}
+	if !slices.Contains(CertificateTypes, in.Type) {
+		return 0, errUnprocessable("type %q is invalid; allowed types: %s", in.Type, joinAllowed(CertificateTypes))
+	}
+	cert := &Certificate{ID: newUUID(), Name: in.Name, Type: in.Type, CreatedAt: c.now}
+	switch in.Type {
+	case "custom":
+		if err := parseCustomCertificate(in, c.now, cert); err != nil {
+			return 0, err
+		}
+		cert.State = "verified"
+	case "lets_encrypt":
+		if len(in.DNSNames) == 0 {
+			return 0, errUnprocessable("dns_names must list at least one domain for a lets_encrypt certificate")
+		}
+		for _, n := range in.DNSNames {
+			if !validCertificateHostname(n, true) {
+				return 0, errUnprocessable("dns_names: %q is not a fully qualified domain name (a wildcard may only be the first label, as in *.example.com)", n)
+			}
+			if !slices.Contains(cert.DNSNames, n) {
+				cert.DNSNames = append(cert.DNSNames, n)
+			}
+		}
+		cert.State = "pending"
+		cert.VerifiedAt = c.after(c.s.delays.CertificateIssue)
+	}
+	c.w.Certificates[cert.ID] = cert
+	return http.StatusCreated, map[string]any{"certificate": renderCertificate(cert)}
+}
+
+// getCertificate serves GET /v2/certificates/{id}.
+func getCertificate(c *call) (int, any) {
+	cert := c.w.Certificates[c.r.PathValue("id")]
+	if cert == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"certificate": renderCertificate(cert)}
+}
+
+// deleteCertificate serves DELETE /v2/certificates/{id}.
+func deleteCertificate(c *call) (int, any) {
+	cert := c.w.Certificates[c.r.PathValue("id")]
+	if cert == nil {
+		return 0, errNotFound()
+	}
+	delete(c.w.Certificates, cert.ID)
+	return http.StatusNoContent, nil
 }

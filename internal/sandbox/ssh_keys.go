@@ -154,89 +154,14 @@ func renderSSHKey(k *SSHKey) sshKeyJSON {
 }
 
 func (s *Server) sshKeyRoutes() {
-	s.handle("GET /v2/account/keys", func(c *call) (int, any) {
-		keys := make([]*SSHKey, 0, len(c.w.SSHKeys))
-		for _, k := range c.w.SSHKeys {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool { return keys[i].ID < keys[j].ID })
-		out := make([]sshKeyJSON, len(keys))
-		for i, k := range keys {
-			out[i] = renderSSHKey(k)
-		}
-		return http.StatusOK, listBody(c, "ssh_keys", out)
-	})
-
-	s.handle("POST /v2/account/keys", func(c *call) (int, any) {
-		var in struct {
-			Name      string `json:"name"`
-			PublicKey string `json:"public_key"`
-		}
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if strings.TrimSpace(in.Name) == "" {
-			return 0, errUnprocessable("name is required")
-		}
-		if strings.TrimSpace(in.PublicKey) == "" {
-			return 0, errUnprocessable("public_key is required")
-		}
-		fp, err := parseSSHPublicKey(in.PublicKey)
-		if err != nil {
-			return 0, err
-		}
-		if c.w.sshKeyByRef(fp) != nil {
-			return 0, errUnprocessable("SSH Key is already in use on your account")
-		}
-		k := &SSHKey{
-			ID:          c.w.nextSSHKeyID(),
-			Name:        in.Name,
-			Fingerprint: fp,
-			PublicKey:   strings.TrimSpace(in.PublicKey),
-			CreatedAt:   c.now,
-		}
-		c.w.SSHKeys[k.ID] = k
-		return http.StatusCreated, map[string]any{"ssh_key": renderSSHKey(k)}
-	})
-
-	s.handle("GET /v2/account/keys/{ref}", func(c *call) (int, any) {
-		k := c.w.sshKeyByRef(c.r.PathValue("ref"))
-		if k == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"ssh_key": renderSSHKey(k)}
-	})
-
-	// Only the name of a key can change.
-	s.handle("PUT /v2/account/keys/{ref}", func(c *call) (int, any) {
-		k := c.w.sshKeyByRef(c.r.PathValue("ref"))
-		if k == nil {
-			return 0, errNotFound()
-		}
-		var in struct {
-			Name string `json:"name"`
-		}
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if strings.TrimSpace(in.Name) == "" {
-			return 0, errUnprocessable("name is required")
-		}
-		k.Name = in.Name
-		return http.StatusOK, map[string]any{"ssh_key": renderSSHKey(k)}
-	})
-
-	s.handle("DELETE /v2/account/keys/{ref}", func(c *call) (int, any) {
-		k := c.w.sshKeyByRef(c.r.PathValue("ref"))
-		if k == nil {
-			return 0, errNotFound()
-		}
-		delete(c.w.SSHKeys, k.ID)
-		return http.StatusNoContent, nil
-	})
+	s.handle("GET /v2/account/keys", listSSHKeys)
+	s.handle("POST /v2/account/keys", createSSHKey)
+	s.handle("GET /v2/account/keys/{ref}", getSSHKey)
+	s.handle("PUT /v2/account/keys/{ref}", renameSSHKey)
+	s.handle("DELETE /v2/account/keys/{ref}", deleteSSHKey)
 }
 
-// KeysUnit is the sandbox's the account's SSH keys.
+// KeysUnit is the account's SSH keys.
 type KeysUnit struct {
 	SSHKeys map[int]*SSHKey `json:"ssh_keys"`
 }
@@ -249,4 +174,89 @@ func (u *KeysUnit) ensure() {
 
 func (*KeysUnit) routes(s *Server) {
 	s.sshKeyRoutes()
+}
+
+// listSSHKeys serves GET /v2/account/keys.
+func listSSHKeys(c *call) (int, any) {
+	keys := make([]*SSHKey, 0, len(c.w.SSHKeys))
+	for _, k := range c.w.SSHKeys {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].ID < keys[j].ID })
+	out := make([]sshKeyJSON, len(keys))
+	for i, k := range keys {
+		out[i] = renderSSHKey(k)
+	}
+	return http.StatusOK, listBody(c, "ssh_keys", out)
+}
+
+// createSSHKey serves POST /v2/account/keys.
+func createSSHKey(c *call) (int, any) {
+	var in struct {
+		Name      string `json:"name"`
+		PublicKey string `json:"public_key"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return 0, errUnprocessable("name is required")
+	}
+	if strings.TrimSpace(in.PublicKey) == "" {
+		return 0, errUnprocessable("public_key is required")
+	}
+	fp, err := parseSSHPublicKey(in.PublicKey)
+	if err != nil {
+		return 0, err
+	}
+	if c.w.sshKeyByRef(fp) != nil {
+		return 0, errUnprocessable("SSH Key is already in use on your account")
+	}
+	k := &SSHKey{
+		ID:          c.w.nextSSHKeyID(),
+		Name:        in.Name,
+		Fingerprint: fp,
+		PublicKey:   strings.TrimSpace(in.PublicKey),
+		CreatedAt:   c.now,
+	}
+	c.w.SSHKeys[k.ID] = k
+	return http.StatusCreated, map[string]any{"ssh_key": renderSSHKey(k)}
+}
+
+// getSSHKey serves GET /v2/account/keys/{ref}.
+func getSSHKey(c *call) (int, any) {
+	k := c.w.sshKeyByRef(c.r.PathValue("ref"))
+	if k == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"ssh_key": renderSSHKey(k)}
+}
+
+// Only the name of a key can change.
+func renameSSHKey(c *call) (int, any) {
+	k := c.w.sshKeyByRef(c.r.PathValue("ref"))
+	if k == nil {
+		return 0, errNotFound()
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return 0, errUnprocessable("name is required")
+	}
+	k.Name = in.Name
+	return http.StatusOK, map[string]any{"ssh_key": renderSSHKey(k)}
+}
+
+// deleteSSHKey serves DELETE /v2/account/keys/{ref}.
+func deleteSSHKey(c *call) (int, any) {
+	k := c.w.sshKeyByRef(c.r.PathValue("ref"))
+	if k == nil {
+		return 0, errNotFound()
+	}
+	delete(c.w.SSHKeys, k.ID)
+	return http.StatusNoContent, nil
 }
