@@ -71,6 +71,14 @@ func (d *providerData) executor() *tier.Executor {
 	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: d.client.ProbeHTTP}
 }
 
+// tflogLogger forwards the executor's progress ("4/10 droplets active") to
+// Terraform's log. Messages never carry user_data or the token.
+type tflogLogger struct{}
+
+func (tflogLogger) Info(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Info(ctx, msg, fields)
+}
+
 // Metadata names the provider.
 func (p *ScalableProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
 	resp.TypeName = "scalable"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -31,6 +32,13 @@ const (
 	defaultUpdateTimeout = 60 * time.Minute
 	defaultDeleteTimeout = 20 * time.Minute
 )
+
+// nullTimeouts is an unset timeouts block (after import).
+func nullTimeouts() timeouts.Value {
+	return timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+		"create": types.StringType, "update": types.StringType, "delete": types.StringType,
+	})}
+}
 
 // privateFleetKey keeps the fleet observed by Read in private state, so
 // ModifyPlan can plan the rollout without calling the API again.
