@@ -63,28 +63,7 @@ func (m *webTierModel) setComputed(fleet tier.Fleet) {
 // left out of the configuration stay out unless they drifted from the
 // defaults.
 func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
-	name := m.Name.ValueString()
-	// With a pool, members are the pool's business: the fixed count is of
-	// the other droplets, and the autoscale block reflects the pool.
-	var serving []tier.Droplet
-	for _, d := range fleet.Droplets {
-		if d.InService(name) && (d.Status == tier.StatusActive || d.Status == tier.StatusNew) {
-			serving = append(serving, d)
-		}
-	}
-	members := serving
-	if fleet.Pool != nil {
-		var fixed []tier.Droplet
-		members = nil
-		for _, d := range serving {
-			if fleet.Pool.IsMember(d.ID) {
-				members = append(members, d)
-			} else {
-				fixed = append(fixed, d)
-			}
-		}
-		serving = fixed
-	}
+	serving, members := servingDroplets(fleet, m.Name.ValueString())
 	if lb := fleet.LoadBalancer; lb != nil && lb.Region != "" {
 		m.Region = types.StringValue(lb.Region)
 	} else if len(serving) > 0 {
@@ -94,14 +73,49 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 		m.Droplet = &dropletModel{SSHKeys: types.ListNull(types.StringType), UserData: types.StringNull(),
 			Monitoring: types.BoolValue(true), IPv6: types.BoolValue(false), Size: types.StringNull(), Image: types.StringNull()}
 	}
-	d := m.Droplet
 	m.observePool(fleet.Pool, full)
 	if m.Autoscale == nil {
-		d.Instances = types.Int64Value(int64(len(serving)))
+		m.Droplet.Instances = types.Int64Value(int64(len(serving)))
 	} else {
-		d.Instances = types.Int64Null()
+		m.Droplet.Instances = types.Int64Null()
 		serving = members // the template is what members run
 	}
+	m.observeTemplate(serving)
+	m.observeBackups(serving)
+	m.observeTags(serving)
+	if lb := fleet.LoadBalancer; lb != nil {
+		m.observeLoadBalancer(lb.Spec, full)
+	}
+	m.observeAlerts(fleet, full)
+}
+
+// servingDroplets splits the droplets in service into fixed droplets and
+// pool members. With a pool, members are the pool's business: the fixed
+// count is of the other droplets. Without one, both are all of them.
+func servingDroplets(fleet tier.Fleet, name string) (fixed, members []tier.Droplet) {
+	var serving []tier.Droplet
+	for _, d := range fleet.Droplets {
+		if d.InService(name) && (d.Status == tier.StatusActive || d.Status == tier.StatusNew) {
+			serving = append(serving, d)
+		}
+	}
+	if fleet.Pool == nil {
+		return serving, serving
+	}
+	for _, d := range serving {
+		if fleet.Pool.IsMember(d.ID) {
+			members = append(members, d)
+		} else {
+			fixed = append(fixed, d)
+		}
+	}
+	return fixed, members
+}
+
+// observeTemplate reports the size, image, monitoring and IPv6 that all
+// the serving droplets share.
+func (m *webTierModel) observeTemplate(serving []tier.Droplet) {
+	d := m.Droplet
 	if v, ok := uniform(serving, func(d tier.Droplet) string { return d.Size }); ok {
 		d.Size = types.StringValue(v)
 	}
@@ -119,12 +133,6 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 	if v, ok := uniform(serving, func(d tier.Droplet) string { return strconv.FormatBool(d.IPv6) }); ok {
 		d.IPv6 = types.BoolValue(v == "true")
 	}
-	m.observeBackups(serving)
-	m.observeTags(serving)
-	if lb := fleet.LoadBalancer; lb != nil {
-		m.observeLoadBalancer(lb.Spec, full)
-	}
-	m.observeAlerts(fleet, full)
 }
 
 // observePool reflects the pool's dynamic configuration in the autoscale
@@ -238,26 +246,7 @@ func (m *webTierModel) observeLoadBalancer(s tier.LoadBalancerSpec, full bool) {
 	lb.EnableBackendKeepalive = types.BoolValue(s.EnableBackendKeepalive)
 	lb.HTTPIdleTimeoutSeconds = types.Int64Value(int64(s.HTTPIdleTimeoutSeconds))
 
-	// Keep the configured order of forwarding rules; DigitalOcean's order
-	// is not meaningful.
-	observed := map[string]tier.ForwardingRule{}
-	for _, r := range s.ForwardingRules {
-		observed[ruleKey(r.EntryProtocol, r.EntryPort)] = r
-	}
-	var rules []forwardingRuleModel
-	for _, r := range lb.ForwardingRules {
-		k := ruleKey(r.EntryProtocol.ValueString(), int(r.EntryPort.ValueInt64()))
-		if o, ok := observed[k]; ok {
-			rules = append(rules, ruleModel(o, r.CertificateName))
-			delete(observed, k)
-		}
-	}
-	for _, o := range tier.SortedRules(s.ForwardingRules) {
-		if _, ok := observed[ruleKey(o.EntryProtocol, o.EntryPort)]; ok {
-			rules = append(rules, ruleModel(o, types.StringNull()))
-		}
-	}
-	lb.ForwardingRules = rules
+	lb.ForwardingRules = observedRules(lb.ForwardingRules, s.ForwardingRules)
 
 	hc := s.HealthCheck
 	if full || lb.HealthCheck != nil || hc != healthCheckSpec(nil) {
@@ -286,6 +275,30 @@ func (m *webTierModel) observeLoadBalancer(s tier.LoadBalancerSpec, full bool) {
 		lb.Firewall = &firewallModel{Allow: observedList(s.FirewallAllow, prior, func(f *firewallModel) types.List { return f.Allow }),
 			Deny: observedList(s.FirewallDeny, prior, func(f *firewallModel) types.List { return f.Deny })}
 	}
+}
+
+// observedRules keeps the configured order of forwarding rules
+// (DigitalOcean's order is not meaningful); rules added outside Terraform
+// follow in a stable order.
+func observedRules(configured []forwardingRuleModel, reported []tier.ForwardingRule) []forwardingRuleModel {
+	observed := map[string]tier.ForwardingRule{}
+	for _, r := range reported {
+		observed[ruleKey(r.EntryProtocol, r.EntryPort)] = r
+	}
+	var rules []forwardingRuleModel
+	for _, r := range configured {
+		k := ruleKey(r.EntryProtocol.ValueString(), int(r.EntryPort.ValueInt64()))
+		if o, ok := observed[k]; ok {
+			rules = append(rules, ruleModel(o, r.CertificateName))
+			delete(observed, k)
+		}
+	}
+	for _, o := range tier.SortedRules(reported) {
+		if _, ok := observed[ruleKey(o.EntryProtocol, o.EntryPort)]; ok {
+			rules = append(rules, ruleModel(o, types.StringNull()))
+		}
+	}
+	return rules
 }
 
 // observedList is the observed strings, null when empty and null before.

@@ -20,93 +20,119 @@ func (m *webTierModel) spec(ctx context.Context) (tier.Spec, diag.Diagnostics) {
 		Name:    m.Name.ValueString(),
 		Region:  m.Region.ValueString(),
 		VPCUUID: m.VPCUUID.ValueString(),
+		Rollout: m.Rollout.spec(),
 	}
 	if !m.Tags.IsNull() && !m.Tags.IsUnknown() {
 		diags.Append(m.Tags.ElementsAs(ctx, &s.Tags, false)...)
 		sort.Strings(s.Tags)
 	}
 	if d := m.Droplet; d != nil {
-		s.Droplet = tier.DropletSpec{
-			Instances:  int(d.Instances.ValueInt64()),
-			Size:       d.Size.ValueString(),
-			Image:      d.Image.ValueString(),
-			UserData:   d.UserData.ValueString(),
-			Monitoring: d.Monitoring.IsNull() || d.Monitoring.ValueBool(),
-			IPv6:       d.IPv6.ValueBool(),
-		}
+		s.Droplet = d.spec()
 		diags.Append(stringsOf(ctx, d.SSHKeys, &s.Droplet.SSHKeys)...)
-		if b := d.Backups; b != nil && !b.Plan.IsNull() {
-			s.Droplet.Backups = &tier.BackupSpec{Plan: b.Plan.ValueString(), Hour: int(b.Hour.ValueInt64())}
-			if s.Droplet.Backups.Plan == "weekly" {
-				s.Droplet.Backups.Weekday = b.Weekday.ValueString()
-				if s.Droplet.Backups.Weekday == "" {
-					s.Droplet.Backups.Weekday = "SUN"
-				}
-			}
-		}
 	}
 	if lb := m.LoadBalancer; lb != nil {
-		s.LoadBalancer = tier.LoadBalancerSpec{
-			SizeUnit:               intOr(lb.SizeUnit, doapi.LBDefaultSizeUnit),
-			RedirectHTTPToHTTPS:    lb.RedirectHTTPToHTTPS.ValueBool(),
-			EnableProxyProtocol:    lb.EnableProxyProtocol.ValueBool(),
-			EnableBackendKeepalive: lb.EnableBackendKeepalive.ValueBool(),
-			HTTPIdleTimeoutSeconds: intOr(lb.HTTPIdleTimeoutSeconds, doapi.LBDefaultIdleTimeout),
-			HealthCheck:            healthCheckSpec(lb.HealthCheck),
-			StickySessions:         tier.StickySessions{Type: "none"},
-		}
-		for _, r := range lb.ForwardingRules {
-			s.LoadBalancer.ForwardingRules = append(s.LoadBalancer.ForwardingRules, tier.ForwardingRule{
-				EntryProtocol: r.EntryProtocol.ValueString(), EntryPort: int(r.EntryPort.ValueInt64()),
-				TargetProtocol: r.TargetProtocol.ValueString(), TargetPort: int(r.TargetPort.ValueInt64()),
-				CertificateName: r.CertificateName.ValueString(), TLSPassthrough: r.TLSPassthrough.ValueBool(),
-			})
-		}
-		if ss := lb.StickySessions; ss != nil {
-			s.LoadBalancer.StickySessions = tier.NormalizeSticky(tier.StickySessions{
-				Type: stringOr(ss.Type, "none"), CookieName: ss.CookieName.ValueString(), CookieTTLSeconds: int(ss.CookieTTLSeconds.ValueInt64()),
-			})
-		}
+		s.LoadBalancer = lb.spec()
 		if fw := lb.Firewall; fw != nil {
 			diags.Append(stringsOf(ctx, fw.Allow, &s.LoadBalancer.FirewallAllow)...)
 			diags.Append(stringsOf(ctx, fw.Deny, &s.LoadBalancer.FirewallDeny)...)
 		}
 	}
 	for _, a := range m.Alerts {
-		as := tier.AlertSpec{
-			Metric: a.Metric.ValueString(), Compare: a.Compare.ValueString(), Value: a.Value.ValueFloat64(),
-			Window: a.Window.ValueString(), Enabled: a.Enabled.IsNull() || a.Enabled.ValueBool(),
-		}
+		as := a.spec()
 		diags.Append(stringsOf(ctx, a.Emails, &as.Emails)...)
-		for _, sl := range a.Slack {
-			as.Slack = append(as.Slack, tier.SlackTarget{Channel: sl.Channel.ValueString(), URL: sl.URL.ValueString()})
-		}
 		s.Alerts = append(s.Alerts, as)
 	}
-	s.Rollout = tier.RolloutSpec{
+	if a := m.Autoscale; a != nil {
+		s.Autoscale = a.spec()
+		s.Droplet.Instances = 0
+	}
+	return s, diags
+}
+
+// spec is the droplet template without its SSH keys (a list to convert).
+func (d *dropletModel) spec() tier.DropletSpec {
+	s := tier.DropletSpec{
+		Instances:  int(d.Instances.ValueInt64()),
+		Size:       d.Size.ValueString(),
+		Image:      d.Image.ValueString(),
+		UserData:   d.UserData.ValueString(),
+		Monitoring: d.Monitoring.IsNull() || d.Monitoring.ValueBool(),
+		IPv6:       d.IPv6.ValueBool(),
+	}
+	if b := d.Backups; b != nil && !b.Plan.IsNull() {
+		s.Backups = &tier.BackupSpec{Plan: b.Plan.ValueString(), Hour: int(b.Hour.ValueInt64())}
+		if s.Backups.Plan == "weekly" {
+			s.Backups.Weekday = stringOr(b.Weekday, "SUN")
+		}
+	}
+	return s
+}
+
+// spec is the load balancer without its firewall (lists to convert).
+func (lb *loadBalancerModel) spec() tier.LoadBalancerSpec {
+	s := tier.LoadBalancerSpec{
+		SizeUnit:               intOr(lb.SizeUnit, doapi.LBDefaultSizeUnit),
+		RedirectHTTPToHTTPS:    lb.RedirectHTTPToHTTPS.ValueBool(),
+		EnableProxyProtocol:    lb.EnableProxyProtocol.ValueBool(),
+		EnableBackendKeepalive: lb.EnableBackendKeepalive.ValueBool(),
+		HTTPIdleTimeoutSeconds: intOr(lb.HTTPIdleTimeoutSeconds, doapi.LBDefaultIdleTimeout),
+		HealthCheck:            healthCheckSpec(lb.HealthCheck),
+		StickySessions:         tier.StickySessions{Type: "none"},
+	}
+	for _, r := range lb.ForwardingRules {
+		s.ForwardingRules = append(s.ForwardingRules, tier.ForwardingRule{
+			EntryProtocol: r.EntryProtocol.ValueString(), EntryPort: int(r.EntryPort.ValueInt64()),
+			TargetProtocol: r.TargetProtocol.ValueString(), TargetPort: int(r.TargetPort.ValueInt64()),
+			CertificateName: r.CertificateName.ValueString(), TLSPassthrough: r.TLSPassthrough.ValueBool(),
+		})
+	}
+	if ss := lb.StickySessions; ss != nil {
+		s.StickySessions = tier.NormalizeSticky(tier.StickySessions{
+			Type: stringOr(ss.Type, "none"), CookieName: ss.CookieName.ValueString(), CookieTTLSeconds: int(ss.CookieTTLSeconds.ValueInt64()),
+		})
+	}
+	return s
+}
+
+// spec is the alert policy without its emails (a list to convert).
+func (a *alertModel) spec() tier.AlertSpec {
+	s := tier.AlertSpec{
+		Metric: a.Metric.ValueString(), Compare: a.Compare.ValueString(), Value: a.Value.ValueFloat64(),
+		Window: a.Window.ValueString(), Enabled: a.Enabled.IsNull() || a.Enabled.ValueBool(),
+	}
+	for _, sl := range a.Slack {
+		s.Slack = append(s.Slack, tier.SlackTarget{Channel: sl.Channel.ValueString(), URL: sl.URL.ValueString()})
+	}
+	return s
+}
+
+// spec is the rollout with the defaults for what is not set; a nil block
+// is all defaults.
+func (r *rolloutModel) spec() tier.RolloutSpec {
+	s := tier.RolloutSpec{
 		MaxSurge: defaultMaxSurge, MaxUnavailable: defaultMaxUnavailable,
 		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst,
 	}
 	timeout := defaultHealthTimeout
-	if r := m.Rollout; r != nil {
-		s.Rollout.MaxSurge = intOr(r.MaxSurge, defaultMaxSurge)
-		s.Rollout.MaxUnavailable = intOr(r.MaxUnavailable, defaultMaxUnavailable)
-		s.Rollout.Health = stringOr(r.Health, tier.HealthLoadBalancer)
-		s.Rollout.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
+	if r != nil {
+		s.MaxSurge = intOr(r.MaxSurge, defaultMaxSurge)
+		s.MaxUnavailable = intOr(r.MaxUnavailable, defaultMaxUnavailable)
+		s.Health = stringOr(r.Health, tier.HealthLoadBalancer)
+		s.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
 		timeout = stringOr(r.HealthTimeout, defaultHealthTimeout)
 	}
-	s.Rollout.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
-	if a := m.Autoscale; a != nil {
-		s.Autoscale = &tier.AutoscaleSpec{
-			MinInstances:            int(a.MinInstances.ValueInt64()),
-			MaxInstances:            int(a.MaxInstances.ValueInt64()),
-			TargetCPUUtilization:    a.TargetCPUUtilization.ValueFloat64(),
-			TargetMemoryUtilization: a.TargetMemoryUtilization.ValueFloat64(),
-			CooldownMinutes:         intOr(a.CooldownMinutes, doapi.AutoscaleDefaultCooldownMinutes),
-		}
-		s.Droplet.Instances = 0
+	s.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
+	return s
+}
+
+func (a *autoscaleModel) spec() *tier.AutoscaleSpec {
+	return &tier.AutoscaleSpec{
+		MinInstances:            int(a.MinInstances.ValueInt64()),
+		MaxInstances:            int(a.MaxInstances.ValueInt64()),
+		TargetCPUUtilization:    a.TargetCPUUtilization.ValueFloat64(),
+		TargetMemoryUtilization: a.TargetMemoryUtilization.ValueFloat64(),
+		CooldownMinutes:         intOr(a.CooldownMinutes, doapi.AutoscaleDefaultCooldownMinutes),
 	}
-	return s, diags
 }
 
 func healthCheckSpec(h *healthCheckModel) tier.HealthCheck {
