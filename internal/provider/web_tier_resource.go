@@ -19,11 +19,11 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*webTierResource)(nil)
-	_ resource.ResourceWithConfigure      = (*webTierResource)(nil)
-	_ resource.ResourceWithImportState    = (*webTierResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*webTierResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*webTierResource)(nil)
+	_ resource.Resource                     = (*webTierResource)(nil)
+	_ resource.ResourceWithConfigure        = (*webTierResource)(nil)
+	_ resource.ResourceWithImportState      = (*webTierResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*webTierResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*webTierResource)(nil)
 )
 
 // Default timeouts of the timeouts block.
