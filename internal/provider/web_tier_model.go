@@ -114,11 +114,11 @@ type autoscaleModel struct {
 }
 
 type rolloutModel struct {
-	MaxSurge       types.Int64  `tfsdk:"max_surge"`
-	MaxUnavailable types.Int64  `tfsdk:"max_unavailable"`
-	Health         types.String `tfsdk:"health"`
-	HealthTimeout  types.String `tfsdk:"health_timeout"`
-	ScaleInPolicy  types.String `tfsdk:"scale_in_policy"`
+	MaxSurge       types.Int64   `tfsdk:"max_surge"`
+	MaxUnavailable types.Int64   `tfsdk:"max_unavailable"`
+	Health         types.String  `tfsdk:"health"`
+	HealthTimeout  durationValue `tfsdk:"health_timeout"`
+	ScaleInPolicy  types.String  `tfsdk:"scale_in_policy"`
 }
 
 // dropletObjectType is one element of the computed droplets list.

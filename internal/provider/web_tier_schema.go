@@ -498,7 +498,9 @@ func rolloutBlock() schema.SingleNestedBlock {
 				Optional: true,
 				MarkdownDescription: "How long a wave may take to become healthy before the rollout stops (its new droplets " +
 					"are removed, the old ones keep serving). Default `" + defaultHealthTimeout + "`.",
-				Validators: []validator.String{durationValidator{}},
+				CustomType:    durationType{},
+				Validators:    []validator.String{durationValidator{}},
+				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
 			},
 			"scale_in_policy": schema.StringAttribute{
 				Optional:            true,

@@ -119,7 +119,7 @@ func (r *rolloutModel) spec() tier.RolloutSpec {
 		s.MaxUnavailable = intOr(r.MaxUnavailable, defaultMaxUnavailable)
 		s.Health = stringOr(r.Health, tier.HealthLoadBalancer)
 		s.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
-		timeout = stringOr(r.HealthTimeout, defaultHealthTimeout)
+		timeout = stringOr(r.HealthTimeout.StringValue, defaultHealthTimeout)
 	}
 	s.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
 	return s
