@@ -405,7 +405,7 @@ func alertBlock() schema.ListNestedBlock {
 				"emails": schema.ListAttribute{
 					ElementType: types.StringType, Optional: true,
 					MarkdownDescription: "Email addresses to notify (verified addresses of the team).",
-					Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.RegexMatches(emailPattern, "must be an email address"))},
+					Validators:          []validator.List{listvalidator.ValueStringsAre(emailValidator{})},
 				},
 				"enabled": schema.BoolAttribute{
 					Optional: true, Computed: true, Default: booldefault.StaticBool(true),
