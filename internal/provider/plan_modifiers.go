@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -61,4 +62,29 @@ func (backupWeekdayDefault) PlanModifyString(ctx context.Context, req planmodifi
 		}
 		return types.StringNull()
 	})
+}
+
+// sameDurationKeepsState plans the state's duration when the configuration
+// says the same in other words ("10m" for "600s"), so rewriting it plans
+// no change. Terraform accepts a planned value equal to the prior one.
+type sameDurationKeepsState struct{}
+
+func (sameDurationKeepsState) Description(context.Context) string {
+	return "keeps the state's value when the configured duration is the same"
+}
+
+func (m sameDurationKeepsState) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (sameDurationKeepsState) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || req.StateValue.IsUnknown() || req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	prior, configured := durationValue{timetypes.GoDuration{StringValue: req.StateValue}}, durationValue{timetypes.GoDuration{StringValue: req.ConfigValue}}
+	same, d := prior.StringSemanticEquals(ctx, configured)
+	resp.Diagnostics.Append(d...)
+	if same {
+		resp.PlanValue = req.StateValue
+	}
 }

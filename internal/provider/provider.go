@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -67,8 +68,30 @@ type providerData struct {
 	timeScale float64
 }
 
+// configuredData is what Configure gave a resource or data source; nil
+// before the provider is configured.
+func configuredData(v any, diags *diag.Diagnostics) *providerData {
+	if v == nil {
+		return nil
+	}
+	data, ok := v.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected provider data", fmt.Sprintf("got %T; this is a bug in the provider", v))
+		return nil
+	}
+	return data
+}
+
 func (d *providerData) executor() *tier.Executor {
 	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: d.client.ProbeHTTP}
+}
+
+// tflogLogger forwards the executor's progress ("4/10 droplets active") to
+// Terraform's log. Messages never carry user_data or the token.
+type tflogLogger struct{}
+
+func (tflogLogger) Info(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Info(ctx, msg, fields)
 }
 
 // Metadata names the provider.
@@ -145,6 +168,54 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		// Configure again then.
 		return
 	}
+	cfg, scale, ok := m.clientConfig(&resp.Diagnostics)
+	if !ok {
+		return
+	}
+	cfg.UserAgent = "terraform-provider-scalable/" + p.version
+	client, err := doclient.New(cfg)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to create DigitalOcean client", err.Error())
+		return
+	}
+	data := &providerData{client: client, poll: cfg.Poll, timeScale: scale}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+	tflog.Debug(ctx, "configured DigitalOcean client", map[string]any{"endpoint": cfg.Endpoint, "poll": cfg.Poll.String(), "time_scale": scale})
+}
+
+// clientConfig resolves each setting from its attribute, its environment
+// variable or its default, and stops at the first bad one.
+func (m providerModel) clientConfig(diags *diag.Diagnostics) (doclient.Config, float64, bool) {
+	token, ok := m.token(diags)
+	if !ok {
+		return doclient.Config{}, 0, false
+	}
+	endpoint, ok := m.endpoint(diags)
+	if !ok {
+		return doclient.Config{}, 0, false
+	}
+	scale, ok := m.timeScale(diags)
+	if !ok {
+		return doclient.Config{}, 0, false
+	}
+	poll, ok := m.pollInterval(scale, diags)
+	if !ok {
+		return doclient.Config{}, 0, false
+	}
+	cfg := doclient.Config{
+		Token:             token,
+		Endpoint:          endpoint,
+		RequestsPerSecond: m.RequestsPerSecond.ValueFloat64(),
+		Poll:              poll,
+		Logf: func(ctx context.Context, msg string, fields map[string]any) {
+			tflog.Debug(ctx, msg, fields)
+		},
+	}
+	return cfg, scale, m.retries(&cfg, diags)
+}
+
+func (m providerModel) token(diags *diag.Diagnostics) (string, bool) {
 	token := m.Token.ValueString()
 	if token == "" {
 		token = os.Getenv(EnvToken)
@@ -153,11 +224,15 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		token = os.Getenv(EnvAccessToken)
 	}
 	if token == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("token"), "Missing DigitalOcean API token",
+		diags.AddAttributeError(path.Root("token"), "Missing DigitalOcean API token",
 			"The provider needs an API token: set the provider's `token` attribute, or the "+EnvToken+" (or "+
 				EnvAccessToken+") environment variable. With the sandbox, use the token it prints.")
-		return
+		return "", false
 	}
+	return token, true
+}
+
+func (m providerModel) endpoint(diags *diag.Diagnostics) (string, bool) {
 	endpoint, endpointFrom := m.APIEndpoint.ValueString(), "api_endpoint"
 	if endpoint == "" {
 		endpoint, endpointFrom = os.Getenv(EnvAPIURL), "the "+EnvAPIURL+" environment variable"
@@ -166,49 +241,51 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		endpoint = defaultEndpoint
 	}
 	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("api_endpoint"), "Invalid API endpoint",
+		diags.AddAttributeError(path.Root("api_endpoint"), "Invalid API endpoint",
 			fmt.Sprintf("%q (from %s) is not an http(s) URL such as %s or http://127.0.0.1:8080.", endpoint, endpointFrom, defaultEndpoint))
-		return
+		return "", false
 	}
+	return endpoint, true
+}
 
-	scale := 1.0
+func (m providerModel) timeScale(diags *diag.Diagnostics) (float64, bool) {
 	if !m.TimeScale.IsNull() {
-		scale = m.TimeScale.ValueFloat64()
-	} else if v := os.Getenv(EnvTimeScale); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 || f > 1 {
-			resp.Diagnostics.AddError("Invalid "+EnvTimeScale, fmt.Sprintf("%q is not a number in (0, 1].", v))
-			return
-		}
-		scale = f
+		return m.TimeScale.ValueFloat64(), true
 	}
-	poll := time.Duration(float64(5*time.Second) * scale)
+	v := os.Getenv(EnvTimeScale)
+	if v == "" {
+		return 1, true
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 || f > 1 {
+		diags.AddError("Invalid "+EnvTimeScale, fmt.Sprintf("%q is not a number in (0, 1].", v))
+		return 0, false
+	}
+	return f, true
+}
+
+// pollInterval defaults to 5 seconds times the time scale.
+func (m providerModel) pollInterval(scale float64, diags *diag.Diagnostics) (time.Duration, bool) {
 	pollText, pollFrom := m.PollInterval.ValueString(), "poll_interval"
 	if pollText == "" {
 		pollText, pollFrom = os.Getenv(EnvPoll), "the "+EnvPoll+" environment variable"
 	}
-	if pollText != "" {
-		d, err := time.ParseDuration(pollText)
-		if err != nil || d <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("poll_interval"), "Invalid poll interval",
-				fmt.Sprintf("%q (from %s) is not a positive duration such as \"5s\".", pollText, pollFrom))
-			return
-		}
-		poll = d
+	if pollText == "" {
+		return time.Duration(float64(5*time.Second) * scale), true
 	}
-	cfg := doclient.Config{
-		Token:             token,
-		Endpoint:          endpoint,
-		RetryMax:          4,
-		RetryWaitMin:      time.Second,
-		RetryWaitMax:      30 * time.Second,
-		RequestsPerSecond: m.RequestsPerSecond.ValueFloat64(),
-		Poll:              poll,
-		UserAgent:         "terraform-provider-scalable/" + p.version,
-		Logf: func(ctx context.Context, msg string, fields map[string]any) {
-			tflog.Debug(ctx, msg, fields)
-		},
+	d, err := time.ParseDuration(pollText)
+	if err != nil || d <= 0 {
+		diags.AddAttributeError(path.Root("poll_interval"), "Invalid poll interval",
+			fmt.Sprintf("%q (from %s) is not a positive duration such as \"5s\".", pollText, pollFrom))
+		return 0, false
 	}
+	return d, true
+}
+
+// retries sets the retry count and waits: 4 retries, 1 to 30 seconds apart
+// unless set.
+func (m providerModel) retries(cfg *doclient.Config, diags *diag.Diagnostics) bool {
+	cfg.RetryMax, cfg.RetryWaitMin, cfg.RetryWaitMax = 4, time.Second, 30*time.Second
 	if !m.HTTPRetryMax.IsNull() {
 		cfg.RetryMax = int(m.HTTPRetryMax.ValueInt64())
 	}
@@ -219,19 +296,11 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		cfg.RetryWaitMax = seconds(m.HTTPRetryWaitMax.ValueFloat64())
 	}
 	if cfg.RetryWaitMax < cfg.RetryWaitMin {
-		resp.Diagnostics.AddAttributeError(path.Root("http_retry_wait_max"), "Invalid retry waits",
+		diags.AddAttributeError(path.Root("http_retry_wait_max"), "Invalid retry waits",
 			fmt.Sprintf("http_retry_wait_max (%v s) is below http_retry_wait_min (%v s).", cfg.RetryWaitMax.Seconds(), cfg.RetryWaitMin.Seconds()))
-		return
+		return false
 	}
-	client, err := doclient.New(cfg)
-	if err != nil {
-		resp.Diagnostics.AddError("Unable to create DigitalOcean client", err.Error())
-		return
-	}
-	data := &providerData{client: client, poll: poll, timeScale: scale}
-	resp.ResourceData = data
-	resp.DataSourceData = data
-	tflog.Debug(ctx, "configured DigitalOcean client", map[string]any{"endpoint": endpoint, "poll": poll.String(), "time_scale": scale})
+	return true
 }
 
 func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }

@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/helpers/validatordiag"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 )
 
-// Patterns shared by the schema and ValidateConfig. A numeric image or SSH
+// Patterns shared by the schema and its validators. A numeric image or SSH
 // key id has at most 18 digits, so that it fits an int and reaches the API
 // as an id (not as a slug or fingerprint); an image slug that is not a
 // number has a letter or a separator.
@@ -22,7 +24,6 @@ var (
 	sshKeyPattern      = regexp.MustCompile(`^([0-9]{1,18}|([0-9a-f]{2}:){15}[0-9a-f]{2})$`)
 	tagPattern         = regexp.MustCompile(`^[a-zA-Z0-9:_\-]{1,255}$`)
 	uuidPattern        = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	emailPattern       = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 	cookieNamePattern  = regexp.MustCompile(`^[A-Za-z0-9_-]{2,40}$`)
 	slackChannelPrefix = "#"
 )
@@ -78,6 +79,33 @@ func (v firewallRuleValidator) ValidateString(ctx context.Context, req validator
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid firewall entry",
 			fmt.Sprintf("Attribute %s value %q is not %s.", req.Path, s, v.Description(ctx)))
 	}
+}
+
+// emailValidator accepts a bare address as net/mail reads it (no display
+// name, no angle brackets) in a domain with a dot: DigitalOcean mails the
+// alert there.
+type emailValidator struct{}
+
+func (emailValidator) Description(context.Context) string { return "must be an email address" }
+
+func (v emailValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v emailValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if s := req.ConfigValue.ValueString(); !isEmailAddress(s) {
+		// The message RegexMatches gave when a pattern checked this.
+		resp.Diagnostics.Append(validatordiag.InvalidAttributeValueMatchDiagnostic(req.Path, v.Description(ctx), s))
+	}
+}
+
+func isEmailAddress(s string) bool {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	return strings.Contains(s[strings.LastIndex(s, "@")+1:], ".")
 }
 
 // quoted lists values for messages: "a", "b".

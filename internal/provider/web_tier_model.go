@@ -2,508 +2,135 @@ package provider
 
 import (
 	"context"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
-// spec converts the plan (or config) into the tier's desired state, with
-// DigitalOcean's defaults for what is not set.
-func (m *webTierModel) spec(ctx context.Context) (tier.Spec, diag.Diagnostics) {
-	var diags diag.Diagnostics
-	s := tier.Spec{
-		Name:    m.Name.ValueString(),
-		Region:  m.Region.ValueString(),
-		VPCUUID: m.VPCUUID.ValueString(),
-	}
-	if !m.Tags.IsNull() && !m.Tags.IsUnknown() {
-		diags.Append(m.Tags.ElementsAs(ctx, &s.Tags, false)...)
-		sort.Strings(s.Tags)
-	}
-	if d := m.Droplet; d != nil {
-		s.Droplet = tier.DropletSpec{
-			Instances:  int(d.Instances.ValueInt64()),
-			Size:       d.Size.ValueString(),
-			Image:      d.Image.ValueString(),
-			UserData:   d.UserData.ValueString(),
-			Monitoring: d.Monitoring.IsNull() || d.Monitoring.ValueBool(),
-			IPv6:       d.IPv6.ValueBool(),
-		}
-		diags.Append(stringsOf(ctx, d.SSHKeys, &s.Droplet.SSHKeys)...)
-		if b := d.Backups; b != nil && !b.Plan.IsNull() {
-			s.Droplet.Backups = &tier.BackupSpec{Plan: b.Plan.ValueString(), Hour: int(b.Hour.ValueInt64())}
-			if s.Droplet.Backups.Plan == "weekly" {
-				s.Droplet.Backups.Weekday = b.Weekday.ValueString()
-				if s.Droplet.Backups.Weekday == "" {
-					s.Droplet.Backups.Weekday = "SUN"
-				}
-			}
-		}
-	}
-	if lb := m.LoadBalancer; lb != nil {
-		s.LoadBalancer = tier.LoadBalancerSpec{
-			SizeUnit:               intOr(lb.SizeUnit, doapi.LBDefaultSizeUnit),
-			RedirectHTTPToHTTPS:    lb.RedirectHTTPToHTTPS.ValueBool(),
-			EnableProxyProtocol:    lb.EnableProxyProtocol.ValueBool(),
-			EnableBackendKeepalive: lb.EnableBackendKeepalive.ValueBool(),
-			HTTPIdleTimeoutSeconds: intOr(lb.HTTPIdleTimeoutSeconds, doapi.LBDefaultIdleTimeout),
-			HealthCheck:            healthCheckSpec(lb.HealthCheck),
-			StickySessions:         tier.StickySessions{Type: "none"},
-		}
-		for _, r := range lb.ForwardingRules {
-			s.LoadBalancer.ForwardingRules = append(s.LoadBalancer.ForwardingRules, tier.ForwardingRule{
-				EntryProtocol: r.EntryProtocol.ValueString(), EntryPort: int(r.EntryPort.ValueInt64()),
-				TargetProtocol: r.TargetProtocol.ValueString(), TargetPort: int(r.TargetPort.ValueInt64()),
-				CertificateName: r.CertificateName.ValueString(), TLSPassthrough: r.TLSPassthrough.ValueBool(),
-			})
-		}
-		if ss := lb.StickySessions; ss != nil {
-			s.LoadBalancer.StickySessions = tier.NormalizeSticky(tier.StickySessions{
-				Type: stringOr(ss.Type, "none"), CookieName: ss.CookieName.ValueString(), CookieTTLSeconds: int(ss.CookieTTLSeconds.ValueInt64()),
-			})
-		}
-		if fw := lb.Firewall; fw != nil {
-			diags.Append(stringsOf(ctx, fw.Allow, &s.LoadBalancer.FirewallAllow)...)
-			diags.Append(stringsOf(ctx, fw.Deny, &s.LoadBalancer.FirewallDeny)...)
-		}
-	}
-	for _, a := range m.Alerts {
-		as := tier.AlertSpec{
-			Metric: a.Metric.ValueString(), Compare: a.Compare.ValueString(), Value: a.Value.ValueFloat64(),
-			Window: a.Window.ValueString(), Enabled: a.Enabled.IsNull() || a.Enabled.ValueBool(),
-		}
-		diags.Append(stringsOf(ctx, a.Emails, &as.Emails)...)
-		for _, sl := range a.Slack {
-			as.Slack = append(as.Slack, tier.SlackTarget{Channel: sl.Channel.ValueString(), URL: sl.URL.ValueString()})
-		}
-		s.Alerts = append(s.Alerts, as)
-	}
-	s.Rollout = tier.RolloutSpec{
-		MaxSurge: defaultMaxSurge, MaxUnavailable: defaultMaxUnavailable,
-		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst,
-	}
-	timeout := defaultHealthTimeout
-	if r := m.Rollout; r != nil {
-		s.Rollout.MaxSurge = intOr(r.MaxSurge, defaultMaxSurge)
-		s.Rollout.MaxUnavailable = intOr(r.MaxUnavailable, defaultMaxUnavailable)
-		s.Rollout.Health = stringOr(r.Health, tier.HealthLoadBalancer)
-		s.Rollout.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
-		timeout = stringOr(r.HealthTimeout, defaultHealthTimeout)
-	}
-	s.Rollout.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
-	if a := m.Autoscale; a != nil {
-		s.Autoscale = &tier.AutoscaleSpec{
-			MinInstances:            int(a.MinInstances.ValueInt64()),
-			MaxInstances:            int(a.MaxInstances.ValueInt64()),
-			TargetCPUUtilization:    a.TargetCPUUtilization.ValueFloat64(),
-			TargetMemoryUtilization: a.TargetMemoryUtilization.ValueFloat64(),
-			CooldownMinutes:         intOr(a.CooldownMinutes, doapi.AutoscaleDefaultCooldownMinutes),
-		}
-		s.Droplet.Instances = 0
-	}
-	return s, diags
+// webTierModel is the resource's state and plan.
+type webTierModel struct {
+	ID             types.String       `tfsdk:"id"`
+	Name           types.String       `tfsdk:"name"`
+	Region         types.String       `tfsdk:"region"`
+	VPCUUID        types.String       `tfsdk:"vpc_uuid"`
+	Tags           types.Set          `tfsdk:"tags"`
+	Droplet        *dropletModel      `tfsdk:"droplet"`
+	LoadBalancer   *loadBalancerModel `tfsdk:"load_balancer"`
+	Alerts         []alertModel       `tfsdk:"alert"`
+	Rollout        *rolloutModel      `tfsdk:"rollout"`
+	Autoscale      *autoscaleModel    `tfsdk:"autoscale"`
+	Timeouts       timeouts.Value     `tfsdk:"timeouts"`
+	Tag            types.String       `tfsdk:"tag"`
+	LoadBalancerID types.String       `tfsdk:"load_balancer_id"`
+	LoadBalancerIP types.String       `tfsdk:"load_balancer_ip"`
+	Droplets       types.List         `tfsdk:"droplets"`
+	AlertPolicyIDs types.List         `tfsdk:"alert_policy_ids"`
 }
 
-func healthCheckSpec(h *healthCheckModel) tier.HealthCheck {
-	hc := tier.HealthCheck{
-		Protocol: "http", Port: 80, Path: doapi.LBDefaultHealthCheckPath,
-		CheckIntervalSeconds: doapi.LBDefaultCheckInterval, ResponseTimeoutSeconds: doapi.LBDefaultResponseTimeout,
-		HealthyThreshold: doapi.LBDefaultHealthyThreshold, UnhealthyThreshold: doapi.LBDefaultUnhealthyThreshold,
-	}
-	if h == nil {
-		return hc
-	}
-	hc.Protocol = stringOr(h.Protocol, hc.Protocol)
-	hc.Port = intOr(h.Port, hc.Port)
-	hc.Path = stringOr(h.Path, hc.Path)
-	if hc.Protocol == "tcp" {
-		hc.Path = ""
-	}
-	hc.CheckIntervalSeconds = intOr(h.CheckIntervalSeconds, hc.CheckIntervalSeconds)
-	hc.ResponseTimeoutSeconds = intOr(h.ResponseTimeoutSeconds, hc.ResponseTimeoutSeconds)
-	hc.HealthyThreshold = intOr(h.HealthyThreshold, hc.HealthyThreshold)
-	hc.UnhealthyThreshold = intOr(h.UnhealthyThreshold, hc.UnhealthyThreshold)
-	return hc
+type dropletModel struct {
+	Instances  types.Int64   `tfsdk:"instances"`
+	Size       types.String  `tfsdk:"size"`
+	Image      types.String  `tfsdk:"image"`
+	SSHKeys    types.List    `tfsdk:"ssh_keys"`
+	UserData   types.String  `tfsdk:"user_data"`
+	Monitoring types.Bool    `tfsdk:"monitoring"`
+	IPv6       types.Bool    `tfsdk:"ipv6"`
+	Backups    *backupsModel `tfsdk:"backups"`
 }
 
-// ref is what the state knows to find the tier's objects.
-func (m *webTierModel) ref(ctx context.Context) tier.Ref {
-	r := tier.Ref{
-		Name:           m.Name.ValueString(),
-		LoadBalancerID: m.LoadBalancerID.ValueString(),
-		Alerts:         len(m.Alerts) > 0 || (!m.AlertPolicyIDs.IsNull() && len(m.AlertPolicyIDs.Elements()) > 0),
-		Backups:        m.Droplet != nil && m.Droplet.Backups != nil,
-		Pool:           m.Autoscale != nil,
-	}
-	if !m.Droplets.IsNull() && !m.Droplets.IsUnknown() {
-		for _, e := range m.Droplets.Elements() {
-			if o, ok := e.(types.Object); ok {
-				if id, ok := o.Attributes()["id"].(types.Int64); ok && !id.IsNull() {
-					r.KnownDroplets = append(r.KnownDroplets, int(id.ValueInt64()))
-				}
-			}
-		}
-	}
-	return r
+type backupsModel struct {
+	Plan    types.String `tfsdk:"plan"`
+	Weekday types.String `tfsdk:"weekday"`
+	Hour    types.Int64  `tfsdk:"hour"`
 }
 
-// setComputed fills the computed attributes from a fleet.
-func (m *webTierModel) setComputed(fleet tier.Fleet) {
-	name := m.Name.ValueString()
-	m.ID = types.StringValue(name)
-	m.Tag = types.StringValue(tier.Tag(name))
-	if lb := fleet.LoadBalancer; lb != nil {
-		m.LoadBalancerID = types.StringValue(lb.ID)
-		m.LoadBalancerIP = types.StringValue(lb.IP)
-		if m.VPCUUID.IsUnknown() || m.VPCUUID.IsNull() {
-			m.VPCUUID = types.StringValue(lb.VPCUUID)
-		}
-	} else {
-		m.LoadBalancerID = types.StringNull()
-		m.LoadBalancerIP = types.StringNull()
-	}
-	if m.VPCUUID.IsUnknown() {
-		m.VPCUUID = types.StringNull()
-		for _, d := range fleet.Droplets {
-			if d.VPCUUID != "" {
-				m.VPCUUID = types.StringValue(d.VPCUUID)
-				break
-			}
-		}
-	}
-	elems := make([]attr.Value, 0, len(fleet.Droplets))
-	for _, d := range fleet.Droplets {
-		elems = append(elems, dropletObject(d))
-	}
-	m.Droplets = types.ListValueMust(dropletObjectType, elems)
-	byIndex, _ := tier.TierAlerts(name, fleet.Alerts)
-	ids := []attr.Value{}
-	for i := 0; i < len(byIndex)+len(fleet.Alerts); i++ {
-		p, ok := byIndex[i]
-		if !ok {
-			if i >= len(m.Alerts) {
-				break
-			}
-			continue
-		}
-		ids = append(ids, types.StringValue(p.UUID))
-	}
-	m.AlertPolicyIDs = types.ListValueMust(types.StringType, ids)
+type loadBalancerModel struct {
+	SizeUnit               types.Int64           `tfsdk:"size_unit"`
+	RedirectHTTPToHTTPS    types.Bool            `tfsdk:"redirect_http_to_https"`
+	EnableProxyProtocol    types.Bool            `tfsdk:"enable_proxy_protocol"`
+	EnableBackendKeepalive types.Bool            `tfsdk:"enable_backend_keepalive"`
+	HTTPIdleTimeoutSeconds types.Int64           `tfsdk:"http_idle_timeout_seconds"`
+	ForwardingRules        []forwardingRuleModel `tfsdk:"forwarding_rule"`
+	HealthCheck            *healthCheckModel     `tfsdk:"healthcheck"`
+	StickySessions         *stickySessionsModel  `tfsdk:"sticky_sessions"`
+	Firewall               *firewallModel        `tfsdk:"firewall"`
 }
 
-// observe overwrites the attributes DigitalOcean reports with what it
-// reports, so drift shows in the next plan as a change back. Attributes it
-// cannot report (user_data, ssh_keys, rollout, timeouts) keep their value.
-// full fills every block (import, data source); otherwise optional blocks
-// left out of the configuration stay out unless they drifted from the
-// defaults.
-func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
-	name := m.Name.ValueString()
-	// With a pool, members are the pool's business: the fixed count is of
-	// the other droplets, and the autoscale block reflects the pool.
-	var serving []tier.Droplet
-	for _, d := range fleet.Droplets {
-		if d.InService(name) && (d.Status == tier.StatusActive || d.Status == tier.StatusNew) {
-			serving = append(serving, d)
-		}
-	}
-	members := serving
-	if fleet.Pool != nil {
-		var fixed []tier.Droplet
-		members = nil
-		for _, d := range serving {
-			if fleet.Pool.IsMember(d.ID) {
-				members = append(members, d)
-			} else {
-				fixed = append(fixed, d)
-			}
-		}
-		serving = fixed
-	}
-	if lb := fleet.LoadBalancer; lb != nil && lb.Region != "" {
-		m.Region = types.StringValue(lb.Region)
-	} else if len(serving) > 0 {
-		m.Region = types.StringValue(serving[0].Region)
-	}
-	if m.Droplet == nil {
-		m.Droplet = &dropletModel{SSHKeys: types.ListNull(types.StringType), UserData: types.StringNull(),
-			Monitoring: types.BoolValue(true), IPv6: types.BoolValue(false), Size: types.StringNull(), Image: types.StringNull()}
-	}
-	d := m.Droplet
-	m.observePool(fleet.Pool, full)
-	if m.Autoscale == nil {
-		d.Instances = types.Int64Value(int64(len(serving)))
-	} else {
-		d.Instances = types.Int64Null()
-		serving = members // the template is what members run
-	}
-	if v, ok := uniform(serving, func(d tier.Droplet) string { return d.Size }); ok {
-		d.Size = types.StringValue(v)
-	}
-	if v, ok := uniform(serving, func(d tier.Droplet) string { return d.Image }); ok {
-		// A snapshot given by id is reported by id; a slug by slug.
-		if d.Image.ValueString() != strconv.Itoa(serving[0].ImageID) {
-			d.Image = types.StringValue(v)
-		}
-	}
-	// A pool template has no monitoring flag (members get DigitalOcean's
-	// agent instead), so with autoscale it cannot be observed.
-	if v, ok := uniform(serving, func(d tier.Droplet) string { return strconv.FormatBool(d.Monitoring) }); ok && m.Autoscale == nil {
-		d.Monitoring = types.BoolValue(v == "true")
-	}
-	if v, ok := uniform(serving, func(d tier.Droplet) string { return strconv.FormatBool(d.IPv6) }); ok {
-		d.IPv6 = types.BoolValue(v == "true")
-	}
-	m.observeBackups(serving)
-	m.observeTags(serving)
-	if lb := fleet.LoadBalancer; lb != nil {
-		m.observeLoadBalancer(lb.Spec, full)
-	}
-	m.observeAlerts(fleet, full)
+type forwardingRuleModel struct {
+	EntryProtocol   types.String `tfsdk:"entry_protocol"`
+	EntryPort       types.Int64  `tfsdk:"entry_port"`
+	TargetProtocol  types.String `tfsdk:"target_protocol"`
+	TargetPort      types.Int64  `tfsdk:"target_port"`
+	CertificateName types.String `tfsdk:"certificate_name"`
+	TLSPassthrough  types.Bool   `tfsdk:"tls_passthrough"`
 }
 
-// observePool reflects the pool's dynamic configuration in the autoscale
-// block. A fixed target set by a rollout in progress is not the user's
-// configuration and is left alone.
-func (m *webTierModel) observePool(pool *tier.AutoscalePool, full bool) {
-	if pool == nil {
-		if !full {
-			m.Autoscale = nil
-		}
-		return
-	}
-	c := pool.Config
-	if c.TargetNumberInstances > 0 {
-		return
-	}
-	a := &autoscaleModel{
-		MinInstances: types.Int64Value(int64(c.MinInstances)), MaxInstances: types.Int64Value(int64(c.MaxInstances)),
-		TargetCPUUtilization: types.Float64Null(), TargetMemoryUtilization: types.Float64Null(),
-		CooldownMinutes: types.Int64Value(int64(c.CooldownMinutes)),
-	}
-	if c.TargetCPUUtilization > 0 {
-		a.TargetCPUUtilization = types.Float64Value(c.TargetCPUUtilization)
-	}
-	if c.TargetMemoryUtilization > 0 {
-		a.TargetMemoryUtilization = types.Float64Value(c.TargetMemoryUtilization)
-	}
-	if prior := m.Autoscale; prior != nil && prior.CooldownMinutes.IsNull() && c.CooldownMinutes == doapi.AutoscaleDefaultCooldownMinutes {
-		a.CooldownMinutes = types.Int64Null()
-	}
-	m.Autoscale = a
-	// Unlike droplets, a pool's template tells its SSH keys and user data.
-	if d := m.Droplet; d != nil {
-		t := pool.Template
-		if len(t.SSHKeys) > 0 || !d.SSHKeys.IsNull() {
-			d.SSHKeys = stringList(t.SSHKeys)
-		}
-		if t.UserData != "" || !d.UserData.IsNull() {
-			d.UserData = types.StringValue(t.UserData)
-		}
-	}
+type healthCheckModel struct {
+	Protocol               types.String `tfsdk:"protocol"`
+	Port                   types.Int64  `tfsdk:"port"`
+	Path                   types.String `tfsdk:"path"`
+	CheckIntervalSeconds   types.Int64  `tfsdk:"check_interval_seconds"`
+	ResponseTimeoutSeconds types.Int64  `tfsdk:"response_timeout_seconds"`
+	HealthyThreshold       types.Int64  `tfsdk:"healthy_threshold"`
+	UnhealthyThreshold     types.Int64  `tfsdk:"unhealthy_threshold"`
 }
 
-func (m *webTierModel) observeBackups(serving []tier.Droplet) {
-	key := func(d tier.Droplet) string {
-		if !d.Backups {
-			return "off"
-		}
-		if d.BackupPolicy == nil {
-			return "on"
-		}
-		return d.BackupPolicy.Plan + "/" + d.BackupPolicy.Weekday + "/" + strconv.Itoa(d.BackupPolicy.Hour)
-	}
-	v, ok := uniform(serving, key)
-	if !ok {
-		return
-	}
-	switch v {
-	case "off":
-		m.Droplet.Backups = nil
-	case "on":
-		if m.Droplet.Backups == nil {
-			m.Droplet.Backups = &backupsModel{Plan: types.StringValue("weekly"), Weekday: types.StringValue("SUN"), Hour: types.Int64Value(0)}
-		}
-	default:
-		p := serving[0].BackupPolicy
-		b := &backupsModel{Plan: types.StringValue(p.Plan), Weekday: types.StringNull(), Hour: types.Int64Value(int64(p.Hour))}
-		if p.Plan == "weekly" {
-			b.Weekday = types.StringValue(p.Weekday)
-		}
-		m.Droplet.Backups = b
-	}
+type stickySessionsModel struct {
+	Type             types.String `tfsdk:"type"`
+	CookieName       types.String `tfsdk:"cookie_name"`
+	CookieTTLSeconds types.Int64  `tfsdk:"cookie_ttl_seconds"`
 }
 
-func (m *webTierModel) observeTags(serving []tier.Droplet) {
-	if len(serving) == 0 {
-		return
-	}
-	name := m.Name.ValueString()
-	common := map[string]int{}
-	for _, d := range serving {
-		for _, t := range d.Tags {
-			common[t]++
-		}
-	}
-	var extra []string
-	for t, n := range common {
-		if n == len(serving) && t != tier.Tag(name) && t != tier.DrainTag(name) && !strings.HasPrefix(t, "scalable-rev:") {
-			extra = append(extra, t)
-		}
-	}
-	sort.Strings(extra)
-	if len(extra) == 0 && m.Tags.IsNull() {
-		return
-	}
-	vals := make([]attr.Value, len(extra))
-	for i, t := range extra {
-		vals[i] = types.StringValue(t)
-	}
-	m.Tags = types.SetValueMust(types.StringType, vals)
+type firewallModel struct {
+	Allow types.List `tfsdk:"allow"`
+	Deny  types.List `tfsdk:"deny"`
 }
 
-func (m *webTierModel) observeLoadBalancer(s tier.LoadBalancerSpec, full bool) {
-	if m.LoadBalancer == nil {
-		m.LoadBalancer = &loadBalancerModel{}
-	}
-	lb := m.LoadBalancer
-	lb.SizeUnit = types.Int64Value(int64(s.SizeUnit))
-	lb.RedirectHTTPToHTTPS = types.BoolValue(s.RedirectHTTPToHTTPS)
-	lb.EnableProxyProtocol = types.BoolValue(s.EnableProxyProtocol)
-	lb.EnableBackendKeepalive = types.BoolValue(s.EnableBackendKeepalive)
-	lb.HTTPIdleTimeoutSeconds = types.Int64Value(int64(s.HTTPIdleTimeoutSeconds))
-
-	// Keep the configured order of forwarding rules; DigitalOcean's order
-	// is not meaningful.
-	observed := map[string]tier.ForwardingRule{}
-	for _, r := range s.ForwardingRules {
-		observed[ruleKey(r.EntryProtocol, r.EntryPort)] = r
-	}
-	var rules []forwardingRuleModel
-	for _, r := range lb.ForwardingRules {
-		k := ruleKey(r.EntryProtocol.ValueString(), int(r.EntryPort.ValueInt64()))
-		if o, ok := observed[k]; ok {
-			rules = append(rules, ruleModel(o, r.CertificateName))
-			delete(observed, k)
-		}
-	}
-	for _, o := range tier.SortedRules(s.ForwardingRules) {
-		if _, ok := observed[ruleKey(o.EntryProtocol, o.EntryPort)]; ok {
-			rules = append(rules, ruleModel(o, types.StringNull()))
-		}
-	}
-	lb.ForwardingRules = rules
-
-	hc := s.HealthCheck
-	if full || lb.HealthCheck != nil || hc != healthCheckSpec(nil) {
-		path := types.StringValue(hc.Path)
-		if hc.Protocol == "tcp" || hc.Path == "" {
-			path = types.StringNull()
-		}
-		lb.HealthCheck = &healthCheckModel{
-			Protocol: types.StringValue(hc.Protocol), Port: types.Int64Value(int64(hc.Port)), Path: path,
-			CheckIntervalSeconds:   types.Int64Value(int64(hc.CheckIntervalSeconds)),
-			ResponseTimeoutSeconds: types.Int64Value(int64(hc.ResponseTimeoutSeconds)),
-			HealthyThreshold:       types.Int64Value(int64(hc.HealthyThreshold)),
-			UnhealthyThreshold:     types.Int64Value(int64(hc.UnhealthyThreshold)),
-		}
-	}
-	ss := tier.NormalizeSticky(s.StickySessions)
-	if full || lb.StickySessions != nil || ss.Type != "none" {
-		lb.StickySessions = &stickySessionsModel{Type: types.StringValue(ss.Type), CookieName: types.StringNull(), CookieTTLSeconds: types.Int64Null()}
-		if ss.Type == "cookies" {
-			lb.StickySessions.CookieName = types.StringValue(ss.CookieName)
-			lb.StickySessions.CookieTTLSeconds = types.Int64Value(int64(ss.CookieTTLSeconds))
-		}
-	}
-	if lb.Firewall != nil || len(s.FirewallAllow)+len(s.FirewallDeny) > 0 {
-		prior := lb.Firewall
-		lb.Firewall = &firewallModel{Allow: observedList(s.FirewallAllow, prior, func(f *firewallModel) types.List { return f.Allow }),
-			Deny: observedList(s.FirewallDeny, prior, func(f *firewallModel) types.List { return f.Deny })}
-	}
+type alertModel struct {
+	Metric  types.String  `tfsdk:"metric"`
+	Compare types.String  `tfsdk:"compare"`
+	Value   types.Float64 `tfsdk:"value"`
+	Window  types.String  `tfsdk:"window"`
+	Emails  types.List    `tfsdk:"emails"`
+	Slack   []slackModel  `tfsdk:"slack"`
+	Enabled types.Bool    `tfsdk:"enabled"`
 }
 
-// observedList is the observed strings, null when empty and null before.
-func observedList(values []string, prior *firewallModel, field func(*firewallModel) types.List) types.List {
-	if len(values) == 0 && (prior == nil || field(prior).IsNull()) {
-		return types.ListNull(types.StringType)
-	}
-	return stringList(values)
+type slackModel struct {
+	Channel types.String `tfsdk:"channel"`
+	URL     types.String `tfsdk:"url"`
 }
 
-func ruleKey(protocol string, port int) string { return protocol + ":" + strconv.Itoa(port) }
-
-func ruleModel(r tier.ForwardingRule, priorCert types.String) forwardingRuleModel {
-	cert := types.StringNull()
-	if r.CertificateName != "" {
-		cert = types.StringValue(r.CertificateName)
-	} else if !priorCert.IsNull() && priorCert.ValueString() == "" {
-		cert = priorCert
-	}
-	return forwardingRuleModel{
-		EntryProtocol: types.StringValue(r.EntryProtocol), EntryPort: types.Int64Value(int64(r.EntryPort)),
-		TargetProtocol: types.StringValue(r.TargetProtocol), TargetPort: types.Int64Value(int64(r.TargetPort)),
-		CertificateName: cert, TLSPassthrough: types.BoolValue(r.TLSPassthrough),
-	}
+type autoscaleModel struct {
+	MinInstances            types.Int64   `tfsdk:"min_instances"`
+	MaxInstances            types.Int64   `tfsdk:"max_instances"`
+	TargetCPUUtilization    types.Float64 `tfsdk:"target_cpu_utilization"`
+	TargetMemoryUtilization types.Float64 `tfsdk:"target_memory_utilization"`
+	CooldownMinutes         types.Int64   `tfsdk:"cooldown_minutes"`
 }
 
-func (m *webTierModel) observeAlerts(fleet tier.Fleet, full bool) {
-	byIndex, _ := tier.TierAlerts(m.Name.ValueString(), fleet.Alerts)
-	n := len(m.Alerts)
-	if full {
-		for i := range byIndex {
-			n = max(n, i+1)
-		}
-	}
-	var out []alertModel
-	for i := 0; i < n; i++ {
-		p, ok := byIndex[i]
-		if !ok {
-			continue // deleted out of band: the plan shows it coming back
-		}
-		metric, _ := tier.LookupAlertMetric(p.Type)
-		a := alertModel{
-			Metric: types.StringValue(metric.Name), Compare: types.StringValue(p.Compare),
-			Value: types.Float64Value(p.Value), Window: types.StringValue(p.Window), Enabled: types.BoolValue(p.Enabled),
-			Emails: types.ListNull(types.StringType),
-		}
-		var prior *alertModel
-		if i < len(m.Alerts) {
-			prior = &m.Alerts[i]
-		}
-		if len(p.Emails) > 0 || (prior != nil && !prior.Emails.IsNull()) {
-			a.Emails = stringList(p.Emails)
-		}
-		for _, s := range p.Slack {
-			a.Slack = append(a.Slack, slackModel{Channel: types.StringValue(s.Channel), URL: types.StringValue(s.URL)})
-		}
-		out = append(out, a)
-	}
-	m.Alerts = out
+type rolloutModel struct {
+	MaxSurge       types.Int64   `tfsdk:"max_surge"`
+	MaxUnavailable types.Int64   `tfsdk:"max_unavailable"`
+	Health         types.String  `tfsdk:"health"`
+	HealthTimeout  durationValue `tfsdk:"health_timeout"`
+	ScaleInPolicy  types.String  `tfsdk:"scale_in_policy"`
 }
 
-// uniform returns the value all droplets share, false when they differ or
-// there are none.
-func uniform(ds []tier.Droplet, f func(tier.Droplet) string) (string, bool) {
-	if len(ds) == 0 {
-		return "", false
-	}
-	v := f(ds[0])
-	for _, d := range ds[1:] {
-		if f(d) != v {
-			return "", false
-		}
-	}
-	return v, true
-}
+// dropletObjectType is one element of the computed droplets list.
+var dropletObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"id":           types.Int64Type,
+	"name":         types.StringType,
+	"status":       types.StringType,
+	"public_ipv4":  types.StringType,
+	"private_ipv4": types.StringType,
+	"size":         types.StringType,
+	"image":        types.StringType,
+}}
 
 func stringsOf(ctx context.Context, l types.List, out *[]string) diag.Diagnostics {
 	if l.IsNull() || l.IsUnknown() {
@@ -544,58 +171,4 @@ func dropletObject(d tier.Droplet) types.Object {
 		"size":         types.StringValue(d.Size),
 		"image":        types.StringValue(d.Image),
 	})
-}
-
-// setComputedKeepingPlanned fills computed attributes after a successful
-// update, keeping what the plan already knew: Terraform requires applied
-// values to equal planned ones, and Read refreshes them next time. In a
-// partly known droplets list the unknown slots take the droplets that are
-// not among the known ones, oldest first.
-func (m *webTierModel) setComputedKeepingPlanned(fleet tier.Fleet, plan webTierModel) {
-	m.setComputed(fleet)
-	m.Droplets = mergeDroplets(plan.Droplets, fleet)
-	if !plan.LoadBalancerID.IsUnknown() {
-		m.LoadBalancerID = plan.LoadBalancerID
-	}
-	if !plan.LoadBalancerIP.IsUnknown() {
-		m.LoadBalancerIP = plan.LoadBalancerIP
-	}
-	if !plan.AlertPolicyIDs.IsUnknown() {
-		m.AlertPolicyIDs = plan.AlertPolicyIDs
-	}
-	if !plan.VPCUUID.IsUnknown() {
-		m.VPCUUID = plan.VPCUUID
-	}
-}
-
-func mergeDroplets(planned types.List, fleet tier.Fleet) types.List {
-	if planned.IsUnknown() || planned.IsNull() {
-		elems := make([]attr.Value, 0, len(fleet.Droplets))
-		for _, d := range fleet.Droplets {
-			elems = append(elems, dropletObject(d))
-		}
-		return types.ListValueMust(dropletObjectType, elems)
-	}
-	known := map[int64]bool{}
-	for _, e := range planned.Elements() {
-		if o, ok := e.(types.Object); ok && !o.IsUnknown() {
-			if id, ok := o.Attributes()["id"].(types.Int64); ok {
-				known[id.ValueInt64()] = true
-			}
-		}
-	}
-	var fresh []tier.Droplet
-	for _, d := range fleet.Droplets {
-		if !known[int64(d.ID)] {
-			fresh = append(fresh, d)
-		}
-	}
-	elems := make([]attr.Value, 0, len(planned.Elements()))
-	for _, e := range planned.Elements() {
-		if e.IsUnknown() && len(fresh) > 0 {
-			e, fresh = dropletObject(fresh[0]), fresh[1:]
-		}
-		elems = append(elems, e)
-	}
-	return types.ListValueMust(dropletObjectType, elems)
 }

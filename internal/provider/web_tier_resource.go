@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -18,11 +19,11 @@ import (
 )
 
 var (
-	_ resource.Resource                   = (*webTierResource)(nil)
-	_ resource.ResourceWithConfigure      = (*webTierResource)(nil)
-	_ resource.ResourceWithImportState    = (*webTierResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*webTierResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*webTierResource)(nil)
+	_ resource.Resource                     = (*webTierResource)(nil)
+	_ resource.ResourceWithConfigure        = (*webTierResource)(nil)
+	_ resource.ResourceWithImportState      = (*webTierResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*webTierResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*webTierResource)(nil)
 )
 
 // Default timeouts of the timeouts block.
@@ -31,6 +32,13 @@ const (
 	defaultUpdateTimeout = 60 * time.Minute
 	defaultDeleteTimeout = 20 * time.Minute
 )
+
+// nullTimeouts is an unset timeouts block (after import).
+func nullTimeouts() timeouts.Value {
+	return timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+		"create": types.StringType, "update": types.StringType, "delete": types.StringType,
+	})}
+}
 
 // privateFleetKey keeps the fleet observed by Read in private state, so
 // ModifyPlan can plan the rollout without calling the API again.
@@ -52,15 +60,9 @@ func (r *webTierResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 }
 
 func (r *webTierResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
+	if data := configuredData(req.ProviderData, &resp.Diagnostics); data != nil {
+		r.data = data
 	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected provider data", fmt.Sprintf("got %T; this is a bug in the provider", req.ProviderData))
-		return
-	}
-	r.data = data
 }
 
 func (r *webTierResource) client(diags *diag.Diagnostics) bool {
@@ -215,15 +217,8 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
 		return // destroy, or create (nothing exists to compare with)
 	}
-	raw, d := req.Private.GetKey(ctx, privateFleetKey)
+	fleet, d := privateFleet(ctx, req.Private)
 	resp.Diagnostics.Append(d...)
-	var fleet *tier.Fleet
-	if len(raw) > 0 {
-		var f tier.Fleet
-		if json.Unmarshal(raw, &f) == nil {
-			fleet = &f
-		}
-	}
 	var plan webTierModel
 	if d := req.Plan.Get(ctx, &plan); d.HasError() {
 		if !req.Plan.Raw.IsFullyKnown() {
@@ -256,15 +251,39 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if p.Empty() {
 		return
 	}
+	resp.Diagnostics.Append(planFleetChange(&plan, spec, *fleet, p)...)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// privateFleet is the fleet Read kept in private state; nil when none was
+// kept or it cannot be read.
+func privateFleet(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}) (*tier.Fleet, diag.Diagnostics) {
+	raw, diags := private.GetKey(ctx, privateFleetKey)
+	if len(raw) == 0 {
+		return nil, diags
+	}
+	var f tier.Fleet
+	if json.Unmarshal(raw, &f) != nil {
+		return nil, diags
+	}
+	return &f, diags
+}
+
+// planFleetChange warns what the apply will do to the fleet and marks the
+// computed attributes it will change as unknown.
+func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.Plan) diag.Diagnostics {
+	var diags diag.Diagnostics
 	s := p.Summary
 	if s.Create+s.Replace+s.Remove+s.Repair > 0 {
-		resp.Diagnostics.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
+		diags.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
 	}
 	if s.DropletsChange() {
 		if spec.Autoscale != nil {
 			plan.Droplets = types.ListUnknown(dropletObjectType) // the pool decides how many
 		} else {
-			plan.Droplets = plannedDroplets(*fleet, p, spec.Droplet.Instances)
+			plan.Droplets = plannedDroplets(fleet, p, spec.Droplet.Instances)
 		}
 	}
 	if s.LoadBalancer == "created" {
@@ -274,13 +293,13 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if s.ExtraLoadBalancers > 0 {
 		// No attribute lists them: without a change Terraform would not call
 		// Update. The tier's load balancer keeps its id and IP.
-		resp.Diagnostics.AddWarning("scalable_web_tier "+spec.Name+": "+extraLoadBalancersSummary(*fleet), extraLoadBalancersDetail(spec, *fleet))
+		diags.AddWarning("scalable_web_tier "+spec.Name+": "+extraLoadBalancersSummary(fleet), extraLoadBalancersDetail(spec, fleet))
 		plan.LoadBalancerID = types.StringUnknown()
 	}
 	if s.AlertsCreate+s.AlertsDelete > 0 {
 		plan.AlertPolicyIDs = types.ListUnknown(types.StringType)
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	return diags
 }
 
 // plannedDroplets is the droplets list after the apply: droplets that stay

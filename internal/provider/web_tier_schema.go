@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -27,127 +28,6 @@ import (
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
-// webTierModel is the resource's state and plan.
-type webTierModel struct {
-	ID             types.String       `tfsdk:"id"`
-	Name           types.String       `tfsdk:"name"`
-	Region         types.String       `tfsdk:"region"`
-	VPCUUID        types.String       `tfsdk:"vpc_uuid"`
-	Tags           types.Set          `tfsdk:"tags"`
-	Droplet        *dropletModel      `tfsdk:"droplet"`
-	LoadBalancer   *loadBalancerModel `tfsdk:"load_balancer"`
-	Alerts         []alertModel       `tfsdk:"alert"`
-	Rollout        *rolloutModel      `tfsdk:"rollout"`
-	Autoscale      *autoscaleModel    `tfsdk:"autoscale"`
-	Timeouts       timeouts.Value     `tfsdk:"timeouts"`
-	Tag            types.String       `tfsdk:"tag"`
-	LoadBalancerID types.String       `tfsdk:"load_balancer_id"`
-	LoadBalancerIP types.String       `tfsdk:"load_balancer_ip"`
-	Droplets       types.List         `tfsdk:"droplets"`
-	AlertPolicyIDs types.List         `tfsdk:"alert_policy_ids"`
-}
-
-type dropletModel struct {
-	Instances  types.Int64   `tfsdk:"instances"`
-	Size       types.String  `tfsdk:"size"`
-	Image      types.String  `tfsdk:"image"`
-	SSHKeys    types.List    `tfsdk:"ssh_keys"`
-	UserData   types.String  `tfsdk:"user_data"`
-	Monitoring types.Bool    `tfsdk:"monitoring"`
-	IPv6       types.Bool    `tfsdk:"ipv6"`
-	Backups    *backupsModel `tfsdk:"backups"`
-}
-
-type backupsModel struct {
-	Plan    types.String `tfsdk:"plan"`
-	Weekday types.String `tfsdk:"weekday"`
-	Hour    types.Int64  `tfsdk:"hour"`
-}
-
-type loadBalancerModel struct {
-	SizeUnit               types.Int64           `tfsdk:"size_unit"`
-	RedirectHTTPToHTTPS    types.Bool            `tfsdk:"redirect_http_to_https"`
-	EnableProxyProtocol    types.Bool            `tfsdk:"enable_proxy_protocol"`
-	EnableBackendKeepalive types.Bool            `tfsdk:"enable_backend_keepalive"`
-	HTTPIdleTimeoutSeconds types.Int64           `tfsdk:"http_idle_timeout_seconds"`
-	ForwardingRules        []forwardingRuleModel `tfsdk:"forwarding_rule"`
-	HealthCheck            *healthCheckModel     `tfsdk:"healthcheck"`
-	StickySessions         *stickySessionsModel  `tfsdk:"sticky_sessions"`
-	Firewall               *firewallModel        `tfsdk:"firewall"`
-}
-
-type forwardingRuleModel struct {
-	EntryProtocol   types.String `tfsdk:"entry_protocol"`
-	EntryPort       types.Int64  `tfsdk:"entry_port"`
-	TargetProtocol  types.String `tfsdk:"target_protocol"`
-	TargetPort      types.Int64  `tfsdk:"target_port"`
-	CertificateName types.String `tfsdk:"certificate_name"`
-	TLSPassthrough  types.Bool   `tfsdk:"tls_passthrough"`
-}
-
-type healthCheckModel struct {
-	Protocol               types.String `tfsdk:"protocol"`
-	Port                   types.Int64  `tfsdk:"port"`
-	Path                   types.String `tfsdk:"path"`
-	CheckIntervalSeconds   types.Int64  `tfsdk:"check_interval_seconds"`
-	ResponseTimeoutSeconds types.Int64  `tfsdk:"response_timeout_seconds"`
-	HealthyThreshold       types.Int64  `tfsdk:"healthy_threshold"`
-	UnhealthyThreshold     types.Int64  `tfsdk:"unhealthy_threshold"`
-}
-
-type stickySessionsModel struct {
-	Type             types.String `tfsdk:"type"`
-	CookieName       types.String `tfsdk:"cookie_name"`
-	CookieTTLSeconds types.Int64  `tfsdk:"cookie_ttl_seconds"`
-}
-
-type firewallModel struct {
-	Allow types.List `tfsdk:"allow"`
-	Deny  types.List `tfsdk:"deny"`
-}
-
-type alertModel struct {
-	Metric  types.String  `tfsdk:"metric"`
-	Compare types.String  `tfsdk:"compare"`
-	Value   types.Float64 `tfsdk:"value"`
-	Window  types.String  `tfsdk:"window"`
-	Emails  types.List    `tfsdk:"emails"`
-	Slack   []slackModel  `tfsdk:"slack"`
-	Enabled types.Bool    `tfsdk:"enabled"`
-}
-
-type slackModel struct {
-	Channel types.String `tfsdk:"channel"`
-	URL     types.String `tfsdk:"url"`
-}
-
-type autoscaleModel struct {
-	MinInstances            types.Int64   `tfsdk:"min_instances"`
-	MaxInstances            types.Int64   `tfsdk:"max_instances"`
-	TargetCPUUtilization    types.Float64 `tfsdk:"target_cpu_utilization"`
-	TargetMemoryUtilization types.Float64 `tfsdk:"target_memory_utilization"`
-	CooldownMinutes         types.Int64   `tfsdk:"cooldown_minutes"`
-}
-
-type rolloutModel struct {
-	MaxSurge       types.Int64  `tfsdk:"max_surge"`
-	MaxUnavailable types.Int64  `tfsdk:"max_unavailable"`
-	Health         types.String `tfsdk:"health"`
-	HealthTimeout  types.String `tfsdk:"health_timeout"`
-	ScaleInPolicy  types.String `tfsdk:"scale_in_policy"`
-}
-
-// dropletObjectType is one element of the computed droplets list.
-var dropletObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
-	"id":           types.Int64Type,
-	"name":         types.StringType,
-	"status":       types.StringType,
-	"public_ipv4":  types.StringType,
-	"private_ipv4": types.StringType,
-	"size":         types.StringType,
-	"image":        types.StringType,
-}}
-
 // Rollout defaults.
 const (
 	defaultMaxSurge       = 1
@@ -160,79 +40,20 @@ var (
 	scaleInPolicies    = []string{tier.ScaleInNewestFirst, tier.ScaleInOldestFirst}
 )
 
+// webTierDescription is the resource's page in the docs.
+const webTierDescription = "A horizontally scaled web tier: `droplet.instances` identical droplets behind a DigitalOcean " +
+	"load balancer that targets the tier's tag, with monitoring alert policies and backups. Changes that need new " +
+	"droplets (image, size, user_data, ssh_keys, monitoring, ipv6) roll through the fleet in waves bounded by the " +
+	"`rollout` block, so serving capacity never drops below `instances - max_unavailable`.\n\n" +
+	"Everything the tier creates carries its tag `scalable-tier:<name>`, which is how the provider finds droplets " +
+	"created by an interrupted apply and how drift (a droplet deleted or tagged by hand) shows up in the next plan."
+
 func webTierSchema(ctx context.Context) schema.Schema {
+	attrs := tierAttributes()
+	maps.Copy(attrs, computedAttributes())
 	return schema.Schema{
-		MarkdownDescription: "A horizontally scaled web tier: `droplet.instances` identical droplets behind a DigitalOcean " +
-			"load balancer that targets the tier's tag, with monitoring alert policies and backups. Changes that need new " +
-			"droplets (image, size, user_data, ssh_keys, monitoring, ipv6) roll through the fleet in waves bounded by the " +
-			"`rollout` block, so serving capacity never drops below `instances - max_unavailable`.\n\n" +
-			"Everything the tier creates carries its tag `scalable-tier:<name>`, which is how the provider finds droplets " +
-			"created by an interrupted apply and how drift (a droplet deleted or tagged by hand) shows up in the next plan.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The tier's name, also its import id.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"name": schema.StringAttribute{
-				Required: true,
-				MarkdownDescription: "Name of the tier: 1 to 40 lowercase letters, digits or hyphens, starting with a letter or digit. " +
-					"Droplets are named `<name>-xxxx`, the load balancer `<name>-lb`. Changing it replaces the tier.",
-				Validators: []validator.String{stringvalidator.RegexMatches(tierNamePattern,
-					"must be 1 to 40 characters of a-z, 0-9 and '-', starting with a letter or digit")},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"region": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Region slug, one of " + mdList(doapi.AvailableRegionSlugs()) + ". Changing it replaces the tier.",
-				Validators:          []validator.String{stringvalidator.OneOf(doapi.AvailableRegionSlugs()...)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"vpc_uuid": schema.StringAttribute{
-				Optional:            true,
-				Computed:            true,
-				MarkdownDescription: "VPC of the droplets and load balancer. Defaults to the region's default VPC. Changing it replaces the tier.",
-				Validators:          []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be a VPC UUID")},
-				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.UseStateForUnknown(),
-					stringplanmodifier.RequiresReplaceIfConfigured(),
-				},
-			},
-			"tags": schema.SetAttribute{
-				ElementType:         types.StringType,
-				Optional:            true,
-				MarkdownDescription: "Extra tags on every droplet (for firewalls, projects, billing). Changed in place.",
-				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(tagPattern,
-					"must be 1 to 255 characters of letters, digits, ':', '-' and '_'"))},
-			},
-			"tag": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "The tier's own tag, `scalable-tier:<name>`: carried by every droplet, targeted by the load balancer.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"load_balancer_id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "ID of the load balancer.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"load_balancer_ip": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "Public IP of the load balancer. It survives every in-place change of the tier.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"droplets": schema.ListAttribute{
-				Computed:            true,
-				ElementType:         dropletObjectType,
-				MarkdownDescription: "The tier's droplets, oldest first: `id`, `name`, `status`, `public_ipv4`, `private_ipv4`, `size`, `image`.",
-				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-			},
-			"alert_policy_ids": schema.ListAttribute{
-				Computed:            true,
-				ElementType:         types.StringType,
-				MarkdownDescription: "UUIDs of the alert policies, in the order of the `alert` blocks.",
-				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
-			},
-		},
+		MarkdownDescription: webTierDescription,
+		Attributes:          attrs,
 		Blocks: map[string]schema.Block{
 			"droplet":       dropletBlock(),
 			"load_balancer": loadBalancerBlock(),
@@ -244,6 +65,71 @@ func webTierSchema(ctx context.Context) schema.Schema {
 				CreateDescription: "Default 30m.", UpdateDescription: "Default 60m.", DeleteDescription: "Default 20m.",
 			}),
 		},
+	}
+}
+
+// tierAttributes are the tier's own settings outside the blocks.
+func tierAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"name": schema.StringAttribute{
+			Required: true,
+			MarkdownDescription: "Name of the tier: 1 to 40 lowercase letters, digits or hyphens, starting with a letter or digit. " +
+				"Droplets are named `<name>-xxxx`, the load balancer `<name>-lb`. Changing it replaces the tier.",
+			Validators: []validator.String{stringvalidator.RegexMatches(tierNamePattern,
+				"must be 1 to 40 characters of a-z, 0-9 and '-', starting with a letter or digit")},
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		},
+		"region": schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: "Region slug, one of " + mdList(doapi.AvailableRegionSlugs()) + ". Changing it replaces the tier.",
+			Validators:          []validator.String{stringvalidator.OneOf(doapi.AvailableRegionSlugs()...)},
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		},
+		"vpc_uuid": schema.StringAttribute{
+			Optional:            true,
+			Computed:            true,
+			MarkdownDescription: "VPC of the droplets and load balancer. Defaults to the region's default VPC. Changing it replaces the tier.",
+			Validators:          []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be a VPC UUID")},
+			PlanModifiers: []planmodifier.String{
+				stringplanmodifier.UseStateForUnknown(),
+				stringplanmodifier.RequiresReplaceIfConfigured(),
+			},
+		},
+		"tags": schema.SetAttribute{
+			ElementType:         types.StringType,
+			Optional:            true,
+			MarkdownDescription: "Extra tags on every droplet (for firewalls, projects, billing). Changed in place.",
+			Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.RegexMatches(tagPattern,
+				"must be 1 to 255 characters of letters, digits, ':', '-' and '_'"))},
+		},
+	}
+}
+
+// computedAttributes are what the tier reports; each keeps its value in
+// plans until an apply changes it (ModifyPlan marks those that will).
+func computedAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"id":               computedString("The tier's name, also its import id."),
+		"tag":              computedString("The tier's own tag, `scalable-tier:<name>`: carried by every droplet, targeted by the load balancer."),
+		"load_balancer_id": computedString("ID of the load balancer."),
+		"load_balancer_ip": computedString("Public IP of the load balancer. It survives every in-place change of the tier."),
+		"droplets": computedList(dropletObjectType,
+			"The tier's droplets, oldest first: `id`, `name`, `status`, `public_ipv4`, `private_ipv4`, `size`, `image`."),
+		"alert_policy_ids": computedList(types.StringType, "UUIDs of the alert policies, in the order of the `alert` blocks."),
+	}
+}
+
+func computedString(desc string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Computed: true, MarkdownDescription: desc,
+		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}
+
+func computedList(elem attr.Type, desc string) schema.ListAttribute {
+	return schema.ListAttribute{
+		Computed: true, ElementType: elem, MarkdownDescription: desc,
+		PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 	}
 }
 
@@ -296,171 +182,195 @@ func dropletBlock() schema.SingleNestedBlock {
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"backups": schema.SingleNestedBlock{
-				MarkdownDescription: "Droplet backups. Absent: backups off. Changed in place on existing droplets.",
-				Attributes: map[string]schema.Attribute{
-					"plan": schema.StringAttribute{
-						Optional:            true,
-						MarkdownDescription: "`daily` or `weekly`. Required when the block is present.",
-						Validators:          []validator.String{stringvalidator.OneOf(doapi.BackupPlans...)},
-					},
-					"weekday": schema.StringAttribute{
-						Optional: true, Computed: true,
-						MarkdownDescription: "Day of a weekly backup, one of " + mdList(doapi.BackupWeekdays) + ". Default `SUN` for weekly; not allowed with daily.",
-						Validators:          []validator.String{stringvalidator.OneOf(doapi.BackupWeekdays...)},
-						PlanModifiers:       []planmodifier.String{backupWeekdayDefault{}},
-					},
-					"hour": schema.Int64Attribute{
-						Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-						MarkdownDescription: "Start of the 4-hour backup window (UTC), one of `0`, `4`, `8`, `12`, `16`, `20`. Default `0`.",
-						Validators:          []validator.Int64{int64validator.OneOf(ints64(doapi.BackupHours)...)},
-					},
-				},
+			"backups": backupsBlock(),
+		},
+	}
+}
+
+func backupsBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Droplet backups. Absent: backups off. Changed in place on existing droplets.",
+		Attributes: map[string]schema.Attribute{
+			"plan": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "`daily` or `weekly`. Required when the block is present.",
+				Validators:          []validator.String{stringvalidator.OneOf(doapi.BackupPlans...)},
+			},
+			"weekday": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Day of a weekly backup, one of " + mdList(doapi.BackupWeekdays) + ". Default `SUN` for weekly; not allowed with daily.",
+				Validators:          []validator.String{stringvalidator.OneOf(doapi.BackupWeekdays...)},
+				PlanModifiers:       []planmodifier.String{backupWeekdayDefault{}},
+			},
+			"hour": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(0),
+				MarkdownDescription: "Start of the 4-hour backup window (UTC), one of `0`, `4`, `8`, `12`, `16`, `20`. Default `0`.",
+				Validators:          []validator.Int64{int64validator.OneOf(ints64(doapi.BackupHours)...)},
 			},
 		},
 	}
 }
 
 func loadBalancerBlock() schema.SingleNestedBlock {
-	hc := doapi.LBCheckIntervalRange
 	return schema.SingleNestedBlock{
 		MarkdownDescription: "The load balancer in front of the droplets. Required. It targets the tier's tag, so droplets join " +
 			"and leave it without load balancer updates. Every setting changes in place; its IP never changes.",
 		Validators: []validator.Object{objectvalidator.IsRequired()},
+		Attributes: loadBalancerAttributes(),
+		Blocks: map[string]schema.Block{
+			"forwarding_rule": forwardingRuleBlock(),
+			"healthcheck":     healthCheckBlock(),
+			"sticky_sessions": stickySessionsBlock(),
+			"firewall":        loadBalancerFirewallBlock(),
+		},
+	}
+}
+
+// loadBalancerAttributes are the load balancer's settings outside its blocks.
+func loadBalancerAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"size_unit": schema.Int64Attribute{
+			Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultSizeUnit),
+			MarkdownDescription: fmt.Sprintf("Number of nodes, %s. Default `%d`.", doapi.LBSizeUnitRange, doapi.LBDefaultSizeUnit),
+			Validators:          []validator.Int64{between(doapi.LBSizeUnitRange)},
+		},
+		"redirect_http_to_https": schema.BoolAttribute{
+			Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+			MarkdownDescription: "Redirect HTTP requests to HTTPS. Needs an https (or http2/http3) forwarding rule. Default `false`.",
+		},
+		"enable_proxy_protocol": schema.BoolAttribute{
+			Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+			MarkdownDescription: "Send the PROXY protocol header to droplets. Default `false`.",
+		},
+		"enable_backend_keepalive": schema.BoolAttribute{
+			Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+			MarkdownDescription: "Keep connections to droplets alive. Default `false`.",
+		},
+		"http_idle_timeout_seconds": schema.Int64Attribute{
+			Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultIdleTimeout),
+			MarkdownDescription: fmt.Sprintf("HTTP idle timeout, %s seconds. Default `%d`.", doapi.LBIdleTimeoutRange, doapi.LBDefaultIdleTimeout),
+			Validators:          []validator.Int64{between(doapi.LBIdleTimeoutRange)},
+		},
+	}
+}
+
+func forwardingRuleBlock() schema.ListNestedBlock {
+	return schema.ListNestedBlock{
+		MarkdownDescription: "How traffic enters and reaches the droplets. At least one.",
+		Validators:          []validator.List{listvalidator.IsRequired(), listvalidator.SizeAtLeast(1)},
+		NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
+			"entry_protocol": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "One of " + mdList(doapi.LBEntryProtocols) + ".",
+				Validators:          []validator.String{stringvalidator.OneOf(doapi.LBEntryProtocols...)},
+			},
+			"entry_port": schema.Int64Attribute{
+				Required: true, MarkdownDescription: "Port the load balancer listens on, 1..65535.",
+				Validators: []validator.Int64{between(doapi.PortRange)},
+			},
+			"target_protocol": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "One of " + mdList(doapi.LBTargetProtocols) + ".",
+				Validators:          []validator.String{stringvalidator.OneOf(doapi.LBTargetProtocols...)},
+			},
+			"target_port": schema.Int64Attribute{
+				Required: true, MarkdownDescription: "Droplet port, 1..65535.",
+				Validators: []validator.Int64{between(doapi.PortRange)},
+			},
+			"certificate_name": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Name of the certificate for https, http2 and http3 entries (by name: Let's Encrypt " +
+					"renewals change certificate ids). Required for those unless `tls_passthrough`.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
+			},
+			"tls_passthrough": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Pass TLS through to the droplets. Default `false`.",
+			},
+		}},
+	}
+}
+
+func healthCheckBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "How the load balancer decides a droplet is in service. Also gates rollouts with `health = \"load_balancer\"`.",
 		Attributes: map[string]schema.Attribute{
-			"size_unit": schema.Int64Attribute{
-				Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultSizeUnit),
-				MarkdownDescription: fmt.Sprintf("Number of nodes, %s. Default `%d`.", doapi.LBSizeUnitRange, doapi.LBDefaultSizeUnit),
-				Validators:          []validator.Int64{between(doapi.LBSizeUnitRange)},
+			"protocol": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("http"),
+				MarkdownDescription: "One of " + mdList(doapi.LBHealthCheckProtocols) + ". Default `http`.",
+				Validators:          []validator.String{stringvalidator.OneOf(doapi.LBHealthCheckProtocols...)},
 			},
-			"redirect_http_to_https": schema.BoolAttribute{
-				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Redirect HTTP requests to HTTPS. Needs an https (or http2/http3) forwarding rule. Default `false`.",
+			"port": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(80),
+				MarkdownDescription: "Droplet port to check, 1..65535. Default `80`.",
+				Validators:          []validator.Int64{between(doapi.PortRange)},
 			},
-			"enable_proxy_protocol": schema.BoolAttribute{
-				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Send the PROXY protocol header to droplets. Default `false`.",
+			"path": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Path to request (http and https only). Default `/` for http and https.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(pathPattern, "must start with '/'")},
+				PlanModifiers:       []planmodifier.String{healthCheckPathDefault{}},
 			},
-			"enable_backend_keepalive": schema.BoolAttribute{
-				Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "Keep connections to droplets alive. Default `false`.",
+			"check_interval_seconds": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultCheckInterval),
+				MarkdownDescription: fmt.Sprintf("Seconds between checks, %s. Default `%d`.", doapi.LBCheckIntervalRange, doapi.LBDefaultCheckInterval),
+				Validators:          []validator.Int64{between(doapi.LBCheckIntervalRange)},
 			},
-			"http_idle_timeout_seconds": schema.Int64Attribute{
-				Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultIdleTimeout),
-				MarkdownDescription: fmt.Sprintf("HTTP idle timeout, %s seconds. Default `%d`.", doapi.LBIdleTimeoutRange, doapi.LBDefaultIdleTimeout),
-				Validators:          []validator.Int64{between(doapi.LBIdleTimeoutRange)},
+			"response_timeout_seconds": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultResponseTimeout),
+				MarkdownDescription: fmt.Sprintf("Seconds to wait for a response, %s. Default `%d`.", doapi.LBResponseTimeoutRange, doapi.LBDefaultResponseTimeout),
+				Validators:          []validator.Int64{between(doapi.LBResponseTimeoutRange)},
+			},
+			"healthy_threshold": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultHealthyThreshold),
+				MarkdownDescription: fmt.Sprintf("Passing checks before a droplet is in service, %s. Default `%d`.", doapi.LBHealthyThresholdRange, doapi.LBDefaultHealthyThreshold),
+				Validators:          []validator.Int64{between(doapi.LBHealthyThresholdRange)},
+			},
+			"unhealthy_threshold": schema.Int64Attribute{
+				Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultUnhealthyThreshold),
+				MarkdownDescription: fmt.Sprintf("Failing checks before a droplet is out of service, %s. Default `%d`.", doapi.LBUnhealthyThresholdRange, doapi.LBDefaultUnhealthyThreshold),
+				Validators:          []validator.Int64{between(doapi.LBUnhealthyThresholdRange)},
 			},
 		},
-		Blocks: map[string]schema.Block{
-			"forwarding_rule": schema.ListNestedBlock{
-				MarkdownDescription: "How traffic enters and reaches the droplets. At least one.",
-				Validators:          []validator.List{listvalidator.IsRequired(), listvalidator.SizeAtLeast(1)},
-				NestedObject: schema.NestedBlockObject{Attributes: map[string]schema.Attribute{
-					"entry_protocol": schema.StringAttribute{
-						Required:            true,
-						MarkdownDescription: "One of " + mdList(doapi.LBEntryProtocols) + ".",
-						Validators:          []validator.String{stringvalidator.OneOf(doapi.LBEntryProtocols...)},
-					},
-					"entry_port": schema.Int64Attribute{
-						Required: true, MarkdownDescription: "Port the load balancer listens on, 1..65535.",
-						Validators: []validator.Int64{between(doapi.PortRange)},
-					},
-					"target_protocol": schema.StringAttribute{
-						Required:            true,
-						MarkdownDescription: "One of " + mdList(doapi.LBTargetProtocols) + ".",
-						Validators:          []validator.String{stringvalidator.OneOf(doapi.LBTargetProtocols...)},
-					},
-					"target_port": schema.Int64Attribute{
-						Required: true, MarkdownDescription: "Droplet port, 1..65535.",
-						Validators: []validator.Int64{between(doapi.PortRange)},
-					},
-					"certificate_name": schema.StringAttribute{
-						Optional: true,
-						MarkdownDescription: "Name of the certificate for https, http2 and http3 entries (by name: Let's Encrypt " +
-							"renewals change certificate ids). Required for those unless `tls_passthrough`.",
-						Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
-					},
-					"tls_passthrough": schema.BoolAttribute{
-						Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-						MarkdownDescription: "Pass TLS through to the droplets. Default `false`.",
-					},
-				}},
+	}
+}
+
+func stickySessionsBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Pin each client to one droplet with a cookie.",
+		Attributes: map[string]schema.Attribute{
+			"type": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("none"),
+				MarkdownDescription: "`none` or `cookies`. Default `none`.",
+				Validators:          []validator.String{stringvalidator.OneOf(doapi.LBStickySessionTypes...)},
 			},
-			"healthcheck": schema.SingleNestedBlock{
-				MarkdownDescription: "How the load balancer decides a droplet is in service. Also gates rollouts with `health = \"load_balancer\"`.",
-				Attributes: map[string]schema.Attribute{
-					"protocol": schema.StringAttribute{
-						Optional: true, Computed: true, Default: stringdefault.StaticString("http"),
-						MarkdownDescription: "One of " + mdList(doapi.LBHealthCheckProtocols) + ". Default `http`.",
-						Validators:          []validator.String{stringvalidator.OneOf(doapi.LBHealthCheckProtocols...)},
-					},
-					"port": schema.Int64Attribute{
-						Optional: true, Computed: true, Default: int64default.StaticInt64(80),
-						MarkdownDescription: "Droplet port to check, 1..65535. Default `80`.",
-						Validators:          []validator.Int64{between(doapi.PortRange)},
-					},
-					"path": schema.StringAttribute{
-						Optional: true, Computed: true,
-						MarkdownDescription: "Path to request (http and https only). Default `/` for http and https.",
-						Validators:          []validator.String{stringvalidator.RegexMatches(pathPattern, "must start with '/'")},
-						PlanModifiers:       []planmodifier.String{healthCheckPathDefault{}},
-					},
-					"check_interval_seconds": schema.Int64Attribute{
-						Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultCheckInterval),
-						MarkdownDescription: fmt.Sprintf("Seconds between checks, %s. Default `%d`.", hc, doapi.LBDefaultCheckInterval),
-						Validators:          []validator.Int64{between(hc)},
-					},
-					"response_timeout_seconds": schema.Int64Attribute{
-						Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultResponseTimeout),
-						MarkdownDescription: fmt.Sprintf("Seconds to wait for a response, %s. Default `%d`.", doapi.LBResponseTimeoutRange, doapi.LBDefaultResponseTimeout),
-						Validators:          []validator.Int64{between(doapi.LBResponseTimeoutRange)},
-					},
-					"healthy_threshold": schema.Int64Attribute{
-						Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultHealthyThreshold),
-						MarkdownDescription: fmt.Sprintf("Passing checks before a droplet is in service, %s. Default `%d`.", doapi.LBHealthyThresholdRange, doapi.LBDefaultHealthyThreshold),
-						Validators:          []validator.Int64{between(doapi.LBHealthyThresholdRange)},
-					},
-					"unhealthy_threshold": schema.Int64Attribute{
-						Optional: true, Computed: true, Default: int64default.StaticInt64(doapi.LBDefaultUnhealthyThreshold),
-						MarkdownDescription: fmt.Sprintf("Failing checks before a droplet is out of service, %s. Default `%d`.", doapi.LBUnhealthyThresholdRange, doapi.LBDefaultUnhealthyThreshold),
-						Validators:          []validator.Int64{between(doapi.LBUnhealthyThresholdRange)},
-					},
-				},
+			"cookie_name": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Cookie name, 2 to 40 letters, digits, '-' or '_'. Required with `cookies`, not allowed otherwise.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(cookieNamePattern, "must be 2 to 40 letters, digits, '-' or '_'")},
 			},
-			"sticky_sessions": schema.SingleNestedBlock{
-				MarkdownDescription: "Pin each client to one droplet with a cookie.",
-				Attributes: map[string]schema.Attribute{
-					"type": schema.StringAttribute{
-						Optional: true, Computed: true, Default: stringdefault.StaticString("none"),
-						MarkdownDescription: "`none` or `cookies`. Default `none`.",
-						Validators:          []validator.String{stringvalidator.OneOf(doapi.LBStickySessionTypes...)},
-					},
-					"cookie_name": schema.StringAttribute{
-						Optional:            true,
-						MarkdownDescription: "Cookie name, 2 to 40 letters, digits, '-' or '_'. Required with `cookies`, not allowed otherwise.",
-						Validators:          []validator.String{stringvalidator.RegexMatches(cookieNamePattern, "must be 2 to 40 letters, digits, '-' or '_'")},
-					},
-					"cookie_ttl_seconds": schema.Int64Attribute{
-						Optional:            true,
-						MarkdownDescription: "Cookie lifetime in seconds, at least 1. Required with `cookies`, not allowed otherwise.",
-						Validators:          []validator.Int64{between(doapi.LBCookieTTLRange)},
-					},
-				},
+			"cookie_ttl_seconds": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Cookie lifetime in seconds, at least 1. Required with `cookies`, not allowed otherwise.",
+				Validators:          []validator.Int64{between(doapi.LBCookieTTLRange)},
 			},
-			"firewall": schema.SingleNestedBlock{
-				MarkdownDescription: "Who may reach the load balancer.",
-				Attributes: map[string]schema.Attribute{
-					"allow": schema.ListAttribute{
-						ElementType: types.StringType, Optional: true,
-						MarkdownDescription: "Sources allowed: `ip:<address>` or `cidr:<network>`.",
-						Validators:          []validator.List{listvalidator.ValueStringsAre(firewallRuleValidator{})},
-					},
-					"deny": schema.ListAttribute{
-						ElementType: types.StringType, Optional: true,
-						MarkdownDescription: "Sources denied: `ip:<address>` or `cidr:<network>`.",
-						Validators:          []validator.List{listvalidator.ValueStringsAre(firewallRuleValidator{})},
-					},
-				},
+		},
+	}
+}
+
+func loadBalancerFirewallBlock() schema.SingleNestedBlock {
+	return schema.SingleNestedBlock{
+		MarkdownDescription: "Who may reach the load balancer.",
+		Attributes: map[string]schema.Attribute{
+			"allow": schema.ListAttribute{
+				ElementType: types.StringType, Optional: true,
+				MarkdownDescription: "Sources allowed: `ip:<address>` or `cidr:<network>`.",
+				Validators:          []validator.List{listvalidator.ValueStringsAre(firewallRuleValidator{})},
+			},
+			"deny": schema.ListAttribute{
+				ElementType: types.StringType, Optional: true,
+				MarkdownDescription: "Sources denied: `ip:<address>` or `cidr:<network>`.",
+				Validators:          []validator.List{listvalidator.ValueStringsAre(firewallRuleValidator{})},
 			},
 		},
 	}
@@ -495,7 +405,7 @@ func alertBlock() schema.ListNestedBlock {
 				"emails": schema.ListAttribute{
 					ElementType: types.StringType, Optional: true,
 					MarkdownDescription: "Email addresses to notify (verified addresses of the team).",
-					Validators:          []validator.List{listvalidator.ValueStringsAre(stringvalidator.RegexMatches(emailPattern, "must be an email address"))},
+					Validators:          []validator.List{listvalidator.ValueStringsAre(emailValidator{})},
 				},
 				"enabled": schema.BoolAttribute{
 					Optional: true, Computed: true, Default: booldefault.StaticBool(true),
@@ -588,7 +498,9 @@ func rolloutBlock() schema.SingleNestedBlock {
 				Optional: true,
 				MarkdownDescription: "How long a wave may take to become healthy before the rollout stops (its new droplets " +
 					"are removed, the old ones keep serving). Default `" + defaultHealthTimeout + "`.",
-				Validators: []validator.String{durationValidator{}},
+				CustomType:    durationType{},
+				Validators:    []validator.String{durationValidator{}},
+				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
 			},
 			"scale_in_policy": schema.StringAttribute{
 				Optional:            true,
