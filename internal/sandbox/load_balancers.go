@@ -182,6 +182,10 @@ type lbRequest struct {
 	NetworkStack                 string             `json:"network_stack"`
 	TLSCipherPolicy              string             `json:"tls_cipher_policy"`
 	IP                           string             `json:"ip"`
+	// ValidateOnly checks the request and answers 204 without creating or
+	// changing anything (godo-only; DigitalOcean's Kubernetes admission
+	// webhook validates Services with it).
+	ValidateOnly bool `json:"validate_only"`
 }
 
 // loadBalancerJSON is a load balancer as DigitalOcean renders it.
@@ -247,6 +251,12 @@ func (s *Server) createLoadBalancer(c *call) (int, any) {
 	if verr != nil {
 		return verr.Status, verr
 	}
+	if in.ValidateOnly {
+		return http.StatusNoContent, nil
+	}
+	if lb.VPCUUID == "" {
+		lb.VPCUUID = c.w.defaultVPC(c.now, lb.Region).ID
+	}
 	lb.ID = newUUID()
 	lb.Status = "new"
 	lb.CreatedAt = c.now
@@ -294,12 +304,16 @@ func (s *Server) updateLoadBalancer(c *call) (int, any) {
 	if err := c.decode(&in); err != nil {
 		return err.Status, err
 	}
-	if old.busy(c.now) {
+	// Validating a definition does not wait for a previous change.
+	if old.busy(c.now) && !in.ValidateOnly {
 		return http.StatusForbidden, errLoadBalancerBusy()
 	}
 	lb, verr := c.loadBalancerFromRequest(&in, old)
 	if verr != nil {
 		return verr.Status, verr
+	}
+	if in.ValidateOnly {
+		return http.StatusNoContent, nil
 	}
 	// What the request cannot change carries over.
 	lb.ID, lb.Status, lb.CreatedAt, lb.ActiveAt = old.ID, old.Status, old.CreatedAt, old.ActiveAt
@@ -783,14 +797,15 @@ func validFirewallSource(rule string) bool {
 	return false
 }
 
-// vpcFromRequest: absent means the region's default VPC (or the VPC the
-// load balancer already has); present must be a VPC in the same region.
+// vpcFromRequest: absent means the VPC the load balancer already has, or
+// "" on create (the region's default VPC, made only once the load balancer
+// is, so validating has no effect); present must be a VPC in the same region.
 func (c *call) vpcFromRequest(id, region string, old *LoadBalancer) (string, *APIError) {
 	switch {
 	case id == "" && old != nil:
 		return old.VPCUUID, nil
 	case id == "":
-		return c.w.defaultVPC(c.now, region).ID, nil
+		return "", nil
 	case old != nil && id != old.VPCUUID:
 		return "", errUnprocessable("vpc_uuid cannot be changed after creation: it is %s, the request says %s", old.VPCUUID, id)
 	}
