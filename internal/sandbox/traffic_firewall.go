@@ -14,7 +14,8 @@ import (
 //
 // Cloud firewalls: a droplet covered by any firewall (by droplet id or tag)
 // accepts an inbound TCP connection only when an inbound tcp rule of one of
-// those firewalls allows its port and its source: an address in
+// those firewalls allows its port and its source, and no inbound tcp deny
+// rule of theirs matches it (a matching deny wins): an address in
 // sources.addresses, a droplet in sources.droplet_ids or carrying one of
 // sources.tags (a connection from a droplet's public or private address is
 // that droplet's), or a load balancer in sources.load_balancer_uids (the
@@ -41,6 +42,7 @@ type fwRule struct {
 	droplets []int
 	tags     []string
 	lbs      []string
+	deny     bool
 }
 
 // firewallView is what the data plane needs to decide a connection: copied
@@ -85,7 +87,7 @@ func (w *World) firewallView() *firewallView {
 }
 
 func resolveRule(r FirewallRule) fwRule {
-	out := fwRule{droplets: r.Targets.DropletIDs, tags: r.Targets.Tags, lbs: r.Targets.LoadBalancerUIDs}
+	out := fwRule{droplets: r.Targets.DropletIDs, tags: r.Targets.Tags, lbs: r.Targets.LoadBalancerUIDs, deny: r.action() == FirewallActionDeny}
 	if r.Ports != "0" {
 		lo, hi, isRange := strings.Cut(r.Ports, "-")
 		if !isRange {
@@ -104,7 +106,8 @@ func resolveRule(r FirewallRule) fwRule {
 	return out
 }
 
-// allows decides an inbound TCP connection to a droplet's port.
+// allows decides an inbound TCP connection to a droplet's port: some
+// allow rule matches it and no deny rule does.
 func (v *firewallView) allows(droplet, port int, src connSource) bool {
 	if v == nil {
 		return true
@@ -116,20 +119,28 @@ func (v *firewallView) allows(droplet, port int, src connSource) bool {
 	if src.lb == "" {
 		src.lb = v.lbByIP[src.addr]
 	}
-	from, isDroplet := v.dropByIP[src.addr]
+	allowed := false
 	for _, r := range rules {
-		if r.lo != 0 && (port < r.lo || port > r.hi) {
-			continue
-		}
-		switch {
-		case src.lb != "" && slices.Contains(r.lbs, src.lb),
-			src.addr.IsValid() && slices.ContainsFunc(r.prefixes, func(p netip.Prefix) bool { return p.Contains(src.addr.Unmap()) }),
-			isDroplet && slices.Contains(r.droplets, from),
-			isDroplet && slices.ContainsFunc(r.tags, func(t string) bool { return slices.Contains(v.tags[from], t) }):
-			return true
+		if v.matches(r, port, src) {
+			if r.deny {
+				return false
+			}
+			allowed = true
 		}
 	}
-	return false
+	return allowed
+}
+
+// matches reports whether a rule covers the port and the source.
+func (v *firewallView) matches(r fwRule, port int, src connSource) bool {
+	if r.lo != 0 && (port < r.lo || port > r.hi) {
+		return false
+	}
+	from, isDroplet := v.dropByIP[src.addr]
+	return src.lb != "" && slices.Contains(r.lbs, src.lb) ||
+		src.addr.IsValid() && slices.ContainsFunc(r.prefixes, func(p netip.Prefix) bool { return p.Contains(src.addr.Unmap()) }) ||
+		isDroplet && slices.Contains(r.droplets, from) ||
+		isDroplet && slices.ContainsFunc(r.tags, func(t string) bool { return slices.Contains(v.tags[from], t) })
 }
 
 // lbFirewall is a load balancer's own allow and deny lists, resolved.
@@ -255,23 +266,26 @@ func (c *forgetConn) CloseWrite() error {
 // firewallAdmitsLB reports whether d's cloud firewalls let lb's health
 // checks reach it, for the health view without traffic emulation.
 func (w *World) firewallAdmitsLB(d *Droplet, lb *LoadBalancer) bool {
-	covered := false
 	src := connSource{lb: lb.ID}
 	src.addr, _ = netip.ParseAddr(lb.IP)
+	return w.dropletFirewallView(d).allows(d.ID, lb.HealthCheck.Port, src)
+}
+
+// dropletFirewallView is the firewall view of d alone: the inbound tcp
+// rules of every firewall covering it, without resolving other droplets.
+func (w *World) dropletFirewallView(d *Droplet) *firewallView {
+	v := &firewallView{rules: map[int][]fwRule{}}
 	for _, f := range w.Firewalls {
 		if !slices.Contains(f.DropletIDs, d.ID) && !slices.ContainsFunc(f.Tags, d.hasTag) {
 			continue
 		}
-		covered = true
+		rules := v.rules[d.ID]
 		for _, r := range f.InboundRules {
-			if r.Protocol != "tcp" {
-				continue
-			}
-			one := &firewallView{rules: map[int][]fwRule{d.ID: {resolveRule(r)}}}
-			if one.allows(d.ID, lb.HealthCheck.Port, src) {
-				return true
+			if r.Protocol == "tcp" {
+				rules = append(rules, resolveRule(r))
 			}
 		}
+		v.rules[d.ID] = rules // set even when nil: d is covered
 	}
-	return !covered
+	return v
 }
