@@ -258,6 +258,8 @@ type lbSpec struct {
 	ProxyProtocol bool
 	Keepalive     bool
 	IdleTimeout   time.Duration // clients' idle connections close after it (scaled)
+	// TLSCipherPolicy is DEFAULT or STRONG, for TLS-terminating rules.
+	TLSCipherPolicy string
 }
 
 func (e *trafficEngine) view() worldView {
@@ -295,6 +297,7 @@ func (e *trafficEngine) view() worldView {
 		}
 		spec.Firewall = resolveLBFirewall(lb.Firewall)
 		spec.ProxyProtocol, spec.Keepalive = lb.EnableProxyProtocol, lb.EnableBackendKeepalive
+		spec.TLSCipherPolicy = lb.TLSCipherPolicy
 		spec.IdleTimeout = max(scale(time.Duration(lb.HTTPIdleTimeoutSeconds)*time.Second, s.factor), time.Millisecond)
 		for _, d := range w.targetsOf(lb) {
 			spec.Targets = append(spec.Targets, d.ID)
