@@ -5,6 +5,7 @@ import (
 
 	"crypto/sha1"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -186,6 +187,10 @@ type lbRequest struct {
 	// changing anything (godo-only; DigitalOcean's Kubernetes admission
 	// webhook validates Services with it).
 	ValidateOnly bool `json:"validate_only"`
+	// Only a GLOBAL load balancer takes these; regional ones refuse them.
+	Domains               []json.RawMessage `json:"domains"`
+	GLBSettings           json.RawMessage   `json:"glb_settings"`
+	TargetLoadBalancerIDs []string          `json:"target_load_balancer_ids"`
 }
 
 // loadBalancerJSON is a load balancer as DigitalOcean renders it.
@@ -455,6 +460,9 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 	if lb.Type == "GLOBAL" {
 		return nil, errUnprocessable("type GLOBAL is not supported by the sandbox: use REGIONAL or REGIONAL_NETWORK")
 	}
+	if err := refuseGlobalOnlyFields(in, lb.Type); err != nil {
+		return nil, err
+	}
 
 	region := strings.ToLower(in.Region)
 	switch {
@@ -566,6 +574,22 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 		}
 	}
 	return lb, nil
+}
+
+// refuseGlobalOnlyFields answers a 422 naming the first GLOBAL-only field
+// a regional load balancer request sets.
+func refuseGlobalOnlyFields(in *lbRequest, lbType string) *APIError {
+	set := map[string]bool{
+		"domains":                  len(in.Domains) > 0,
+		"glb_settings":             len(in.GLBSettings) > 0 && string(in.GLBSettings) != "null",
+		"target_load_balancer_ids": len(in.TargetLoadBalancerIDs) > 0,
+	}
+	for _, field := range []string{"domains", "glb_settings", "target_load_balancer_ids"} {
+		if set[field] {
+			return errUnprocessable("%s can only be set on a load balancer of type GLOBAL; this one is %s", field, lbType)
+		}
+	}
+	return nil
 }
 
 // immutableEnum resolves an enum attribute that is fixed at creation: empty

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"net/http"
 	"testing"
+
+	"github.com/digitalocean/godo"
 )
 
 // lbWorldCounts is how many load balancers and VPCs the world holds.
@@ -51,5 +53,44 @@ func TestLoadBalancerValidateOnly(t *testing.T) {
 	got, _, err := e.client.LoadBalancers.Get(e.ctx, created.ID)
 	if err != nil || got.Name != "web-lb" || got.Status != "new" {
 		t.Errorf("after validating updates: %+v %v", got, err)
+	}
+}
+
+// domains, glb_settings and target_load_balancer_ids belong to GLOBAL load
+// balancers: a regional create or update setting one is refused, naming it.
+func TestLoadBalancerRefusesGlobalOnlyFields(t *testing.T) {
+	e := newTestEnv(t)
+	cases := []struct {
+		field string
+		set   func(r *godo.LoadBalancerRequest)
+	}{
+		{"domains", func(r *godo.LoadBalancerRequest) {
+			r.Domains = []*godo.LBDomain{{Name: "shop.example.com", IsManaged: true}}
+		}},
+		{"glb_settings", func(r *godo.LoadBalancerRequest) {
+			r.GLBSettings = &godo.GLBSettings{TargetProtocol: "http", TargetPort: 80}
+		}},
+		{"target_load_balancer_ids", func(r *godo.LoadBalancerRequest) {
+			r.TargetLoadBalancerIDs = []string{"7dbf91fe-cbdb-48dc-8290-c3a181554905"}
+		}},
+	}
+	existing := e.createLB(minimalLB())
+	for _, tc := range cases {
+		want := tc.field + " can only be set on a load balancer of type GLOBAL; this one is "
+		req := minimalLB()
+		tc.set(req)
+		_, _, err := e.client.LoadBalancers.Update(e.ctx, existing.ID, req)
+		miscMessage(t, e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity"), want+"REGIONAL")
+		req.Type = "REGIONAL_NETWORK"
+		req.ForwardingRules = []godo.ForwardingRule{{EntryProtocol: "tcp", EntryPort: 80, TargetProtocol: "tcp", TargetPort: 80}}
+		_, _, err = e.client.LoadBalancers.Create(e.ctx, req)
+		miscMessage(t, e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity"), want+"REGIONAL_NETWORK")
+	}
+	if lbs, _ := e.lbWorldCounts(); lbs != 1 {
+		t.Errorf("%d load balancers, want the one made before", lbs)
+	}
+	// godo's AsRequest round trip of a regional load balancer sends none.
+	if _, _, err := e.client.LoadBalancers.Update(e.ctx, existing.ID, existing.AsRequest()); err != nil {
+		t.Errorf("AsRequest round trip: %v", err)
 	}
 }
