@@ -141,6 +141,7 @@ func (s *Server) settle(now time.Time) {
 	s.settleDroplets(now)
 	s.settleActions(now)
 	s.settleLoadBalancers(now)
+	s.settleUptimeChecks(now) // after the health views it reads
 	s.settleFirewalls(now)
 	s.settleCertificates(now)
 }
