@@ -70,8 +70,8 @@ var DefaultLoadBalancerHealthCheck = LBHealthCheck{
 	Path:                   doapi.LBDefaultHealthCheckPath,
 	CheckIntervalSeconds:   doapi.LBDefaultCheckInterval,
 	ResponseTimeoutSeconds: doapi.LBDefaultResponseTimeout,
-	HealthyThreshold:       doapi.LBDefaultHealthyThreshold,
-	UnhealthyThreshold:     doapi.LBDefaultUnhealthyThreshold,
+	HealthyThreshold:       doapi.LBAPIDefaultHealthyThreshold,
+	UnhealthyThreshold:     doapi.LBAPIDefaultUnhealthyThreshold,
 }
 
 // errLoadBalancerBusy is DigitalOcean's answer to a change while the load
