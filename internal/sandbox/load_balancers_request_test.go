@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/digitalocean/godo"
@@ -93,4 +94,27 @@ func TestLoadBalancerRefusesGlobalOnlyFields(t *testing.T) {
 	if _, _, err := e.client.LoadBalancers.Update(e.ctx, existing.ID, existing.AsRequest()); err != nil {
 		t.Errorf("AsRequest round trip: %v", err)
 	}
+}
+
+// Tags (godo's LoadBalancerRequest.Tags, sent by DigitalOcean Kubernetes)
+// are taken on creation, answered, and kept by updates.
+func TestLoadBalancerTags(t *testing.T) {
+	e := newTestEnv(t)
+	req := minimalLB()
+	req.Tags = []string{"k8s:3f5e1c2a", "team-web", "k8s:3f5e1c2a"}
+	lb := e.createLB(req)
+	if !slices.Equal(lb.Tags, []string{"k8s:3f5e1c2a", "team-web"}) {
+		t.Fatalf("tags %v", lb.Tags)
+	}
+	upd := minimalLB()
+	upd.Tags = []string{"other"}
+	got, _, err := e.client.LoadBalancers.Update(e.ctx, lb.ID, upd)
+	if err != nil || !slices.Equal(got.Tags, lb.Tags) {
+		t.Errorf("after an update sending other tags: %v %v", got.Tags, err)
+	}
+
+	bad := minimalLB()
+	bad.Name, bad.Tags = "bad", []string{"no spaces"}
+	_, _, err = e.client.LoadBalancers.Create(e.ctx, bad)
+	miscMessage(t, e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity"), `tags: "no spaces" is not a valid tag name`)
 }

@@ -136,6 +136,7 @@ func TestLoadBalancerCreateFillsDefaults(t *testing.T) {
 		StickySessions:               &godo.StickySessions{Type: "none"},
 		Region:                       lb.Region,
 		DropletIDs:                   []int{},
+		Tags:                         []string{},
 		VPCUUID:                      defaultVPC,
 		ProjectID:                    project,
 		DisableLetsEncryptDNSRecords: godo.PtrTo(false),
