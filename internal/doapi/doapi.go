@@ -37,12 +37,16 @@ var (
 	LBSizeSlugs = []string{"lb-small", "lb-medium", "lb-large"}
 	LBSizeUnits = map[string]int{"lb-small": 1, "lb-medium": 3, "lb-large": 6}
 
-	LBEntryProtocols          = []string{"http", "https", "http2", "http3", "tcp", "udp"}
-	LBTargetProtocols         = []string{"http", "https", "http2", "tcp", "udp"}
-	LBTLSEntryProtocols       = []string{"https", "http2", "http3"} // need a certificate unless tls_passthrough
-	LBHealthCheckProtocols    = []string{"http", "https", "tcp"}
-	LBStickySessionTypes      = []string{"none", "cookies"}
-	PortRange                 = Range{1, 65535}
+	LBEntryProtocols       = []string{"http", "https", "http2", "http3", "tcp", "udp"}
+	LBTargetProtocols      = []string{"http", "https", "http2", "tcp", "udp"}
+	LBTLSEntryProtocols    = []string{"https", "http2", "http3"} // need a certificate unless tls_passthrough
+	LBHealthCheckProtocols = []string{"http", "https", "tcp"}
+	LBStickySessionTypes   = []string{"none", "cookies"}
+	PortRange              = Range{1, 65535}
+	// LBSizeUnitRange's maximum of 200 is what the official Terraform
+	// provider validates since DigitalOcean's load balancer team raised it
+	// (provider 2.46.0, #1284, December 2024); the OpenAPI spec's 100 and
+	// the limits page's "100 nodes" predate that.
 	LBSizeUnitRange           = Range{1, 200}
 	LBCheckIntervalRange      = Range{3, 300}
 	LBResponseTimeoutRange    = Range{3, 300}
@@ -53,15 +57,27 @@ var (
 	LBCookieTTLRange          = Range{1, 2147483647}
 )
 
-// Load balancer defaults DigitalOcean applies to omitted settings.
+// Load balancer defaults DigitalOcean applies to omitted settings; the
+// provider's schema defaults are the same, except for the health check
+// thresholds below.
 const (
-	LBDefaultSizeUnit           = 1
-	LBDefaultIdleTimeout        = 60
-	LBDefaultCheckInterval      = 10
-	LBDefaultResponseTimeout    = 5
-	LBDefaultHealthyThreshold   = 5
-	LBDefaultUnhealthyThreshold = 3
-	LBDefaultHealthCheckPath    = "/"
+	LBDefaultSizeUnit        = 1
+	LBDefaultIdleTimeout     = 60
+	LBDefaultCheckInterval   = 10
+	LBDefaultResponseTimeout = 5
+	LBDefaultHealthCheckPath = "/"
+)
+
+// Health check thresholds. The provider's schema defaults follow the
+// official Terraform provider (healthy 5, unhealthy 3), which always sends
+// them; the API's own defaults for an omitted field are the other way round
+// (healthy 3, unhealthy 5: OpenAPI health_check.yml), and the sandbox
+// answers those.
+const (
+	LBDefaultHealthyThreshold      = 5
+	LBDefaultUnhealthyThreshold    = 3
+	LBAPIDefaultHealthyThreshold   = 3
+	LBAPIDefaultUnhealthyThreshold = 5
 )
 
 // Backup policies. The first plan is DigitalOcean's default.

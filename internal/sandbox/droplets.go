@@ -3,6 +3,7 @@ package sandbox
 import (
 	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
 
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -56,6 +57,11 @@ type createDropletRequest struct {
 	VPCUUID          string               `json:"vpc_uuid"`
 	WithDropletAgent *bool                `json:"with_droplet_agent"`
 	PublicNetworking *bool                `json:"public_networking"`
+	// Volumes, SubnetUUID and GPUPartitionMode name what the sandbox does
+	// not have (block storage, VPC subnets, GPU sizes): set, they are refused.
+	Volumes          []json.RawMessage `json:"volumes"`
+	SubnetUUID       string            `json:"subnet_uuid"`
+	GPUPartitionMode string            `json:"gpu_partition_mode"`
 }
 
 // dropletSpec is a validated create request: everything but the names.
@@ -78,6 +84,9 @@ func (r *createDropletRequest) requestedNames() ([]string, bool, *APIError) {
 		names = []string{r.Name}
 	}
 	switch {
+	case multi && r.Name != "":
+		// The body fits neither of the spec's oneOf shapes.
+		return nil, multi, errUnprocessable("name and names can not be combined: send name for one Droplet or names for up to %d", MaxDropletsPerCreate)
 	case multi && len(names) == 0:
 		return nil, multi, errUnprocessable("names must list between 1 and %d Droplet names", MaxDropletsPerCreate)
 	case len(names) > MaxDropletsPerCreate:
@@ -89,6 +98,34 @@ func (r *createDropletRequest) requestedNames() ([]string, bool, *APIError) {
 		}
 	}
 	return names, multi, nil
+}
+
+// refuseUnservedResources answers what DigitalOcean answers for a volume,
+// subnet or GPU mode that does not exist: the sandbox has none of them.
+func refuseUnservedResources(req *createDropletRequest) *APIError {
+	if len(req.Volumes) > 0 {
+		return errUnprocessable("You specified an invalid volume for Droplet creation: volume %s does not exist.", volumeRef(req.Volumes[0]))
+	}
+	if req.SubnetUUID != "" {
+		return errUnprocessable("subnet_uuid %q does not match a subnet in this account", req.SubnetUUID)
+	}
+	if req.GPUPartitionMode != "" {
+		return errUnprocessable("gpu_partition_mode %q is only for GPU Droplets; size %q is not a GPU size", req.GPUPartitionMode, req.Size)
+	}
+	return nil
+}
+
+// volumeRef names a volumes entry: an id string, or godo's {"id"|"name"}.
+func volumeRef(raw json.RawMessage) string {
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		return strconv.Quote(id)
+	}
+	var obj struct{ ID, Name string }
+	if json.Unmarshal(raw, &obj) == nil && (obj.ID != "" || obj.Name != "") {
+		return strconv.Quote(cmp.Or(obj.ID, obj.Name))
+	}
+	return string(raw)
 }
 
 func validateDropletName(n string) *APIError {
@@ -218,6 +255,9 @@ func createDroplets(c *call) (int, any) {
 	if apiErr != nil {
 		return apiErr.Status, apiErr
 	}
+	if apiErr := refuseUnservedResources(&req); apiErr != nil {
+		return apiErr.Status, apiErr
+	}
 	created, actions, apiErr := c.s.provisionDroplets(c.now, &req, spec, names)
 	if apiErr != nil {
 		return apiErr.Status, apiErr
@@ -313,6 +353,9 @@ func listDroplets(c *call) (int, any) {
 	tag, name := q.Get("tag_name"), q.Get("name")
 	if tag != "" && name != "" {
 		return http.StatusUnprocessableEntity, errUnprocessable("tag_name can not be combined with name")
+	}
+	if tag != "" && q.Get("type") != "" {
+		return http.StatusUnprocessableEntity, errUnprocessable("type can not be combined with tag_name")
 	}
 	var matched []*Droplet
 	if q.Get("type") != "gpus" { // the sandbox has no GPU sizes

@@ -32,6 +32,16 @@ type FirewallRule struct {
 	Protocol string          `json:"protocol"`
 	Ports    string          `json:"ports"`
 	Targets  FirewallTargets `json:"targets"`
+	// Action is allow or deny; "" (states saved before actions) is allow.
+	Action string `json:"action,omitempty"`
+}
+
+// action is the rule's action, allow unless it says deny.
+func (r FirewallRule) action() string {
+	if r.Action == "" {
+		return FirewallActionAllow
+	}
+	return r.Action
 }
 
 // FirewallTargets is DigitalOcean's sources/destinations object; empty
@@ -63,6 +73,14 @@ var (
 	// FirewallAllPorts are the spellings of "every port"; DigitalOcean
 	// returns them as "0".
 	FirewallAllPorts = []string{"all", "0"}
+	// FirewallRuleActions are what a rule does with matching traffic
+	// (godo's FirewallRuleAction); DigitalOcean defaults to allow.
+	FirewallRuleActions = []string{FirewallActionAllow, FirewallActionDeny}
+)
+
+const (
+	FirewallActionAllow = "allow"
+	FirewallActionDeny  = "deny"
 )
 
 const (
@@ -82,6 +100,18 @@ type firewallRuleIn struct {
 	Ports        string           `json:"ports"`
 	Sources      *FirewallTargets `json:"sources"`
 	Destinations *FirewallTargets `json:"destinations"`
+	Action       string           `json:"action"`
+}
+
+// firewallAction validates a rule's action; left out, it is allow.
+func firewallAction(field, action string) (string, *APIError) {
+	if action == "" {
+		return FirewallActionAllow, nil
+	}
+	if !slices.Contains(FirewallRuleActions, action) {
+		return "", errUnprocessable("%s.action %q is invalid; allowed actions: %s", field, action, joinAllowed(FirewallRuleActions))
+	}
+	return action, nil
 }
 
 // firewallIn is the body of POST /v2/firewalls and PUT /v2/firewalls/{id}.
@@ -191,7 +221,11 @@ func (w *World) firewallRules(inbound, outbound []firewallRuleIn) (in, out []Fir
 		if err != nil {
 			return FirewallRule{}, err
 		}
-		return FirewallRule{Protocol: r.Protocol, Ports: ports, Targets: t}, nil
+		action, err := firewallAction(field, r.Action)
+		if err != nil {
+			return FirewallRule{}, err
+		}
+		return FirewallRule{Protocol: r.Protocol, Ports: ports, Targets: t, Action: action}, nil
 	}
 	for i, r := range inbound {
 		rule, err := check("inbound_rules["+strconv.Itoa(i)+"]", r, r.Sources, "sources")
@@ -341,12 +375,14 @@ type firewallInboundJSON struct {
 	Protocol string          `json:"protocol"`
 	Ports    string          `json:"ports"`
 	Sources  FirewallTargets `json:"sources"`
+	Action   string          `json:"action"`
 }
 
 type firewallOutboundJSON struct {
 	Protocol     string          `json:"protocol"`
 	Ports        string          `json:"ports"`
 	Destinations FirewallTargets `json:"destinations"`
+	Action       string          `json:"action"`
 }
 
 // renderFirewall leaves out droplets that no longer exist: DigitalOcean
@@ -382,15 +418,16 @@ func (w *World) renderFirewall(f *Firewall) firewallJSON {
 		PendingChanges: append([]FirewallPendingChange{}, f.PendingChanges...),
 	}
 	for _, r := range f.InboundRules {
-		out.InboundRules = append(out.InboundRules, firewallInboundJSON{Protocol: r.Protocol, Ports: r.Ports, Sources: targets(r.Targets)})
+		out.InboundRules = append(out.InboundRules, firewallInboundJSON{Protocol: r.Protocol, Ports: r.Ports, Sources: targets(r.Targets), Action: r.action()})
 	}
 	for _, r := range f.OutboundRules {
-		out.OutboundRules = append(out.OutboundRules, firewallOutboundJSON{Protocol: r.Protocol, Ports: r.Ports, Destinations: targets(r.Targets)})
+		out.OutboundRules = append(out.OutboundRules, firewallOutboundJSON{Protocol: r.Protocol, Ports: r.Ports, Destinations: targets(r.Targets), Action: r.action()})
 	}
 	return out
 }
 
-// sameFirewallRule compares rules as sets of targets, for DELETE .../rules.
+// sameFirewallRule compares rules as sets of targets, with their action, for
+// DELETE .../rules.
 func sameFirewallRule(a, b FirewallRule) bool {
 	sorted := func(t FirewallTargets) FirewallTargets {
 		t.Addresses = slices.Sorted(slices.Values(t.Addresses))
@@ -401,7 +438,7 @@ func sameFirewallRule(a, b FirewallRule) bool {
 		return t
 	}
 	x, y := sorted(a.Targets), sorted(b.Targets)
-	return a.Protocol == b.Protocol && a.Ports == b.Ports &&
+	return a.Protocol == b.Protocol && a.Ports == b.Ports && a.action() == b.action() &&
 		slices.Equal(x.Addresses, y.Addresses) && slices.Equal(x.DropletIDs, y.DropletIDs) &&
 		slices.Equal(x.LoadBalancerUIDs, y.LoadBalancerUIDs) && slices.Equal(x.KubernetesIDs, y.KubernetesIDs) &&
 		slices.Equal(x.Tags, y.Tags)

@@ -5,6 +5,7 @@ import (
 
 	"crypto/sha1"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net"
@@ -69,8 +70,8 @@ var DefaultLoadBalancerHealthCheck = LBHealthCheck{
 	Path:                   doapi.LBDefaultHealthCheckPath,
 	CheckIntervalSeconds:   doapi.LBDefaultCheckInterval,
 	ResponseTimeoutSeconds: doapi.LBDefaultResponseTimeout,
-	HealthyThreshold:       doapi.LBDefaultHealthyThreshold,
-	UnhealthyThreshold:     doapi.LBDefaultUnhealthyThreshold,
+	HealthyThreshold:       doapi.LBAPIDefaultHealthyThreshold,
+	UnhealthyThreshold:     doapi.LBAPIDefaultUnhealthyThreshold,
 }
 
 // errLoadBalancerBusy is DigitalOcean's answer to a change while the load
@@ -98,20 +99,23 @@ type LoadBalancer struct {
 	// RequestedIP is a create-time ip (BYOIP) assigned on activation.
 	RequestedIP string `json:"requested_ip,omitempty"`
 
-	ForwardingRules              []LBForwardingRule `json:"forwarding_rules"`
-	HealthCheck                  LBHealthCheck      `json:"health_check"`
-	StickySessions               LBStickySessions   `json:"sticky_sessions"`
-	Tag                          string             `json:"tag"`
-	DropletIDs                   []int              `json:"droplet_ids"` // only without a tag
-	RedirectHTTPToHTTPS          bool               `json:"redirect_http_to_https"`
-	EnableProxyProtocol          bool               `json:"enable_proxy_protocol"`
-	EnableBackendKeepalive       bool               `json:"enable_backend_keepalive"`
-	HTTPIdleTimeoutSeconds       int                `json:"http_idle_timeout_seconds"`
-	VPCUUID                      string             `json:"vpc_uuid"`
-	ProjectID                    string             `json:"project_id"`
-	DisableLetsEncryptDNSRecords bool               `json:"disable_lets_encrypt_dns_records"`
-	Firewall                     LBFirewall         `json:"firewall"`
-	TLSCipherPolicy              string             `json:"tls_cipher_policy"`
+	ForwardingRules []LBForwardingRule `json:"forwarding_rules"`
+	HealthCheck     LBHealthCheck      `json:"health_check"`
+	StickySessions  LBStickySessions   `json:"sticky_sessions"`
+	Tag             string             `json:"tag"`
+	DropletIDs      []int              `json:"droplet_ids"` // only without a tag
+	// Tags label the load balancer itself (DigitalOcean Kubernetes tags
+	// its load balancers k8s:<cluster id>); they are given on creation only.
+	Tags                         []string   `json:"tags,omitempty"`
+	RedirectHTTPToHTTPS          bool       `json:"redirect_http_to_https"`
+	EnableProxyProtocol          bool       `json:"enable_proxy_protocol"`
+	EnableBackendKeepalive       bool       `json:"enable_backend_keepalive"`
+	HTTPIdleTimeoutSeconds       int        `json:"http_idle_timeout_seconds"`
+	VPCUUID                      string     `json:"vpc_uuid"`
+	ProjectID                    string     `json:"project_id"`
+	DisableLetsEncryptDNSRecords bool       `json:"disable_lets_encrypt_dns_records"`
+	Firewall                     LBFirewall `json:"firewall"`
+	TLSCipherPolicy              string     `json:"tls_cipher_policy"`
 
 	// Targets is the health check's view of each target droplet; see
 	// lb_health.go. HealthObservedAt is when it was last brought up to date.
@@ -182,6 +186,15 @@ type lbRequest struct {
 	NetworkStack                 string             `json:"network_stack"`
 	TLSCipherPolicy              string             `json:"tls_cipher_policy"`
 	IP                           string             `json:"ip"`
+	// ValidateOnly checks the request and answers 204 without creating or
+	// changing anything (godo-only; DigitalOcean's Kubernetes admission
+	// webhook validates Services with it).
+	ValidateOnly bool     `json:"validate_only"`
+	Tags         []string `json:"tags"`
+	// Only a GLOBAL load balancer takes these; regional ones refuse them.
+	Domains               []json.RawMessage `json:"domains"`
+	GLBSettings           json.RawMessage   `json:"glb_settings"`
+	TargetLoadBalancerIDs []string          `json:"target_load_balancer_ids"`
 }
 
 // loadBalancerJSON is a load balancer as DigitalOcean renders it.
@@ -202,6 +215,7 @@ type loadBalancerJSON struct {
 	Region                       regionJSON         `json:"region"`
 	Tag                          string             `json:"tag"`
 	DropletIDs                   []int              `json:"droplet_ids"`
+	Tags                         []string           `json:"tags"`
 	RedirectHTTPToHTTPS          bool               `json:"redirect_http_to_https"`
 	EnableProxyProtocol          bool               `json:"enable_proxy_protocol"`
 	EnableBackendKeepalive       bool               `json:"enable_backend_keepalive"`
@@ -246,6 +260,12 @@ func (s *Server) createLoadBalancer(c *call) (int, any) {
 	lb, verr := c.loadBalancerFromRequest(&in, nil)
 	if verr != nil {
 		return verr.Status, verr
+	}
+	if in.ValidateOnly {
+		return http.StatusNoContent, nil
+	}
+	if lb.VPCUUID == "" {
+		lb.VPCUUID = c.w.defaultVPC(c.now, lb.Region).ID
 	}
 	lb.ID = newUUID()
 	lb.Status = "new"
@@ -294,12 +314,16 @@ func (s *Server) updateLoadBalancer(c *call) (int, any) {
 	if err := c.decode(&in); err != nil {
 		return err.Status, err
 	}
-	if old.busy(c.now) {
+	// Validating a definition does not wait for a previous change.
+	if old.busy(c.now) && !in.ValidateOnly {
 		return http.StatusForbidden, errLoadBalancerBusy()
 	}
 	lb, verr := c.loadBalancerFromRequest(&in, old)
 	if verr != nil {
 		return verr.Status, verr
+	}
+	if in.ValidateOnly {
+		return http.StatusNoContent, nil
 	}
 	// What the request cannot change carries over.
 	lb.ID, lb.Status, lb.CreatedAt, lb.ActiveAt = old.ID, old.Status, old.CreatedAt, old.ActiveAt
@@ -425,21 +449,35 @@ func (r LBForwardingRule) sameRoute(o LBForwardingRule) bool {
 // which carry over.
 func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadBalancer, *APIError) {
 	lb := &LoadBalancer{}
+	// In this order: DigitalOcean reports the first problem it meets.
+	for _, step := range []func(*lbRequest, *LoadBalancer, *LoadBalancer) *APIError{c.lbIdentity, c.lbRouting, c.lbPlacement} {
+		if err := step(in, old, lb); err != nil {
+			return nil, err
+		}
+	}
+	return lb, nil
+}
+
+// lbIdentity checks name, type, region, size and algorithm.
+func (c *call) lbIdentity(in *lbRequest, old, lb *LoadBalancer) *APIError {
 
 	if in.Name == "" {
-		return nil, errUnprocessable("name is required")
+		return errUnprocessable("name is required")
 	}
 	if !LoadBalancerNamePattern.MatchString(in.Name) {
-		return nil, errUnprocessable("invalid name %q: must be at most 255 characters, contain only letters, digits, dots and dashes, start with a letter or digit and not end with a dash", in.Name)
+		return errUnprocessable("invalid name %q: must be at most 255 characters, contain only letters, digits, dots and dashes, start with a letter or digit and not end with a dash", in.Name)
 	}
 	lb.Name = in.Name
 
 	var err *APIError
 	if lb.Type, err = immutableEnum("type", strings.ToUpper(in.Type), LoadBalancerTypes, "REGIONAL", old, func(o *LoadBalancer) string { return o.Type }); err != nil {
-		return nil, err
+		return err
 	}
 	if lb.Type == "GLOBAL" {
-		return nil, errUnprocessable("type GLOBAL is not supported by the sandbox: use REGIONAL or REGIONAL_NETWORK")
+		return errUnprocessable("type GLOBAL is not supported by the sandbox: use REGIONAL or REGIONAL_NETWORK")
+	}
+	if err := refuseGlobalOnlyFields(in, lb.Type); err != nil {
+		return err
 	}
 
 	region := strings.ToLower(in.Region)
@@ -447,17 +485,17 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 	case region == "" && old != nil:
 		region = old.Region
 	case region == "":
-		return nil, errUnprocessable("region is required")
+		return errUnprocessable("region is required")
 	case old != nil && region != old.Region:
-		return nil, errUnprocessable("region cannot be changed after creation: the load balancer is in %s, the request says %s", old.Region, region)
+		return errUnprocessable("region cannot be changed after creation: the load balancer is in %s, the request says %s", old.Region, region)
 	}
 	if r, ok := c.w.catalog.region(region); !ok || !r.Available {
-		return nil, errUnprocessable("invalid region %q: must be an available region (%s)", region, strings.Join(c.w.catalog.availableRegionSlugs(), ", "))
+		return errUnprocessable("invalid region %q: must be an available region (%s)", region, strings.Join(c.w.catalog.availableRegionSlugs(), ", "))
 	}
 	lb.Region = region
 
 	if lb.SizeUnit, err = sizeUnitFromRequest(in); err != nil {
-		return nil, err
+		return err
 	}
 
 	lb.Algorithm = in.Algorithm
@@ -465,38 +503,47 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 		lb.Algorithm = "round_robin"
 	}
 	if !slices.Contains(LoadBalancerAlgorithms, lb.Algorithm) {
-		return nil, errNotOneOf("algorithm", lb.Algorithm, LoadBalancerAlgorithms)
+		return errNotOneOf("algorithm", lb.Algorithm, LoadBalancerAlgorithms)
 	}
+	return nil
+}
 
+// lbRouting checks forwarding rules, health check, sticky sessions, targets
+// and the connection settings.
+func (c *call) lbRouting(in *lbRequest, old, lb *LoadBalancer) *APIError {
+	var err *APIError
 	if len(in.ForwardingRules) == 0 {
-		return nil, errUnprocessable("forwarding_rules is required: give at least one forwarding rule")
+		return errUnprocessable("forwarding_rules is required: give at least one forwarding rule")
 	}
 	if err := c.checkForwardingRules(in.ForwardingRules, lb.Type); err != nil {
-		return nil, err
+		return err
 	}
 	lb.ForwardingRules = in.ForwardingRules
 
 	if lb.HealthCheck, err = healthCheckFromRequest(in.HealthCheck); err != nil {
-		return nil, err
+		return err
 	}
 	if lb.StickySessions, err = stickySessionsFromRequest(in.StickySessions); err != nil {
-		return nil, err
+		return err
 	}
 
 	if in.Tag != "" && len(in.DropletIDs) > 0 {
-		return nil, errUnprocessable("need to provide either a tag or a list of droplets")
+		return errUnprocessable("need to provide either a tag or a list of droplets")
 	}
 	if in.Tag != "" && !tagNamePattern.MatchString(in.Tag) {
-		return nil, errUnprocessable("invalid tag %q: tags are 1 to 255 letters, digits, colons, dashes and underscores", in.Tag)
+		return errUnprocessable("invalid tag %q: tags are 1 to 255 letters, digits, colons, dashes and underscores", in.Tag)
 	}
 	if err := c.w.checkTargetDroplets("droplet_ids", in.DropletIDs, lb.Region); err != nil {
-		return nil, err
+		return err
 	}
 	lb.Tag, lb.DropletIDs = in.Tag, sortedUnique(in.DropletIDs)
+	if lb.Tags, err = lbTagsFromRequest(in.Tags, old); err != nil {
+		return err
+	}
 
 	lb.RedirectHTTPToHTTPS = in.RedirectHTTPToHTTPS
 	if lb.RedirectHTTPToHTTPS && !hasTLSEntry(lb.ForwardingRules) {
-		return nil, errRedirectNeedsHTTPS()
+		return errRedirectNeedsHTTPS()
 	}
 	lb.EnableProxyProtocol = in.EnableProxyProtocol
 	lb.EnableBackendKeepalive = in.EnableBackendKeepalive
@@ -506,11 +553,17 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 		lb.HTTPIdleTimeoutSeconds = *in.HTTPIdleTimeoutSeconds
 	}
 	if !HTTPIdleTimeoutRange.Contains(lb.HTTPIdleTimeoutSeconds) {
-		return nil, errOutOfRange("http_idle_timeout_seconds", lb.HTTPIdleTimeoutSeconds, HTTPIdleTimeoutRange)
+		return errOutOfRange("http_idle_timeout_seconds", lb.HTTPIdleTimeoutSeconds, HTTPIdleTimeoutRange)
 	}
+	return nil
+}
 
+// lbPlacement checks VPC, project, firewall, network and TLS settings and a
+// requested ip.
+func (c *call) lbPlacement(in *lbRequest, old, lb *LoadBalancer) *APIError {
+	var err *APIError
 	if lb.VPCUUID, err = c.vpcFromRequest(in.VPCUUID, lb.Region, old); err != nil {
-		return nil, err
+		return err
 	}
 
 	switch {
@@ -519,7 +572,7 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 	case in.ProjectID == "":
 		lb.ProjectID = c.w.defaultProjectID()
 	case !uuidPattern.MatchString(in.ProjectID):
-		return nil, errUnprocessable("invalid project_id %q: must be the UUID of one of your projects", in.ProjectID)
+		return errUnprocessable("invalid project_id %q: must be the UUID of one of your projects", in.ProjectID)
 	default:
 		lb.ProjectID = in.ProjectID
 	}
@@ -529,29 +582,60 @@ func (c *call) loadBalancerFromRequest(in *lbRequest, old *LoadBalancer) (*LoadB
 	}
 
 	if lb.Firewall, err = firewallFromRequest(in.Firewall); err != nil {
-		return nil, err
+		return err
 	}
 
 	if lb.Network, err = immutableEnum("network", strings.ToUpper(in.Network), LoadBalancerNetworks, "EXTERNAL", old, func(o *LoadBalancer) string { return o.Network }); err != nil {
-		return nil, err
+		return err
 	}
 	if lb.NetworkStack, err = immutableEnum("network_stack", strings.ToUpper(in.NetworkStack), LoadBalancerNetworkStacks, "IPV4", old, func(o *LoadBalancer) string { return o.NetworkStack }); err != nil {
-		return nil, err
+		return err
 	}
 	lb.TLSCipherPolicy = strings.ToUpper(in.TLSCipherPolicy)
 	if lb.TLSCipherPolicy == "" {
 		lb.TLSCipherPolicy = "DEFAULT"
 	}
 	if !slices.Contains(LoadBalancerTLSCipherPolicies, lb.TLSCipherPolicy) {
-		return nil, errNotOneOf("tls_cipher_policy", in.TLSCipherPolicy, LoadBalancerTLSCipherPolicies)
+		return errNotOneOf("tls_cipher_policy", in.TLSCipherPolicy, LoadBalancerTLSCipherPolicies)
 	}
 
 	if old == nil && in.IP != "" {
 		if err := c.w.checkRequestedIP(in.IP); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return lb, nil
+	return nil
+}
+
+// lbTagsFromRequest: tags are taken on creation only (godo: "Tags can only
+// be provided upon the creation of a Load Balancer"); an update keeps them,
+// whatever it sends, as DigitalOcean Kubernetes resends them on every update.
+func lbTagsFromRequest(tags []string, old *LoadBalancer) ([]string, *APIError) {
+	if old != nil {
+		return old.Tags, nil
+	}
+	for _, t := range tags {
+		if !tagNamePattern.MatchString(t) {
+			return nil, errUnprocessable("tags: %q is not a valid tag name: tags are 1 to 255 characters of letters, digits, ':', '-' and '_'", t)
+		}
+	}
+	return dedupe(tags), nil
+}
+
+// refuseGlobalOnlyFields answers a 422 naming the first GLOBAL-only field
+// a regional load balancer request sets.
+func refuseGlobalOnlyFields(in *lbRequest, lbType string) *APIError {
+	set := map[string]bool{
+		"domains":                  len(in.Domains) > 0,
+		"glb_settings":             len(in.GLBSettings) > 0 && string(in.GLBSettings) != "null",
+		"target_load_balancer_ids": len(in.TargetLoadBalancerIDs) > 0,
+	}
+	for _, field := range []string{"domains", "glb_settings", "target_load_balancer_ids"} {
+		if set[field] {
+			return errUnprocessable("%s can only be set on a load balancer of type GLOBAL; this one is %s", field, lbType)
+		}
+	}
+	return nil
 }
 
 // immutableEnum resolves an enum attribute that is fixed at creation: empty
@@ -783,14 +867,15 @@ func validFirewallSource(rule string) bool {
 	return false
 }
 
-// vpcFromRequest: absent means the region's default VPC (or the VPC the
-// load balancer already has); present must be a VPC in the same region.
+// vpcFromRequest: absent means the VPC the load balancer already has, or
+// "" on create (the region's default VPC, made only once the load balancer
+// is, so validating has no effect); present must be a VPC in the same region.
 func (c *call) vpcFromRequest(id, region string, old *LoadBalancer) (string, *APIError) {
 	switch {
 	case id == "" && old != nil:
 		return old.VPCUUID, nil
 	case id == "":
-		return c.w.defaultVPC(c.now, region).ID, nil
+		return "", nil
 	case old != nil && id != old.VPCUUID:
 		return "", errUnprocessable("vpc_uuid cannot be changed after creation: it is %s, the request says %s", old.VPCUUID, id)
 	}
@@ -884,6 +969,7 @@ func (w *World) renderLoadBalancer(lb *LoadBalancer) loadBalancerJSON {
 		Region:                       w.catalog.renderRegion(lb.Region), // the full region object, sizes included
 		Tag:                          lb.Tag,
 		DropletIDs:                   ids,
+		Tags:                         nonNilStrings(lb.Tags),
 		RedirectHTTPToHTTPS:          lb.RedirectHTTPToHTTPS,
 		EnableProxyProtocol:          lb.EnableProxyProtocol,
 		EnableBackendKeepalive:       lb.EnableBackendKeepalive,

@@ -130,11 +130,13 @@ func TestLoadBalancerCreateFillsDefaults(t *testing.T) {
 		ID: lb.ID, Name: "web-lb", SizeSlug: "lb-small", SizeUnit: 1, Type: "REGIONAL", Algorithm: "round_robin",
 		Status: "new", Created: timestamp(testEpoch),
 		ForwardingRules: []godo.ForwardingRule{httpRule()},
+		// The API's defaults (OpenAPI health_check.yml), not the provider's 5/3.
 		HealthCheck: &godo.HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10,
-			ResponseTimeoutSeconds: 5, HealthyThreshold: 5, UnhealthyThreshold: 3},
+			ResponseTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 5},
 		StickySessions:               &godo.StickySessions{Type: "none"},
 		Region:                       lb.Region,
 		DropletIDs:                   []int{},
+		Tags:                         []string{},
 		VPCUUID:                      defaultVPC,
 		ProjectID:                    project,
 		DisableLetsEncryptDNSRecords: godo.PtrTo(false),
@@ -424,7 +426,8 @@ func TestLoadBalancerAcceptedVariants(t *testing.T) {
 		{"tcp check drops the path and keeps defaults", func(r *godo.LoadBalancerRequest) {
 			r.HealthCheck = &godo.HealthCheck{Protocol: "tcp", Port: 8080, Path: "/health", HealthyThreshold: 3}
 		}, func(t *testing.T, lb *godo.LoadBalancer) {
-			want := godo.HealthCheck{Protocol: "tcp", Port: 8080, CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 3}
+			// unhealthy_threshold left out: the API's default, 5.
+			want := godo.HealthCheck{Protocol: "tcp", Port: 8080, CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 5}
 			if *lb.HealthCheck != want {
 				t.Errorf("health check %+v, want %+v", *lb.HealthCheck, want)
 			}

@@ -18,6 +18,10 @@ type Tag struct {
 	// POST /v2/tags/{name}/resources; DigitalOcean reports it as
 	// last_tagged_uri for as long as the droplet keeps the tag.
 	LastTaggedDropletID int `json:"last_tagged_droplet_id,omitempty"`
+	// LastTaggedImageID is the image (snapshot or backup) most recently
+	// tagged; LastTaggedType says which kind was tagged last of all.
+	LastTaggedImageID int    `json:"last_tagged_image_id,omitempty"`
+	LastTaggedType    string `json:"last_tagged_type,omitempty"`
 }
 
 // tagNamePattern is DigitalOcean's rule for tag names.
@@ -107,21 +111,44 @@ type tagCountJSON struct {
 	LastTaggedURI string `json:"last_tagged_uri,omitempty"`
 }
 
-// renderTag counts the resources carrying the tag. Only droplets can carry
-// tags in the sandbox; the other kinds are always zero.
+// renderTag counts the resources carrying the tag. Droplets and images
+// (snapshots and backups) can carry tags in the sandbox; the other kinds
+// are always zero.
 func (c *call) renderTag(t *Tag) tagJSON {
-	droplets := c.w.dropletsWithTag(t.Name)
 	out := tagJSON{Name: t.Name}
-	out.Resources.Droplets.Count = len(droplets)
-	out.Resources.Count = len(droplets)
+	droplets, images := c.w.dropletsWithTag(t.Name), c.w.imagesWithTag(t.Name)
+	out.Resources.Droplets.Count, out.Resources.Images.Count = len(droplets), len(images)
+	out.Resources.Count = len(droplets) + len(images)
 	if len(droplets) > 0 {
 		last := droplets[len(droplets)-1].ID // newest droplet with the tag
 		if d := c.w.Droplets[t.LastTaggedDropletID]; d != nil && d.hasTag(t.Name) {
 			last = d.ID
 		}
-		uri := c.baseURL() + "/v2/droplets/" + strconv.Itoa(last)
-		out.Resources.Droplets.LastTaggedURI = uri
-		out.Resources.LastTaggedURI = uri
+		out.Resources.Droplets.LastTaggedURI = c.baseURL() + "/v2/droplets/" + strconv.Itoa(last)
+	}
+	if len(images) > 0 {
+		last := images[len(images)-1].ID
+		if img := c.w.Snapshots[t.LastTaggedImageID]; img != nil && slices.Contains(img.Tags, t.Name) {
+			last = img.ID
+		}
+		out.Resources.Images.LastTaggedURI = c.baseURL() + "/v2/images/" + strconv.Itoa(last)
+	}
+	// The last resource tagged of any kind, as far as it still has the tag.
+	out.Resources.LastTaggedURI = out.Resources.Droplets.LastTaggedURI
+	if t.LastTaggedType == "image" && out.Resources.Images.LastTaggedURI != "" || out.Resources.LastTaggedURI == "" {
+		out.Resources.LastTaggedURI = out.Resources.Images.LastTaggedURI
+	}
+	return out
+}
+
+// imagesWithTag lists the account's images (snapshots and backups)
+// carrying the tag, oldest first.
+func (w *World) imagesWithTag(tag string) []*Snapshot {
+	var out []*Snapshot
+	for _, img := range w.snapshotsSorted() {
+		if slices.Contains(img.Tags, tag) {
+			out = append(out, img)
+		}
 	}
 	return out
 }
@@ -144,34 +171,93 @@ type tagResourcesRequest struct {
 	} `json:"resources"`
 }
 
-// taggedDroplets validates a tag/untag body and returns the droplets it
-// names. Every resource is checked before anything changes, so a request
-// naming one missing resource changes nothing.
-func (c *call) taggedDroplets() ([]*Droplet, *APIError) {
+// taggedResources are the droplets and images a tag/untag body names.
+type taggedResources struct {
+	droplets []*Droplet
+	images   []*Snapshot
+}
+
+// taggedResources validates a tag/untag body and returns what it names.
+// Every resource is checked before anything changes, so a request naming
+// one missing resource changes nothing.
+func (c *call) taggedResources() (taggedResources, *APIError) {
+	var out taggedResources
 	var in tagResourcesRequest
 	if err := c.decode(&in); err != nil {
-		return nil, err
+		return out, err
 	}
 	if len(in.Resources) == 0 {
-		return nil, errParameterMissing("resources")
+		return out, errParameterMissing("resources")
 	}
-	var out []*Droplet
 	for _, r := range in.Resources {
 		if !slices.Contains(TaggableResourceTypes, r.Type) {
-			return nil, errUnprocessable("resource_type %q cannot be tagged; allowed resource types: %s", r.Type, joinAllowed(TaggableResourceTypes))
-		}
-		if r.Type != "droplet" {
-			// The sandbox holds no images, volumes, volume snapshots or
-			// databases, so any id of those kinds does not exist.
-			return nil, errNotFound()
+			return out, errUnprocessable("resource_type %q cannot be tagged; allowed resource types: %s", r.Type, joinAllowed(TaggableResourceTypes))
 		}
 		id, err := strconv.Atoi(r.ID)
-		if err != nil || c.w.Droplets[id] == nil {
-			return nil, errNotFound()
+		switch {
+		case r.Type == "droplet" && err == nil && c.w.Droplets[id] != nil:
+			out.droplets = append(out.droplets, c.w.Droplets[id])
+		case r.Type == "image" && err == nil && c.w.Snapshots[id] != nil:
+			// The account's snapshots and backups; public images are not
+			// the account's to tag.
+			out.images = append(out.images, c.w.Snapshots[id])
+		default:
+			// The sandbox holds no volumes, volume snapshots or databases,
+			// so any id of those kinds does not exist.
+			return out, errNotFound()
 		}
-		out = append(out, c.w.Droplets[id])
 	}
 	return out, nil
+}
+
+// tagResources serves POST /v2/tags/{name}/resources.
+func (s *Server) tagResources(c *call) (int, any) {
+	t := c.w.Tags[c.r.PathValue("name")]
+	if t == nil {
+		// DigitalOcean requires the tag to exist before tagging.
+		return 0, errNotFound()
+	}
+	res, err := c.taggedResources()
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range res.droplets {
+		if !d.hasTag(t.Name) {
+			d.Tags = append(d.Tags, t.Name)
+			c.firewallsSeeDroplet(d, t.Name, false)
+		}
+		t.LastTaggedDropletID, t.LastTaggedType = d.ID, "droplet"
+	}
+	for _, img := range res.images {
+		if !slices.Contains(img.Tags, t.Name) {
+			img.Tags = append(slices.Clone(img.Tags), t.Name)
+		}
+		t.LastTaggedImageID, t.LastTaggedType = img.ID, "image"
+	}
+	return http.StatusNoContent, nil
+}
+
+// untagResources serves DELETE /v2/tags/{name}/resources.
+func (s *Server) untagResources(c *call) (int, any) {
+	t := c.w.Tags[c.r.PathValue("name")]
+	if t == nil {
+		return 0, errNotFound()
+	}
+	res, err := c.taggedResources()
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range res.droplets {
+		c.untagDroplet(d, t.Name)
+	}
+	for _, img := range res.images {
+		untagImage(img, t.Name)
+	}
+	return http.StatusNoContent, nil
+}
+
+func untagImage(img *Snapshot, tag string) {
+	img.Tags = slices.DeleteFunc(slices.Clone(img.Tags), func(t string) bool { return t == tag })
 }
 
 func (s *Server) tagRoutes() {
@@ -222,44 +308,15 @@ func (s *Server) tagRoutes() {
 		for _, d := range c.w.dropletsWithTag(t.Name) {
 			c.untagDroplet(d, t.Name)
 		}
+		for _, img := range c.w.imagesWithTag(t.Name) {
+			untagImage(img, t.Name)
+		}
 		delete(c.w.Tags, t.Name)
 		return http.StatusNoContent, nil
 	})
 
-	s.handle("POST /v2/tags/{name}/resources", func(c *call) (int, any) {
-		t := c.w.Tags[c.r.PathValue("name")]
-		if t == nil {
-			// DigitalOcean requires the tag to exist before tagging.
-			return 0, errNotFound()
-		}
-		droplets, err := c.taggedDroplets()
-		if err != nil {
-			return 0, err
-		}
-		for _, d := range droplets {
-			if !d.hasTag(t.Name) {
-				d.Tags = append(d.Tags, t.Name)
-				c.firewallsSeeDroplet(d, t.Name, false)
-			}
-			t.LastTaggedDropletID = d.ID
-		}
-		return http.StatusNoContent, nil
-	})
-
-	s.handle("DELETE /v2/tags/{name}/resources", func(c *call) (int, any) {
-		t := c.w.Tags[c.r.PathValue("name")]
-		if t == nil {
-			return 0, errNotFound()
-		}
-		droplets, err := c.taggedDroplets()
-		if err != nil {
-			return 0, err
-		}
-		for _, d := range droplets {
-			c.untagDroplet(d, t.Name)
-		}
-		return http.StatusNoContent, nil
-	})
+	s.handle("POST /v2/tags/{name}/resources", s.tagResources)
+	s.handle("DELETE /v2/tags/{name}/resources", s.untagResources)
 }
 
 // untagDroplet removes a tag from a droplet; firewalls that reached the

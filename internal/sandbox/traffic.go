@@ -124,7 +124,7 @@ func (w *World) trafficBalancer(lb *LoadBalancer, factor float64) *traffic.Balan
 	b := &traffic.Balancer{
 		ID: lb.ID, Certs: map[int]*traffic.Cert{}, Algorithm: lb.Algorithm, Redirect: lb.RedirectHTTPToHTTPS,
 		Healthy: healthyTargets(w, lb), Firewall: traffic.NewLBFirewall(lb.Firewall.Allow, lb.Firewall.Deny),
-		ProxyProtocol: lb.EnableProxyProtocol, Keepalive: lb.EnableBackendKeepalive,
+		ProxyProtocol: lb.EnableProxyProtocol, Keepalive: lb.EnableBackendKeepalive, TLSCipherPolicy: lb.TLSCipherPolicy,
 		IdleTimeout: max(scale(time.Duration(lb.HTTPIdleTimeoutSeconds)*time.Second, factor), time.Millisecond),
 		HealthCheck: traffic.HealthCheck{Protocol: lb.HealthCheck.Protocol, Port: lb.HealthCheck.Port, Path: lb.HealthCheck.Path,
 			CheckIntervalSeconds: lb.HealthCheck.CheckIntervalSeconds, ResponseTimeoutSeconds: lb.HealthCheck.ResponseTimeoutSeconds},
@@ -186,7 +186,7 @@ func inboundRules(f *Firewall) []traffic.InboundRule {
 	for _, r := range f.InboundRules {
 		if r.Protocol == "tcp" {
 			t := r.Targets
-			rules = append(rules, traffic.NewInboundRule(r.Ports, t.Addresses, t.DropletIDs, t.Tags, t.LoadBalancerUIDs))
+			rules = append(rules, traffic.NewInboundRule(r.action() == FirewallActionDeny, r.Ports, t.Addresses, t.DropletIDs, t.Tags, t.LoadBalancerUIDs))
 		}
 	}
 	return rules
@@ -199,13 +199,19 @@ func (f *Firewall) covers(d *Droplet) bool {
 // firewallAdmitsLB reports whether d's cloud firewalls let lb's health
 // checks reach it, for the health view without traffic emulation.
 func (w *World) firewallAdmitsLB(d *Droplet, lb *LoadBalancer) bool {
+	return w.dropletFirewall(d).AdmitsLoadBalancer(d.ID, lb.HealthCheck.Port, lb.ID, lb.IP)
+}
+
+// dropletFirewall is the firewall view of d alone: the inbound tcp rules of
+// every firewall covering it, without resolving other droplets.
+func (w *World) dropletFirewall(d *Droplet) *traffic.Firewall {
 	v := traffic.NewFirewall()
 	for _, f := range w.Firewalls {
 		if f.covers(d) {
 			v.Cover(d.ID, inboundRules(f))
 		}
 	}
-	return v.AdmitsLoadBalancer(d.ID, lb.HealthCheck.Port, lb.ID, lb.IP)
+	return v
 }
 
 // imageLabel names the image a droplet runs: its slug, or a snapshot's name.

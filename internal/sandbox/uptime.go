@@ -19,6 +19,9 @@ type UptimeCheck struct {
 	Regions   []string  `json:"regions"`
 	Enabled   bool      `json:"enabled"`
 	CreatedAt time.Time `json:"created_at"`
+	// Probe is what the check has seen of a target the sandbox owns
+	// (uptime_probe.go); nil for any other target, which is always up.
+	Probe *UptimeProbe `json:"probe,omitempty"`
 }
 
 // UptimeAlert notifies when a check's target is down, slow or its TLS
@@ -99,6 +102,9 @@ func applyUptimeCheck(ck *UptimeCheck, in uptimeCheckIn) *APIError {
 	}
 	if !slices.Contains(UptimeCheckTypes, next.Type) {
 		return errUnprocessable("type %q is invalid; allowed types: %s", next.Type, joinAllowed(UptimeCheckTypes))
+	}
+	if next.Type != ck.Type || next.Target != ck.Target {
+		next.Probe = nil // a new target is probed afresh
 	}
 	if err := validateUptimeTarget(next.Type, next.Target); err != nil {
 		return err
@@ -248,9 +254,9 @@ func renderUptimeAlert(a *UptimeAlert) uptimeAlertJSON {
 		Comparison: a.Comparison, Notifications: a.Notifications, Period: a.Period}
 }
 
-// uptimeStateJSON is the body of GET .../state: the sandbox reaches every
-// target, so each region is UP once it has probed, and there has never
-// been an outage.
+// uptimeStateJSON is the body of GET .../state: each region is CHECKING
+// until it has probed, then UP, or what the check sees of a target the
+// sandbox owns (uptime_probe.go), with the last finished outage.
 type uptimeStateJSON struct {
 	Regions        map[string]uptimeRegionStateJSON `json:"regions"`
 	PreviousOutage uptimeOutageJSON                 `json:"previous_outage"`
@@ -272,10 +278,22 @@ type uptimeOutageJSON struct {
 func (c *call) renderUptimeState(ck *UptimeCheck) uptimeStateJSON {
 	out := uptimeStateJSON{Regions: map[string]uptimeRegionStateJSON{}}
 	probed := ck.CreatedAt.Add(scale(uptimeFirstProbe, c.s.factor))
+	seen := uptimeRegionStateJSON{Status: "UP", StatusChangedAt: timestamp(probed), ThirtyDayUptimePercentage: 100}
+	if p := ck.Probe; p != nil {
+		seen = uptimeRegionStateJSON{Status: "DOWN", StatusChangedAt: timestamp(p.Since), ThirtyDayUptimePercentage: p.uptimePercentage(probed, c.now)}
+		if p.Up {
+			seen.Status = "UP"
+		}
+		if n := len(p.Outages); n > 0 && len(ck.Regions) > 0 {
+			o := p.Outages[n-1]
+			out.PreviousOutage = uptimeOutageJSON{Region: ck.Regions[0], StartedAt: timestamp(o.Start), EndedAt: timestamp(o.End),
+				DurationSeconds: int(o.End.Sub(o.Start).Seconds())}
+		}
+	}
 	for _, r := range ck.Regions {
 		st := uptimeRegionStateJSON{Status: "CHECKING", StatusChangedAt: timestamp(ck.CreatedAt)}
 		if ck.Enabled && !c.now.Before(probed) {
-			st = uptimeRegionStateJSON{Status: "UP", StatusChangedAt: timestamp(probed), ThirtyDayUptimePercentage: 100}
+			st = seen
 		}
 		out.Regions[r] = st
 	}
@@ -478,4 +496,10 @@ func (u *UptimeUnit) ensure() {
 
 func (*UptimeUnit) routes(s *Server) {
 	s.uptimeRoutes()
+}
+
+// settle runs after the load balancers' (World embeds it after them): it
+// reads their health views.
+func (*UptimeUnit) settle(s *Server, now time.Time) {
+	s.settleUptimeChecks(now)
 }

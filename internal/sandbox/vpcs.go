@@ -103,17 +103,34 @@ func (w *World) vpcsSorted() []*VPC {
 	return out
 }
 
-// vpcMembers returns the droplets in the VPC. A droplet without a vpc_uuid
-// sits in its region's default VPC.
-func (w *World) vpcMembers(v *VPC) []*Droplet {
-	var out []*Droplet
+// vpcMember is a resource in a VPC, as GET /v2/vpcs/{id}/members lists it.
+type vpcMember struct {
+	kind      string // its resource_type filter: droplet, load_balancer
+	urn, name string
+	createdAt time.Time
+}
+
+// vpcMembers returns the droplets and load balancers in the VPC, oldest
+// first. A droplet without a vpc_uuid sits in its region's default VPC.
+func (w *World) vpcMembers(v *VPC) []vpcMember {
+	var out []vpcMember
 	for _, d := range w.dropletsSorted() {
 		if d.VPCUUID == v.ID || (d.VPCUUID == "" && v.Default && d.Region == v.Region) {
-			out = append(out, d)
+			out = append(out, vpcMember{"droplet", "do:droplet:" + strconv.Itoa(d.ID), d.Name, d.CreatedAt})
 		}
 	}
+	for _, lb := range w.loadBalancersSorted() {
+		if lb.VPCUUID == v.ID {
+			out = append(out, vpcMember{"load_balancer", "do:loadbalancer:" + lb.ID, lb.Name, lb.CreatedAt})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b vpcMember) int { return a.createdAt.Compare(b.createdAt) })
 	return out
 }
+
+// vpcMemberTypes maps a members resource_type filter to a member kind:
+// load balancers answer to their API name and to their URN's.
+var vpcMemberTypes = map[string]string{"droplet": "droplet", "load_balancer": "load_balancer", "loadbalancer": "load_balancer"}
 
 // vpcJSON is DigitalOcean's VPC object.
 type vpcJSON struct {
@@ -345,23 +362,24 @@ func (s *Server) vpcRoutes() {
 		return http.StatusNoContent, nil
 	})
 
-	s.handle("GET /v2/vpcs/{id}/members", func(c *call) (int, any) {
-		v := c.w.VPCs[c.r.PathValue("id")]
-		if v == nil {
-			return 0, errNotFound()
+	s.handle("GET /v2/vpcs/{id}/members", s.listVPCMembers)
+}
+
+// listVPCMembers serves GET /v2/vpcs/{id}/members; resource_type filters by
+// kind (an unknown one matches nothing).
+func (s *Server) listVPCMembers(c *call) (int, any) {
+	v := c.w.VPCs[c.r.PathValue("id")]
+	if v == nil {
+		return 0, errNotFound()
+	}
+	rt := c.r.URL.Query().Get("resource_type")
+	out := []vpcMemberJSON{}
+	for _, m := range c.w.vpcMembers(v) {
+		if rt == "" || vpcMemberTypes[rt] == m.kind {
+			out = append(out, vpcMemberJSON{URN: m.urn, Name: m.name, CreatedAt: timestamp(m.createdAt)})
 		}
-		out := []vpcMemberJSON{}
-		if rt := c.r.URL.Query().Get("resource_type"); rt == "" || rt == "droplet" {
-			for _, d := range c.w.vpcMembers(v) {
-				out = append(out, vpcMemberJSON{
-					URN:       "do:droplet:" + strconv.Itoa(d.ID),
-					Name:      d.Name,
-					CreatedAt: timestamp(d.CreatedAt),
-				})
-			}
-		}
-		return http.StatusOK, listBody(c, "members", out)
-	})
+	}
+	return http.StatusOK, listBody(c, "members", out)
 }
 
 // VPCsUnit is the sandbox's VPCs.

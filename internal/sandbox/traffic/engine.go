@@ -300,6 +300,8 @@ type Balancer struct {
 	ProxyProtocol bool
 	Keepalive     bool
 	IdleTimeout   time.Duration // clients' idle connections close after it (scaled)
+	// TLSCipherPolicy is DEFAULT or STRONG, for TLS-terminating rules.
+	TLSCipherPolicy string
 }
 
 // reconcile opens what the world runs and closes what it no longer does.

@@ -14,7 +14,8 @@ import (
 //
 // Cloud firewalls: a droplet covered by any firewall (by droplet id or tag)
 // accepts an inbound TCP connection only when an inbound tcp rule of one of
-// those firewalls allows its port and its source: an address in
+// those firewalls allows its port and its source, and no inbound tcp deny
+// rule of theirs matches it (a matching deny wins): an address in
 // sources.addresses, a droplet in sources.droplet_ids or carrying one of
 // sources.tags (a connection from a droplet's public or private address is
 // that droplet's), or a load balancer in sources.load_balancer_uids (the
@@ -41,12 +42,14 @@ type InboundRule struct {
 	droplets []int
 	tags     []string
 	lbs      []string
+	deny     bool
 }
 
-// NewInboundRule resolves a rule: ports as DigitalOcean writes them ("80",
-// "8000-9000", "0" for all) and its sources.
-func NewInboundRule(ports string, addresses []string, droplets []int, tags, loadBalancers []string) InboundRule {
-	out := InboundRule{droplets: slices.Clone(droplets), tags: slices.Clone(tags), lbs: slices.Clone(loadBalancers)}
+// NewInboundRule resolves a rule: whether it denies (action "deny"), ports
+// as DigitalOcean writes them ("80", "8000-9000", "0" for all) and its
+// sources.
+func NewInboundRule(deny bool, ports string, addresses []string, droplets []int, tags, loadBalancers []string) InboundRule {
+	out := InboundRule{deny: deny, droplets: slices.Clone(droplets), tags: slices.Clone(tags), lbs: slices.Clone(loadBalancers)}
 	if ports != "0" {
 		lo, hi, isRange := strings.Cut(ports, "-")
 		if !isRange {
@@ -102,6 +105,12 @@ func (v *Firewall) Cover(droplet int, rules []InboundRule) {
 	v.rules[droplet] = append(v.rules[droplet], rules...)
 }
 
+// Admits reports whether a connection from an address reaches a
+// droplet's port.
+func (v *Firewall) Admits(droplet, port int, source netip.Addr) bool {
+	return v.allows(droplet, port, connSource{addr: source})
+}
+
 // AdmitsLoadBalancer reports whether a load balancer's health checks reach
 // a droplet's port.
 func (v *Firewall) AdmitsLoadBalancer(droplet, port int, lbID, lbIP string) bool {
@@ -110,7 +119,8 @@ func (v *Firewall) AdmitsLoadBalancer(droplet, port int, lbID, lbIP string) bool
 	return v.allows(droplet, port, src)
 }
 
-// allows decides an inbound TCP connection to a droplet's port.
+// allows decides an inbound TCP connection to a droplet's port: some
+// allow rule matches it and no deny rule does.
 func (v *Firewall) allows(droplet, port int, src connSource) bool {
 	if v == nil {
 		return true
@@ -122,20 +132,28 @@ func (v *Firewall) allows(droplet, port int, src connSource) bool {
 	if src.lb == "" {
 		src.lb = v.lbByIP[src.addr]
 	}
-	from, isDroplet := v.dropByIP[src.addr]
+	allowed := false
 	for _, r := range rules {
-		if r.lo != 0 && (port < r.lo || port > r.hi) {
-			continue
-		}
-		switch {
-		case src.lb != "" && slices.Contains(r.lbs, src.lb),
-			src.addr.IsValid() && slices.ContainsFunc(r.prefixes, func(p netip.Prefix) bool { return p.Contains(src.addr.Unmap()) }),
-			isDroplet && slices.Contains(r.droplets, from),
-			isDroplet && slices.ContainsFunc(r.tags, func(t string) bool { return slices.Contains(v.tags[from], t) }):
-			return true
+		if v.matches(r, port, src) {
+			if r.deny {
+				return false
+			}
+			allowed = true
 		}
 	}
-	return false
+	return allowed
+}
+
+// matches reports whether a rule covers the port and the source.
+func (v *Firewall) matches(r InboundRule, port int, src connSource) bool {
+	if r.lo != 0 && (port < r.lo || port > r.hi) {
+		return false
+	}
+	from, isDroplet := v.dropByIP[src.addr]
+	return src.lb != "" && slices.Contains(r.lbs, src.lb) ||
+		src.addr.IsValid() && slices.ContainsFunc(r.prefixes, func(p netip.Prefix) bool { return p.Contains(src.addr.Unmap()) }) ||
+		isDroplet && slices.Contains(r.droplets, from) ||
+		isDroplet && slices.ContainsFunc(r.tags, func(t string) bool { return slices.Contains(v.tags[from], t) })
 }
 
 // LBFirewall is a load balancer's own allow and deny lists, resolved.

@@ -189,7 +189,7 @@ func (rt *lbRuntime) syncRules(spec *Balancer) {
 // ruleSignature is what a rule's listener is opened with: a change reopens
 // it (on the same port).
 func ruleSignature(spec *Balancer, r Rule, mode string, cert *Cert) string {
-	sig := fmt.Sprintf("%s %s:%d proxy=%v keepalive=%v idle=%v", mode, r.TargetProtocol, r.TargetPort, spec.ProxyProtocol, spec.Keepalive, spec.IdleTimeout)
+	sig := fmt.Sprintf("%s %s:%d proxy=%v keepalive=%v idle=%v tls=%s", mode, r.TargetProtocol, r.TargetPort, spec.ProxyProtocol, spec.Keepalive, spec.IdleTimeout, spec.TLSCipherPolicy)
 	if cert != nil {
 		sig += " " + cert.Revision
 	}
@@ -224,7 +224,7 @@ func (rt *lbRuntime) open(spec *Balancer, r Rule, mode string, cert *Cert, port 
 			if r.EntryProtocol == "http2" {
 				protos = []string{"h2", "http/1.1"}
 			}
-			cfg := &tls.Config{Certificates: []tls.Certificate{c}, NextProtos: protos}
+			cfg := listenerTLSConfig(spec.TLSCipherPolicy, c, protos)
 			l.wrap = func(ln net.Listener) net.Listener { return tls.NewListener(ln, cfg) }
 		}
 	}

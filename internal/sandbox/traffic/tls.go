@@ -15,6 +15,31 @@ import (
 	"time"
 )
 
+// strongCipherSuites are the TLS 1.2 suites a load balancer with
+// tls_cipher_policy STRONG offers: ECDHE key exchange with an AEAD cipher
+// only (TLS 1.3's suites are all of that kind). DigitalOcean publishes no
+// list; this is the usual "strong" set, without CBC or RSA key exchange.
+var strongCipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// listenerTLSConfig is what a TLS-terminating rule serves with. DEFAULT
+// keeps Go's defaults, which already refuse TLS 1.0 and 1.1 as
+// DigitalOcean's load balancers do; STRONG also narrows the TLS 1.2 suites.
+func listenerTLSConfig(policy string, cert tls.Certificate, protos []string) *tls.Config {
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: protos}
+	if policy == "STRONG" {
+		cfg.MinVersion = tls.VersionTLS12
+		cfg.CipherSuites = strongCipherSuites
+	}
+	return cfg
+}
+
 // tlsStore makes self-signed certificates once and keeps them.
 type tlsStore struct {
 	mu         sync.Mutex
