@@ -208,15 +208,21 @@ func actionList(c *call, actions []*Action) map[string]any {
 }
 
 func (s *Server) actionRoutes() {
-	s.handle("GET /v2/actions", func(c *call) (int, any) {
-		return http.StatusOK, actionList(c, c.w.actionsNewestFirst(func(*Action) bool { return true }))
-	})
-	s.handle("GET /v2/actions/{id}", func(c *call) (int, any) {
-		id, err := strconv.Atoi(c.r.PathValue("id"))
-		a, ok := c.w.Actions[id]
-		if err != nil || !ok {
-			return http.StatusNotFound, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"action": a.render(c.w.catalog)}
-	})
+	s.handle("GET /v2/actions", listActions)
+	s.handle("GET /v2/actions/{id}", getAction)
+}
+
+// listActions serves GET /v2/actions.
+func listActions(c *call) (int, any) {
+	return http.StatusOK, actionList(c, c.w.actionsNewestFirst(func(*Action) bool { return true }))
+}
+
+// getAction serves GET /v2/actions/{id}.
+func getAction(c *call) (int, any) {
+	id, err := strconv.Atoi(c.r.PathValue("id"))
+	a, ok := c.w.Actions[id]
+	if err != nil || !ok {
+		return http.StatusNotFound, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"action": a.render(c.w.catalog)}
 }

@@ -379,42 +379,12 @@ func (w *World) validatePoolName(name string) *APIError {
 func (s *Server) autoscaleRoutes() {
 	s.handle("POST /v2/droplets/autoscale", s.createAutoscalePool)
 	s.handle("GET /v2/droplets/autoscale", listAutoscalePools)
-	s.handle("GET /v2/droplets/autoscale/{id}", func(c *call) (int, any) {
-		p, apiErr := c.poolFromPath()
-		if apiErr != nil {
-			return apiErr.Status, apiErr
-		}
-		return http.StatusOK, map[string]any{"autoscale_pool": c.w.renderPool(p, c.now)}
-	})
+	s.handle("GET /v2/droplets/autoscale/{id}", getPool)
 	s.handle("PUT /v2/droplets/autoscale/{id}", s.updateAutoscalePool)
 	s.handle("DELETE /v2/droplets/autoscale/{id}", s.deleteAutoscalePool(false))
 	s.handle("DELETE /v2/droplets/autoscale/{id}/dangerous", s.deleteAutoscalePool(true))
-	s.handle("GET /v2/droplets/autoscale/{id}/members", func(c *call) (int, any) {
-		p, apiErr := c.poolFromPath()
-		if apiErr != nil {
-			return apiErr.Status, apiErr
-		}
-		members := slices.Clone(p.Members)
-		sort.Slice(members, func(i, j int) bool { return members[i].DropletID < members[j].DropletID })
-		out := make([]autoscaleMemberJSON, 0, len(members))
-		for _, m := range members {
-			if d := c.w.Droplets[m.DropletID]; d != nil {
-				out = append(out, renderMember(m, d, c.now))
-			}
-		}
-		return http.StatusOK, listBody(c, "droplets", out)
-	})
-	s.handle("GET /v2/droplets/autoscale/{id}/history", func(c *call) (int, any) {
-		p, apiErr := c.poolFromPath()
-		if apiErr != nil {
-			return apiErr.Status, apiErr
-		}
-		out := make([]autoscaleEventJSON, len(p.History))
-		for i, ev := range p.History {
-			out[i] = ev.render(c.now)
-		}
-		return http.StatusOK, listBody(c, "history", out)
-	})
+	s.handle("GET /v2/droplets/autoscale/{id}/members", listPoolMembers)
+	s.handle("GET /v2/droplets/autoscale/{id}/history", listPoolHistory)
 }
 
 // poolFromPath finds the pool named by the {id} path value.
@@ -700,4 +670,43 @@ func (*AutoscaleUnit) routes(s *Server) {
 
 func (*AutoscaleUnit) settle(s *Server, now time.Time) {
 	s.settleAutoscalePools(now)
+}
+
+// getPool serves GET /v2/droplets/autoscale/{id}.
+func getPool(c *call) (int, any) {
+	p, apiErr := c.poolFromPath()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	return http.StatusOK, map[string]any{"autoscale_pool": c.w.renderPool(p, c.now)}
+}
+
+// listPoolMembers serves GET /v2/droplets/autoscale/{id}/members.
+func listPoolMembers(c *call) (int, any) {
+	p, apiErr := c.poolFromPath()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	members := slices.Clone(p.Members)
+	sort.Slice(members, func(i, j int) bool { return members[i].DropletID < members[j].DropletID })
+	out := make([]autoscaleMemberJSON, 0, len(members))
+	for _, m := range members {
+		if d := c.w.Droplets[m.DropletID]; d != nil {
+			out = append(out, renderMember(m, d, c.now))
+		}
+	}
+	return http.StatusOK, listBody(c, "droplets", out)
+}
+
+// listPoolHistory serves GET /v2/droplets/autoscale/{id}/history.
+func listPoolHistory(c *call) (int, any) {
+	p, apiErr := c.poolFromPath()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	out := make([]autoscaleEventJSON, len(p.History))
+	for i, ev := range p.History {
+		out[i] = ev.render(c.now)
+	}
+	return http.StatusOK, listBody(c, "history", out)
 }

@@ -232,15 +232,21 @@ func (w *World) dropletImages(ids []int) []imageJSON {
 }
 
 func (s *Server) backupRoutes() {
-	s.handle("GET /v2/droplets/backups/policies", func(c *call) (int, any) {
-		page, links, meta := pageOf(c, c.w.dropletsSorted())
-		policies := make(map[string]dropletBackupPolicyJSON, len(page))
-		for _, d := range page {
-			policies[strconv.Itoa(d.ID)] = renderBackupPolicy(d, c.now)
-		}
-		return http.StatusOK, map[string]any{"policies": policies, "links": links, "meta": meta}
-	})
-	s.handle("GET /v2/droplets/backups/supported_policies", func(c *call) (int, any) {
-		return http.StatusOK, map[string]any{"supported_policies": supportedBackupPolicies}
-	})
+	s.handle("GET /v2/droplets/backups/policies", listBackupPolicies)
+	s.handle("GET /v2/droplets/backups/supported_policies", listSupportedBackupPolicies)
+}
+
+// listBackupPolicies serves GET /v2/droplets/backups/policies.
+func listBackupPolicies(c *call) (int, any) {
+	page, links, meta := pageOf(c, c.w.dropletsSorted())
+	policies := make(map[string]dropletBackupPolicyJSON, len(page))
+	for _, d := range page {
+		policies[strconv.Itoa(d.ID)] = renderBackupPolicy(d, c.now)
+	}
+	return http.StatusOK, map[string]any{"policies": policies, "links": links, "meta": meta}
+}
+
+// listSupportedBackupPolicies serves GET /v2/droplets/backups/supported_policies.
+func listSupportedBackupPolicies(c *call) (int, any) {
+	return http.StatusOK, map[string]any{"supported_policies": supportedBackupPolicies}
 }

@@ -359,32 +359,10 @@ func (w *World) renderImageByID(id int) imageJSON {
 }
 
 func (s *Server) catalogRoutes() {
-	s.handle("GET /v2/regions", func(c *call) (int, any) {
-		cat := c.w.catalog
-		out := make([]regionJSON, len(cat.regions))
-		for i, r := range cat.regions {
-			out[i] = cat.renderRegion(r.Slug)
-		}
-		return http.StatusOK, listBody(c, "regions", out)
-	})
-	s.handle("GET /v2/sizes", func(c *call) (int, any) {
-		out := make([]sizeJSON, len(c.w.catalog.sizes))
-		for i, sz := range c.w.catalog.sizes {
-			out[i] = renderSize(sz)
-		}
-		return http.StatusOK, listBody(c, "sizes", out)
-	})
+	s.handle("GET /v2/regions", listRegions)
+	s.handle("GET /v2/sizes", listSizes)
 	s.handle("GET /v2/images", listImages)
-	s.handle("GET /v2/images/{image}", func(c *call) (int, any) {
-		ref, ok := c.w.resolveImage(c.r.PathValue("image"))
-		if !ok {
-			return http.StatusNotFound, errNotFound()
-		}
-		if ref.snapshot != nil {
-			return http.StatusOK, map[string]any{"image": ref.snapshot.render()}
-		}
-		return http.StatusOK, map[string]any{"image": c.w.catalog.renderImage(ref.public)}
-	})
+	s.handle("GET /v2/images/{image}", getImage)
 }
 
 // listImages serves GET /v2/images with DigitalOcean's filters: type
@@ -456,4 +434,35 @@ type CatalogUnit struct{}
 
 func (*CatalogUnit) routes(s *Server) {
 	s.catalogRoutes()
+}
+
+// listRegions serves GET /v2/regions.
+func listRegions(c *call) (int, any) {
+	cat := c.w.catalog
+	out := make([]regionJSON, len(cat.regions))
+	for i, r := range cat.regions {
+		out[i] = cat.renderRegion(r.Slug)
+	}
+	return http.StatusOK, listBody(c, "regions", out)
+}
+
+// listSizes serves GET /v2/sizes.
+func listSizes(c *call) (int, any) {
+	out := make([]sizeJSON, len(c.w.catalog.sizes))
+	for i, sz := range c.w.catalog.sizes {
+		out[i] = renderSize(sz)
+	}
+	return http.StatusOK, listBody(c, "sizes", out)
+}
+
+// getImage serves GET /v2/images/{image}.
+func getImage(c *call) (int, any) {
+	ref, ok := c.w.resolveImage(c.r.PathValue("image"))
+	if !ok {
+		return http.StatusNotFound, errNotFound()
+	}
+	if ref.snapshot != nil {
+		return http.StatusOK, map[string]any{"image": ref.snapshot.render()}
+	}
+	return http.StatusOK, map[string]any{"image": c.w.catalog.renderImage(ref.public)}
 }

@@ -466,21 +466,8 @@ func (s *Server) dropletRoutes() {
 	s.handle("POST /v2/droplets", createDroplets)
 	s.handle("GET /v2/droplets", listDroplets)
 	s.handle("DELETE /v2/droplets", deleteDropletsByTag)
-	s.handle("GET /v2/droplets/{id}", func(c *call) (int, any) {
-		d, apiErr := c.dropletFromPath()
-		if apiErr != nil {
-			return apiErr.Status, apiErr
-		}
-		return http.StatusOK, map[string]any{"droplet": c.w.renderDroplet(d, c.now)}
-	})
-	s.handle("DELETE /v2/droplets/{id}", func(c *call) (int, any) {
-		d, apiErr := c.dropletFromPath()
-		if apiErr != nil {
-			return apiErr.Status, apiErr
-		}
-		c.w.destroyDroplet(d, c.now)
-		return http.StatusNoContent, nil
-	})
+	s.handle("GET /v2/droplets/{id}", getDroplet)
+	s.handle("DELETE /v2/droplets/{id}", deleteDroplet)
 	s.handle("GET /v2/droplets/{id}/{resource}", dropletSubresource)
 	s.handle("GET /v2/droplets/{id}/{resource}/{item}", dropletSubresourceItem)
 	s.dropletActionRoutes()
@@ -724,4 +711,23 @@ func (*DropletsUnit) routes(s *Server) {
 func (*DropletsUnit) settle(s *Server, now time.Time) {
 	s.settleDroplets(now)
 	s.settleActions(now)
+}
+
+// getDroplet serves GET /v2/droplets/{id}.
+func getDroplet(c *call) (int, any) {
+	d, apiErr := c.dropletFromPath()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	return http.StatusOK, map[string]any{"droplet": c.w.renderDroplet(d, c.now)}
+}
+
+// deleteDroplet serves DELETE /v2/droplets/{id}.
+func deleteDroplet(c *call) (int, any) {
+	d, apiErr := c.dropletFromPath()
+	if apiErr != nil {
+		return apiErr.Status, apiErr
+	}
+	c.w.destroyDroplet(d, c.now)
+	return http.StatusNoContent, nil
 }

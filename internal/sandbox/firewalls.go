@@ -445,205 +445,17 @@ func sameFirewallRule(a, b FirewallRule) bool {
 }
 
 func (s *Server) firewallRoutes() {
-	firewall := func(c *call) *Firewall { return c.w.Firewalls[c.r.PathValue("id")] }
-
-	s.handle("GET /v2/firewalls", func(c *call) (int, any) {
-		fws := c.w.firewallsSorted()
-		out := make([]firewallJSON, len(fws))
-		for i, f := range fws {
-			out[i] = c.w.renderFirewall(f)
-		}
-		return http.StatusOK, listBody(c, "firewalls", out)
-	})
-
-	s.handle("POST /v2/firewalls", func(c *call) (int, any) {
-		var in firewallIn
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		f, err := c.w.firewallFromRequest(in, "")
-		if err != nil {
-			return 0, err
-		}
-		f.ID = newUUID()
-		f.CreatedAt = c.now
-		c.firewallChanged(f, nil)
-		c.w.Firewalls[f.ID] = f
-		return http.StatusAccepted, map[string]any{"firewall": c.w.renderFirewall(f)}
-	})
-
-	s.handle("GET /v2/firewalls/{id}", func(c *call) (int, any) {
-		f := firewall(c)
-		if f == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"firewall": c.w.renderFirewall(f)}
-	})
-
-	// PUT replaces the whole firewall: attributes left out are reset.
-	s.handle("PUT /v2/firewalls/{id}", func(c *call) (int, any) {
-		f := firewall(c)
-		if f == nil {
-			return 0, errNotFound()
-		}
-		var in firewallIn
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		next, err := c.w.firewallFromRequest(in, f.ID)
-		if err != nil {
-			return 0, err
-		}
-		before := c.w.firewallReach(f)
-		f.Name, f.InboundRules, f.OutboundRules, f.DropletIDs, f.Tags = next.Name, next.InboundRules, next.OutboundRules, next.DropletIDs, next.Tags
-		c.firewallChanged(f, before)
-		return http.StatusOK, map[string]any{"firewall": c.w.renderFirewall(f)}
-	})
-
-	s.handle("DELETE /v2/firewalls/{id}", func(c *call) (int, any) {
-		f := firewall(c)
-		if f == nil {
-			return 0, errNotFound()
-		}
-		delete(c.w.Firewalls, f.ID)
-		return http.StatusNoContent, nil
-	})
-
-	// edit runs a change to a firewall's droplets, tags or rules and starts
-	// applying it.
-	edit := func(change func(c *call, f *Firewall) *APIError) handler {
-		return func(c *call) (int, any) {
-			f := firewall(c)
-			if f == nil {
-				return 0, errNotFound()
-			}
-			before := c.w.firewallReach(f)
-			if err := change(c, f); err != nil {
-				return 0, err
-			}
-			c.firewallChanged(f, before)
-			return http.StatusNoContent, nil
-		}
-	}
-	dropletIDs := func(c *call) ([]int, *APIError) {
-		var in struct {
-			DropletIDs []int `json:"droplet_ids"`
-		}
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		if len(in.DropletIDs) == 0 {
-			return nil, errUnprocessable("droplet_ids must list at least one droplet id")
-		}
-		return in.DropletIDs, nil
-	}
-	tagNames := func(c *call) ([]string, *APIError) {
-		var in struct {
-			Tags []string `json:"tags"`
-		}
-		if err := c.decode(&in); err != nil {
-			return nil, err
-		}
-		if len(in.Tags) == 0 {
-			return nil, errUnprocessable("tags must list at least one tag name")
-		}
-		return in.Tags, nil
-	}
-	rules := func(c *call) ([]FirewallRule, []FirewallRule, *APIError) {
-		var in struct {
-			InboundRules  []firewallRuleIn `json:"inbound_rules"`
-			OutboundRules []firewallRuleIn `json:"outbound_rules"`
-		}
-		if err := c.decode(&in); err != nil {
-			return nil, nil, err
-		}
-		if len(in.InboundRules)+len(in.OutboundRules) == 0 {
-			return nil, nil, errUnprocessable("inbound_rules or outbound_rules must list at least one rule")
-		}
-		return c.w.firewallRules(in.InboundRules, in.OutboundRules)
-	}
-
-	s.handle("POST /v2/firewalls/{id}/droplets", edit(func(c *call, f *Firewall) *APIError {
-		ids, err := dropletIDs(c)
-		if err != nil {
-			return err
-		}
-		if ids, err = c.w.firewallDropletIDs("droplet_ids", ids); err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if !slices.Contains(f.DropletIDs, id) {
-				f.DropletIDs = append(f.DropletIDs, id)
-			}
-		}
-		return nil
-	}))
-	s.handle("DELETE /v2/firewalls/{id}/droplets", edit(func(c *call, f *Firewall) *APIError {
-		ids, err := dropletIDs(c)
-		if err != nil {
-			return err
-		}
-		f.DropletIDs = slices.DeleteFunc(slices.Clone(f.DropletIDs), func(id int) bool { return slices.Contains(ids, id) })
-		return nil
-	}))
-	s.handle("POST /v2/firewalls/{id}/tags", edit(func(c *call, f *Firewall) *APIError {
-		names, err := tagNames(c)
-		if err != nil {
-			return err
-		}
-		if names, err = c.w.tagsMustExist("tags", names); err != nil {
-			return err
-		}
-		for _, n := range names {
-			if !slices.Contains(f.Tags, n) {
-				f.Tags = append(f.Tags, n)
-			}
-		}
-		return nil
-	}))
-	s.handle("DELETE /v2/firewalls/{id}/tags", edit(func(c *call, f *Firewall) *APIError {
-		names, err := tagNames(c)
-		if err != nil {
-			return err
-		}
-		f.Tags = slices.DeleteFunc(slices.Clone(f.Tags), func(t string) bool {
-			return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, t) })
-		})
-		return nil
-	}))
-	s.handle("POST /v2/firewalls/{id}/rules", edit(func(c *call, f *Firewall) *APIError {
-		in, out, err := rules(c)
-		if err != nil {
-			return err
-		}
-		add := func(have []FirewallRule, rs []FirewallRule) []FirewallRule {
-			for _, r := range rs {
-				if !slices.ContainsFunc(have, func(h FirewallRule) bool { return sameFirewallRule(h, r) }) {
-					have = append(have, r)
-				}
-			}
-			return have
-		}
-		inbound, outbound := add(slices.Clone(f.InboundRules), in), add(slices.Clone(f.OutboundRules), out)
-		if err := firewallRuleCount(inbound, outbound); err != nil {
-			return err
-		}
-		f.InboundRules, f.OutboundRules = inbound, outbound
-		return nil
-	}))
-	s.handle("DELETE /v2/firewalls/{id}/rules", edit(func(c *call, f *Firewall) *APIError {
-		in, out, err := rules(c)
-		if err != nil {
-			return err
-		}
-		drop := func(have []FirewallRule, rs []FirewallRule) []FirewallRule {
-			return slices.DeleteFunc(slices.Clone(have), func(h FirewallRule) bool {
-				return slices.ContainsFunc(rs, func(r FirewallRule) bool { return sameFirewallRule(h, r) })
-			})
-		}
-		f.InboundRules, f.OutboundRules = drop(f.InboundRules, in), drop(f.OutboundRules, out)
-		return nil
-	}))
+	s.handle("GET /v2/firewalls", listFirewalls)
+	s.handle("POST /v2/firewalls", createFirewall)
+	s.handle("GET /v2/firewalls/{id}", getFirewall)
+	s.handle("PUT /v2/firewalls/{id}", replaceFirewall)
+	s.handle("DELETE /v2/firewalls/{id}", deleteFirewall)
+	s.handle("POST /v2/firewalls/{id}/droplets", editFirewall(addFirewallDroplets))
+	s.handle("DELETE /v2/firewalls/{id}/droplets", editFirewall(removeFirewallDroplets))
+	s.handle("POST /v2/firewalls/{id}/tags", editFirewall(addFirewallTags))
+	s.handle("DELETE /v2/firewalls/{id}/tags", editFirewall(removeFirewallTags))
+	s.handle("POST /v2/firewalls/{id}/rules", editFirewall(addFirewallRules))
+	s.handle("DELETE /v2/firewalls/{id}/rules", editFirewall(removeFirewallRules))
 }
 
 // dropletFirewalls serves GET /v2/droplets/{id}/firewalls (routed by
@@ -675,4 +487,222 @@ func (*FirewallsUnit) routes(s *Server) {
 
 func (*FirewallsUnit) settle(s *Server, now time.Time) {
 	s.settleFirewalls(now)
+}
+
+func firewallOf(c *call) *Firewall { return c.w.Firewalls[c.r.PathValue("id")] }
+
+// editFirewall runs a change to a firewall's droplets, tags or rules and starts
+// applying it.
+func editFirewall(change func(c *call, f *Firewall) *APIError) handler {
+	return func(c *call) (int, any) {
+		f := firewallOf(c)
+		if f == nil {
+			return 0, errNotFound()
+		}
+		before := c.w.firewallReach(f)
+		if err := change(c, f); err != nil {
+			return 0, err
+		}
+		c.firewallChanged(f, before)
+		return http.StatusNoContent, nil
+	}
+}
+
+func decodeDropletIDs(c *call) ([]int, *APIError) {
+	var in struct {
+		DropletIDs []int `json:"droplet_ids"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if len(in.DropletIDs) == 0 {
+		return nil, errUnprocessable("droplet_ids must list at least one droplet id")
+	}
+	return in.DropletIDs, nil
+}
+
+func decodeTagNames(c *call) ([]string, *APIError) {
+	var in struct {
+		Tags []string `json:"tags"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if len(in.Tags) == 0 {
+		return nil, errUnprocessable("tags must list at least one tag name")
+	}
+	return in.Tags, nil
+}
+
+func decodeFirewallRules(c *call) ([]FirewallRule, []FirewallRule, *APIError) {
+	var in struct {
+		InboundRules  []firewallRuleIn `json:"inbound_rules"`
+		OutboundRules []firewallRuleIn `json:"outbound_rules"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, nil, err
+	}
+	if len(in.InboundRules)+len(in.OutboundRules) == 0 {
+		return nil, nil, errUnprocessable("inbound_rules or outbound_rules must list at least one rule")
+	}
+	return c.w.firewallRules(in.InboundRules, in.OutboundRules)
+}
+
+// addFirewallDroplets serves POST /v2/firewalls/{id}/droplets.
+func addFirewallDroplets(c *call, f *Firewall) *APIError {
+	ids, err := decodeDropletIDs(c)
+	if err != nil {
+		return err
+	}
+	if ids, err = c.w.firewallDropletIDs("droplet_ids", ids); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.Contains(f.DropletIDs, id) {
+			f.DropletIDs = append(f.DropletIDs, id)
+		}
+	}
+	return nil
+}
+
+// removeFirewallDroplets serves DELETE /v2/firewalls/{id}/droplets.
+func removeFirewallDroplets(c *call, f *Firewall) *APIError {
+	ids, err := decodeDropletIDs(c)
+	if err != nil {
+		return err
+	}
+	f.DropletIDs = slices.DeleteFunc(slices.Clone(f.DropletIDs), func(id int) bool { return slices.Contains(ids, id) })
+	return nil
+}
+
+// addFirewallTags serves POST /v2/firewalls/{id}/tags.
+func addFirewallTags(c *call, f *Firewall) *APIError {
+	names, err := decodeTagNames(c)
+	if err != nil {
+		return err
+	}
+	if names, err = c.w.tagsMustExist("tags", names); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if !slices.Contains(f.Tags, n) {
+			f.Tags = append(f.Tags, n)
+		}
+	}
+	return nil
+}
+
+// removeFirewallTags serves DELETE /v2/firewalls/{id}/tags.
+func removeFirewallTags(c *call, f *Firewall) *APIError {
+	names, err := decodeTagNames(c)
+	if err != nil {
+		return err
+	}
+	f.Tags = slices.DeleteFunc(slices.Clone(f.Tags), func(t string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, t) })
+	})
+	return nil
+}
+
+// addFirewallRules serves POST /v2/firewalls/{id}/rules.
+func addFirewallRules(c *call, f *Firewall) *APIError {
+	in, out, err := decodeFirewallRules(c)
+	if err != nil {
+		return err
+	}
+	add := func(have []FirewallRule, rs []FirewallRule) []FirewallRule {
+		for _, r := range rs {
+			if !slices.ContainsFunc(have, func(h FirewallRule) bool { return sameFirewallRule(h, r) }) {
+				have = append(have, r)
+			}
+		}
+		return have
+	}
+	inbound, outbound := add(slices.Clone(f.InboundRules), in), add(slices.Clone(f.OutboundRules), out)
+	if err := firewallRuleCount(inbound, outbound); err != nil {
+		return err
+	}
+	f.InboundRules, f.OutboundRules = inbound, outbound
+	return nil
+}
+
+// removeFirewallRules serves DELETE /v2/firewalls/{id}/rules.
+func removeFirewallRules(c *call, f *Firewall) *APIError {
+	in, out, err := decodeFirewallRules(c)
+	if err != nil {
+		return err
+	}
+	drop := func(have []FirewallRule, rs []FirewallRule) []FirewallRule {
+		return slices.DeleteFunc(slices.Clone(have), func(h FirewallRule) bool {
+			return slices.ContainsFunc(rs, func(r FirewallRule) bool { return sameFirewallRule(h, r) })
+		})
+	}
+	f.InboundRules, f.OutboundRules = drop(f.InboundRules, in), drop(f.OutboundRules, out)
+	return nil
+}
+
+// listFirewalls serves GET /v2/firewalls.
+func listFirewalls(c *call) (int, any) {
+	fws := c.w.firewallsSorted()
+	out := make([]firewallJSON, len(fws))
+	for i, f := range fws {
+		out[i] = c.w.renderFirewall(f)
+	}
+	return http.StatusOK, listBody(c, "firewalls", out)
+}
+
+// createFirewall serves POST /v2/firewalls.
+func createFirewall(c *call) (int, any) {
+	var in firewallIn
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	f, err := c.w.firewallFromRequest(in, "")
+	if err != nil {
+		return 0, err
+	}
+	f.ID = newUUID()
+	f.CreatedAt = c.now
+	c.firewallChanged(f, nil)
+	c.w.Firewalls[f.ID] = f
+	return http.StatusAccepted, map[string]any{"firewall": c.w.renderFirewall(f)}
+}
+
+// getFirewall serves GET /v2/firewalls/{id}.
+func getFirewall(c *call) (int, any) {
+	f := firewallOf(c)
+	if f == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"firewall": c.w.renderFirewall(f)}
+}
+
+// PUT replaces the whole firewall: attributes left out are reset.
+func replaceFirewall(c *call) (int, any) {
+	f := firewallOf(c)
+	if f == nil {
+		return 0, errNotFound()
+	}
+	var in firewallIn
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	next, err := c.w.firewallFromRequest(in, f.ID)
+	if err != nil {
+		return 0, err
+	}
+	before := c.w.firewallReach(f)
+	f.Name, f.InboundRules, f.OutboundRules, f.DropletIDs, f.Tags = next.Name, next.InboundRules, next.OutboundRules, next.DropletIDs, next.Tags
+	c.firewallChanged(f, before)
+	return http.StatusOK, map[string]any{"firewall": c.w.renderFirewall(f)}
+}
+
+// deleteFirewall serves DELETE /v2/firewalls/{id}.
+func deleteFirewall(c *call) (int, any) {
+	f := firewallOf(c)
+	if f == nil {
+		return 0, errNotFound()
+	}
+	delete(c.w.Firewalls, f.ID)
+	return http.StatusNoContent, nil
 }

@@ -87,56 +87,11 @@ type imageUpdateRequest struct {
 }
 
 func (s *Server) snapshotRoutes() {
-	s.handle("GET /v2/snapshots", func(c *call) (int, any) {
-		typ := c.r.URL.Query().Get("resource_type")
-		out := []snapshotJSON{}
-		if typ == "" || typ == "droplet" { // the sandbox has no volumes
-			for _, snap := range c.w.snapshotsSorted() {
-				if snap.Type == "snapshot" {
-					out = append(out, snap.renderSnapshot())
-				}
-			}
-		}
-		return http.StatusOK, listBody(c, "snapshots", out)
-	})
-	s.handle("GET /v2/snapshots/{id}", func(c *call) (int, any) {
-		snap, err := c.snapshotFromPath()
-		if err != nil {
-			return 0, err
-		}
-		return http.StatusOK, map[string]any{"snapshot": snap.renderSnapshot()}
-	})
-	s.handle("DELETE /v2/snapshots/{id}", func(c *call) (int, any) {
-		snap, err := c.snapshotFromPath()
-		if err != nil {
-			return 0, err
-		}
-		c.w.deleteSnapshot(snap)
-		return http.StatusNoContent, nil
-	})
-
-	s.handle("PUT /v2/images/{image}", func(c *call) (int, any) {
-		img, err := c.accountImageFromPath()
-		if err != nil {
-			return 0, err
-		}
-		var in imageUpdateRequest
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if in.Name != "" {
-			img.Name = in.Name
-		}
-		return http.StatusOK, map[string]any{"image": img.render()}
-	})
-	s.handle("DELETE /v2/images/{image}", func(c *call) (int, any) {
-		img, err := c.accountImageFromPath()
-		if err != nil {
-			return 0, err
-		}
-		c.w.deleteSnapshot(img)
-		return http.StatusNoContent, nil
-	})
+	s.handle("GET /v2/snapshots", listSnapshots)
+	s.handle("GET /v2/snapshots/{id}", getSnapshot)
+	s.handle("DELETE /v2/snapshots/{id}", deleteSnapshot)
+	s.handle("PUT /v2/images/{image}", updateImage)
+	s.handle("DELETE /v2/images/{image}", deleteImage)
 }
 
 // ImagesUnit is the sandbox's images and snapshots.
@@ -152,4 +107,63 @@ func (u *ImagesUnit) ensure() {
 
 func (*ImagesUnit) routes(s *Server) {
 	s.snapshotRoutes()
+}
+
+// listSnapshots serves GET /v2/snapshots.
+func listSnapshots(c *call) (int, any) {
+	typ := c.r.URL.Query().Get("resource_type")
+	out := []snapshotJSON{}
+	if typ == "" || typ == "droplet" { // the sandbox has no volumes
+		for _, snap := range c.w.snapshotsSorted() {
+			if snap.Type == "snapshot" {
+				out = append(out, snap.renderSnapshot())
+			}
+		}
+	}
+	return http.StatusOK, listBody(c, "snapshots", out)
+}
+
+// getSnapshot serves GET /v2/snapshots/{id}.
+func getSnapshot(c *call) (int, any) {
+	snap, err := c.snapshotFromPath()
+	if err != nil {
+		return 0, err
+	}
+	return http.StatusOK, map[string]any{"snapshot": snap.renderSnapshot()}
+}
+
+// deleteSnapshot serves DELETE /v2/snapshots/{id}.
+func deleteSnapshot(c *call) (int, any) {
+	snap, err := c.snapshotFromPath()
+	if err != nil {
+		return 0, err
+	}
+	c.w.deleteSnapshot(snap)
+	return http.StatusNoContent, nil
+}
+
+// updateImage serves PUT /v2/images/{image}.
+func updateImage(c *call) (int, any) {
+	img, err := c.accountImageFromPath()
+	if err != nil {
+		return 0, err
+	}
+	var in imageUpdateRequest
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if in.Name != "" {
+		img.Name = in.Name
+	}
+	return http.StatusOK, map[string]any{"image": img.render()}
+}
+
+// deleteImage serves DELETE /v2/images/{image}.
+func deleteImage(c *call) (int, any) {
+	img, err := c.accountImageFromPath()
+	if err != nil {
+		return 0, err
+	}
+	c.w.deleteSnapshot(img)
+	return http.StatusNoContent, nil
 }

@@ -261,60 +261,10 @@ func untagImage(img *Snapshot, tag string) {
 }
 
 func (s *Server) tagRoutes() {
-	s.handle("GET /v2/tags", func(c *call) (int, any) {
-		tags := c.w.tagsSorted()
-		out := make([]tagJSON, len(tags))
-		for i, t := range tags {
-			out[i] = c.renderTag(t)
-		}
-		return http.StatusOK, listBody(c, "tags", out)
-	})
-
-	s.handle("POST /v2/tags", func(c *call) (int, any) {
-		var in struct {
-			Name string `json:"name"`
-		}
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if err := validateTagName(in.Name); err != nil {
-			return http.StatusBadRequest, tagServiceError(err.Message)
-		}
-		// Creating a tag that exists (in any capitalisation) answers the
-		// existing tag: the official Terraform provider relies on it.
-		t := c.w.tagFold(in.Name)
-		if t == nil {
-			t = &Tag{Name: in.Name, CreatedAt: c.now}
-			c.w.Tags[t.Name] = t
-		}
-		return http.StatusCreated, map[string]any{"tag": c.renderTag(t)}
-	})
-
-	// Paths use the canonical capitalisation, as on DigitalOcean.
-	s.handle("GET /v2/tags/{name}", func(c *call) (int, any) {
-		t := c.w.Tags[c.r.PathValue("name")]
-		if t == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"tag": c.renderTag(t)}
-	})
-
-	s.handle("DELETE /v2/tags/{name}", func(c *call) (int, any) {
-		t := c.w.Tags[c.r.PathValue("name")]
-		if t == nil {
-			return 0, errNotFound()
-		}
-		// Deleting a tag untags every resource that carries it.
-		for _, d := range c.w.dropletsWithTag(t.Name) {
-			c.untagDroplet(d, t.Name)
-		}
-		for _, img := range c.w.imagesWithTag(t.Name) {
-			untagImage(img, t.Name)
-		}
-		delete(c.w.Tags, t.Name)
-		return http.StatusNoContent, nil
-	})
-
+	s.handle("GET /v2/tags", listTags)
+	s.handle("POST /v2/tags", createTag)
+	s.handle("GET /v2/tags/{name}", getTag)
+	s.handle("DELETE /v2/tags/{name}", deleteTag)
 	s.handle("POST /v2/tags/{name}/resources", s.tagResources)
 	s.handle("DELETE /v2/tags/{name}/resources", s.untagResources)
 }
@@ -362,4 +312,61 @@ func (u *TagsUnit) ensure() {
 
 func (*TagsUnit) routes(s *Server) {
 	s.tagRoutes()
+}
+
+// listTags serves GET /v2/tags.
+func listTags(c *call) (int, any) {
+	tags := c.w.tagsSorted()
+	out := make([]tagJSON, len(tags))
+	for i, t := range tags {
+		out[i] = c.renderTag(t)
+	}
+	return http.StatusOK, listBody(c, "tags", out)
+}
+
+// createTag serves POST /v2/tags.
+func createTag(c *call) (int, any) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if err := validateTagName(in.Name); err != nil {
+		return http.StatusBadRequest, tagServiceError(err.Message)
+	}
+	// Creating a tag that exists (in any capitalisation) answers the
+	// existing tag: the official Terraform provider relies on it.
+	t := c.w.tagFold(in.Name)
+	if t == nil {
+		t = &Tag{Name: in.Name, CreatedAt: c.now}
+		c.w.Tags[t.Name] = t
+	}
+	return http.StatusCreated, map[string]any{"tag": c.renderTag(t)}
+}
+
+// Paths use the canonical capitalisation, as on DigitalOcean.
+func getTag(c *call) (int, any) {
+	t := c.w.Tags[c.r.PathValue("name")]
+	if t == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"tag": c.renderTag(t)}
+}
+
+// deleteTag serves DELETE /v2/tags/{name}.
+func deleteTag(c *call) (int, any) {
+	t := c.w.Tags[c.r.PathValue("name")]
+	if t == nil {
+		return 0, errNotFound()
+	}
+	// Deleting a tag untags every resource that carries it.
+	for _, d := range c.w.dropletsWithTag(t.Name) {
+		c.untagDroplet(d, t.Name)
+	}
+	for _, img := range c.w.imagesWithTag(t.Name) {
+		untagImage(img, t.Name)
+	}
+	delete(c.w.Tags, t.Name)
+	return http.StatusNoContent, nil
 }

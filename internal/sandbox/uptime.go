@@ -332,151 +332,17 @@ func (w *World) uptimeAlertsOf(checkID string) []*UptimeAlert {
 }
 
 func (s *Server) uptimeRoutes() {
-	check := func(c *call) *UptimeCheck { return c.w.UptimeChecks[c.r.PathValue("id")] }
-	alert := func(c *call) (*UptimeCheck, *UptimeAlert) {
-		ck := check(c)
-		if ck == nil {
-			return nil, nil
-		}
-		a := c.w.UptimeAlerts[c.r.PathValue("alert_id")]
-		if a == nil || a.CheckID != ck.ID {
-			return ck, nil
-		}
-		return ck, a
-	}
-
-	s.handle("GET /v2/uptime/checks", func(c *call) (int, any) {
-		checks := c.w.uptimeChecksSorted()
-		out := make([]uptimeCheckJSON, len(checks))
-		for i, ck := range checks {
-			out[i] = renderUptimeCheck(ck)
-		}
-		return http.StatusOK, listBody(c, "checks", out)
-	})
-
-	s.handle("POST /v2/uptime/checks", func(c *call) (int, any) {
-		var in uptimeCheckIn
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		ck := &UptimeCheck{Enabled: true} // enabled defaults to true
-		if err := applyUptimeCheck(ck, in); err != nil {
-			return 0, err
-		}
-		ck.ID = newUUID()
-		ck.CreatedAt = c.now
-		c.w.UptimeChecks[ck.ID] = ck
-		return http.StatusCreated, map[string]any{"check": renderUptimeCheck(ck)}
-	})
-
-	s.handle("GET /v2/uptime/checks/{id}", func(c *call) (int, any) {
-		ck := check(c)
-		if ck == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"check": renderUptimeCheck(ck)}
-	})
-
-	s.handle("PUT /v2/uptime/checks/{id}", func(c *call) (int, any) {
-		ck := check(c)
-		if ck == nil {
-			return 0, errNotFound()
-		}
-		var in uptimeCheckIn
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if err := applyUptimeCheck(ck, in); err != nil {
-			return 0, err
-		}
-		return http.StatusOK, map[string]any{"check": renderUptimeCheck(ck)}
-	})
-
-	s.handle("DELETE /v2/uptime/checks/{id}", func(c *call) (int, any) {
-		ck := check(c)
-		if ck == nil {
-			return 0, errNotFound()
-		}
-		// A check's alerts go with it.
-		for _, a := range c.w.uptimeAlertsOf(ck.ID) {
-			delete(c.w.UptimeAlerts, a.ID)
-		}
-		delete(c.w.UptimeChecks, ck.ID)
-		return http.StatusNoContent, nil
-	})
-
-	s.handle("GET /v2/uptime/checks/{id}/state", func(c *call) (int, any) {
-		ck := check(c)
-		if ck == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"state": c.renderUptimeState(ck)}
-	})
-
-	s.handle("GET /v2/uptime/checks/{id}/alerts", func(c *call) (int, any) {
-		ck := check(c)
-		if ck == nil {
-			return 0, errNotFound()
-		}
-		alerts := c.w.uptimeAlertsOf(ck.ID)
-		out := make([]uptimeAlertJSON, len(alerts))
-		for i, a := range alerts {
-			out[i] = renderUptimeAlert(a)
-		}
-		return http.StatusOK, listBody(c, "alerts", out)
-	})
-
-	s.handle("POST /v2/uptime/checks/{id}/alerts", func(c *call) (int, any) {
-		ck := check(c)
-		if ck == nil {
-			return 0, errNotFound()
-		}
-		var in uptimeAlertIn
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		a := &UptimeAlert{}
-		if err := applyUptimeAlert(a, ck, in); err != nil {
-			return 0, err
-		}
-		a.ID = newUUID()
-		a.CheckID = ck.ID
-		a.CreatedAt = c.now
-		c.w.UptimeAlerts[a.ID] = a
-		return http.StatusCreated, map[string]any{"alert": renderUptimeAlert(a)}
-	})
-
-	s.handle("GET /v2/uptime/checks/{id}/alerts/{alert_id}", func(c *call) (int, any) {
-		_, a := alert(c)
-		if a == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"alert": renderUptimeAlert(a)}
-	})
-
-	s.handle("PUT /v2/uptime/checks/{id}/alerts/{alert_id}", func(c *call) (int, any) {
-		ck, a := alert(c)
-		if a == nil {
-			return 0, errNotFound()
-		}
-		var in uptimeAlertIn
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if err := applyUptimeAlert(a, ck, in); err != nil {
-			return 0, err
-		}
-		return http.StatusOK, map[string]any{"alert": renderUptimeAlert(a)}
-	})
-
-	s.handle("DELETE /v2/uptime/checks/{id}/alerts/{alert_id}", func(c *call) (int, any) {
-		_, a := alert(c)
-		if a == nil {
-			return 0, errNotFound()
-		}
-		delete(c.w.UptimeAlerts, a.ID)
-		return http.StatusNoContent, nil
-	})
+	s.handle("GET /v2/uptime/checks", listUptimeChecks)
+	s.handle("POST /v2/uptime/checks", createUptimeCheck)
+	s.handle("GET /v2/uptime/checks/{id}", getUptimeCheck)
+	s.handle("PUT /v2/uptime/checks/{id}", updateUptimeCheck)
+	s.handle("DELETE /v2/uptime/checks/{id}", deleteUptimeCheck)
+	s.handle("GET /v2/uptime/checks/{id}/state", getUptimeState)
+	s.handle("GET /v2/uptime/checks/{id}/alerts", listUptimeAlerts)
+	s.handle("POST /v2/uptime/checks/{id}/alerts", createUptimeAlert)
+	s.handle("GET /v2/uptime/checks/{id}/alerts/{alert_id}", getUptimeAlert)
+	s.handle("PUT /v2/uptime/checks/{id}/alerts/{alert_id}", updateUptimeAlert)
+	s.handle("DELETE /v2/uptime/checks/{id}/alerts/{alert_id}", deleteUptimeAlert)
 }
 
 // UptimeUnit is the sandbox's uptime checks and their alerts.
@@ -502,4 +368,162 @@ func (*UptimeUnit) routes(s *Server) {
 // reads their health views.
 func (*UptimeUnit) settle(s *Server, now time.Time) {
 	s.settleUptimeChecks(now)
+}
+
+func uptimeCheckOf(c *call) *UptimeCheck { return c.w.UptimeChecks[c.r.PathValue("id")] }
+
+func uptimeAlertOf(c *call) (*UptimeCheck, *UptimeAlert) {
+	ck := uptimeCheckOf(c)
+	if ck == nil {
+		return nil, nil
+	}
+	a := c.w.UptimeAlerts[c.r.PathValue("alert_id")]
+	if a == nil || a.CheckID != ck.ID {
+		return ck, nil
+	}
+	return ck, a
+}
+
+// listUptimeChecks serves GET /v2/uptime/checks.
+func listUptimeChecks(c *call) (int, any) {
+	checks := c.w.uptimeChecksSorted()
+	out := make([]uptimeCheckJSON, len(checks))
+	for i, ck := range checks {
+		out[i] = renderUptimeCheck(ck)
+	}
+	return http.StatusOK, listBody(c, "checks", out)
+}
+
+// createUptimeCheck serves POST /v2/uptime/checks.
+func createUptimeCheck(c *call) (int, any) {
+	var in uptimeCheckIn
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	ck := &UptimeCheck{Enabled: true} // enabled defaults to true
+	if err := applyUptimeCheck(ck, in); err != nil {
+		return 0, err
+	}
+	ck.ID = newUUID()
+	ck.CreatedAt = c.now
+	c.w.UptimeChecks[ck.ID] = ck
+	return http.StatusCreated, map[string]any{"check": renderUptimeCheck(ck)}
+}
+
+// getUptimeCheck serves GET /v2/uptime/checks/{id}.
+func getUptimeCheck(c *call) (int, any) {
+	ck := uptimeCheckOf(c)
+	if ck == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"check": renderUptimeCheck(ck)}
+}
+
+// updateUptimeCheck serves PUT /v2/uptime/checks/{id}.
+func updateUptimeCheck(c *call) (int, any) {
+	ck := uptimeCheckOf(c)
+	if ck == nil {
+		return 0, errNotFound()
+	}
+	var in uptimeCheckIn
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if err := applyUptimeCheck(ck, in); err != nil {
+		return 0, err
+	}
+	return http.StatusOK, map[string]any{"check": renderUptimeCheck(ck)}
+}
+
+// deleteUptimeCheck serves DELETE /v2/uptime/checks/{id}.
+func deleteUptimeCheck(c *call) (int, any) {
+	ck := uptimeCheckOf(c)
+	if ck == nil {
+		return 0, errNotFound()
+	}
+	// A check's alerts go with it.
+	for _, a := range c.w.uptimeAlertsOf(ck.ID) {
+		delete(c.w.UptimeAlerts, a.ID)
+	}
+	delete(c.w.UptimeChecks, ck.ID)
+	return http.StatusNoContent, nil
+}
+
+// getUptimeState serves GET /v2/uptime/checks/{id}/state.
+func getUptimeState(c *call) (int, any) {
+	ck := uptimeCheckOf(c)
+	if ck == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"state": c.renderUptimeState(ck)}
+}
+
+// listUptimeAlerts serves GET /v2/uptime/checks/{id}/alerts.
+func listUptimeAlerts(c *call) (int, any) {
+	ck := uptimeCheckOf(c)
+	if ck == nil {
+		return 0, errNotFound()
+	}
+	alerts := c.w.uptimeAlertsOf(ck.ID)
+	out := make([]uptimeAlertJSON, len(alerts))
+	for i, a := range alerts {
+		out[i] = renderUptimeAlert(a)
+	}
+	return http.StatusOK, listBody(c, "alerts", out)
+}
+
+// createUptimeAlert serves POST /v2/uptime/checks/{id}/alerts.
+func createUptimeAlert(c *call) (int, any) {
+	ck := uptimeCheckOf(c)
+	if ck == nil {
+		return 0, errNotFound()
+	}
+	var in uptimeAlertIn
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	a := &UptimeAlert{}
+	if err := applyUptimeAlert(a, ck, in); err != nil {
+		return 0, err
+	}
+	a.ID = newUUID()
+	a.CheckID = ck.ID
+	a.CreatedAt = c.now
+	c.w.UptimeAlerts[a.ID] = a
+	return http.StatusCreated, map[string]any{"alert": renderUptimeAlert(a)}
+}
+
+// getUptimeAlert serves GET /v2/uptime/checks/{id}/alerts/{alert_id}.
+func getUptimeAlert(c *call) (int, any) {
+	_, a := uptimeAlertOf(c)
+	if a == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"alert": renderUptimeAlert(a)}
+}
+
+// updateUptimeAlert serves PUT /v2/uptime/checks/{id}/alerts/{alert_id}.
+func updateUptimeAlert(c *call) (int, any) {
+	ck, a := uptimeAlertOf(c)
+	if a == nil {
+		return 0, errNotFound()
+	}
+	var in uptimeAlertIn
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if err := applyUptimeAlert(a, ck, in); err != nil {
+		return 0, err
+	}
+	return http.StatusOK, map[string]any{"alert": renderUptimeAlert(a)}
+}
+
+// deleteUptimeAlert serves DELETE /v2/uptime/checks/{id}/alerts/{alert_id}.
+func deleteUptimeAlert(c *call) (int, any) {
+	_, a := uptimeAlertOf(c)
+	if a == nil {
+		return 0, errNotFound()
+	}
+	delete(c.w.UptimeAlerts, a.ID)
+	return http.StatusNoContent, nil
 }

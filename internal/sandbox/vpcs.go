@@ -269,99 +269,12 @@ func (c *call) applyVPCUpdate(v *VPC, in vpcUpdate, put bool) *APIError {
 }
 
 func (s *Server) vpcRoutes() {
-	s.handle("GET /v2/vpcs", func(c *call) (int, any) {
-		vpcs := c.w.vpcsSorted()
-		out := make([]vpcJSON, len(vpcs))
-		for i, v := range vpcs {
-			out[i] = renderVPC(v)
-		}
-		return http.StatusOK, listBody(c, "vpcs", out)
-	})
-
-	s.handle("POST /v2/vpcs", func(c *call) (int, any) {
-		var in struct {
-			Name        string `json:"name"`
-			Region      string `json:"region"`
-			Description string `json:"description"`
-			IPRange     string `json:"ip_range"`
-		}
-		if err := c.decode(&in); err != nil {
-			return 0, err
-		}
-		if err := c.w.validateVPCName(in.Name, ""); err != nil {
-			return 0, err
-		}
-		if err := c.w.vpcRegionCheck(in.Region); err != nil {
-			return 0, err
-		}
-		if err := validateVPCDescription(in.Description); err != nil {
-			return 0, err
-		}
-		ipRange := c.w.freeVPCRange()
-		if in.IPRange != "" {
-			p, err := c.w.validateVPCRange(in.IPRange)
-			if err != nil {
-				return 0, err
-			}
-			ipRange = p
-		}
-		// The first VPC of a region becomes the region's default.
-		isDefault := !slices.ContainsFunc(c.w.vpcsSorted(), func(o *VPC) bool { return o.Region == in.Region })
-		v := &VPC{
-			ID:         newUUID(),
-			Name:       in.Name,
-			Region:     in.Region,
-			IPRange:    ipRange.String(),
-			Default:    isDefault,
-			CreatedAt:  c.now,
-			Descriptor: in.Description,
-		}
-		c.w.VPCs[v.ID] = v
-		return http.StatusCreated, map[string]any{"vpc": renderVPC(v)}
-	})
-
-	s.handle("GET /v2/vpcs/{id}", func(c *call) (int, any) {
-		v := c.w.VPCs[c.r.PathValue("id")]
-		if v == nil {
-			return 0, errNotFound()
-		}
-		return http.StatusOK, map[string]any{"vpc": renderVPC(v)}
-	})
-
-	update := func(put bool) handler {
-		return func(c *call) (int, any) {
-			v := c.w.VPCs[c.r.PathValue("id")]
-			if v == nil {
-				return 0, errNotFound()
-			}
-			var in vpcUpdate
-			if err := c.decode(&in); err != nil {
-				return 0, err
-			}
-			if err := c.applyVPCUpdate(v, in, put); err != nil {
-				return 0, err
-			}
-			return http.StatusOK, map[string]any{"vpc": renderVPC(v)}
-		}
-	}
-	s.handle("PUT /v2/vpcs/{id}", update(true))
-	s.handle("PATCH /v2/vpcs/{id}", update(false))
-
-	s.handle("DELETE /v2/vpcs/{id}", func(c *call) (int, any) {
-		v := c.w.VPCs[c.r.PathValue("id")]
-		if v == nil {
-			return 0, errNotFound()
-		}
-		if v.Default {
-			return 0, apiErr(http.StatusForbidden, "Can not delete default VPC")
-		}
-		if len(c.w.vpcMembers(v)) > 0 {
-			return 0, apiErr(http.StatusConflict, "Can not delete VPC with members")
-		}
-		delete(c.w.VPCs, v.ID)
-		return http.StatusNoContent, nil
-	})
-
+	s.handle("GET /v2/vpcs", listVPCs)
+	s.handle("POST /v2/vpcs", createVPC)
+	s.handle("GET /v2/vpcs/{id}", getVPC)
+	s.handle("PUT /v2/vpcs/{id}", updateVPC(true))
+	s.handle("PATCH /v2/vpcs/{id}", updateVPC(false))
+	s.handle("DELETE /v2/vpcs/{id}", deleteVPC)
 	s.handle("GET /v2/vpcs/{id}/members", s.listVPCMembers)
 }
 
@@ -395,4 +308,99 @@ func (u *VPCsUnit) ensure() {
 
 func (*VPCsUnit) routes(s *Server) {
 	s.vpcRoutes()
+}
+
+func updateVPC(put bool) handler {
+	return func(c *call) (int, any) {
+		v := c.w.VPCs[c.r.PathValue("id")]
+		if v == nil {
+			return 0, errNotFound()
+		}
+		var in vpcUpdate
+		if err := c.decode(&in); err != nil {
+			return 0, err
+		}
+		if err := c.applyVPCUpdate(v, in, put); err != nil {
+			return 0, err
+		}
+		return http.StatusOK, map[string]any{"vpc": renderVPC(v)}
+	}
+}
+
+// listVPCs serves GET /v2/vpcs.
+func listVPCs(c *call) (int, any) {
+	vpcs := c.w.vpcsSorted()
+	out := make([]vpcJSON, len(vpcs))
+	for i, v := range vpcs {
+		out[i] = renderVPC(v)
+	}
+	return http.StatusOK, listBody(c, "vpcs", out)
+}
+
+// createVPC serves POST /v2/vpcs.
+func createVPC(c *call) (int, any) {
+	var in struct {
+		Name        string `json:"name"`
+		Region      string `json:"region"`
+		Description string `json:"description"`
+		IPRange     string `json:"ip_range"`
+	}
+	if err := c.decode(&in); err != nil {
+		return 0, err
+	}
+	if err := c.w.validateVPCName(in.Name, ""); err != nil {
+		return 0, err
+	}
+	if err := c.w.vpcRegionCheck(in.Region); err != nil {
+		return 0, err
+	}
+	if err := validateVPCDescription(in.Description); err != nil {
+		return 0, err
+	}
+	ipRange := c.w.freeVPCRange()
+	if in.IPRange != "" {
+		p, err := c.w.validateVPCRange(in.IPRange)
+		if err != nil {
+			return 0, err
+		}
+		ipRange = p
+	}
+	// The first VPC of a region becomes the region's default.
+	isDefault := !slices.ContainsFunc(c.w.vpcsSorted(), func(o *VPC) bool { return o.Region == in.Region })
+	v := &VPC{
+		ID:         newUUID(),
+		Name:       in.Name,
+		Region:     in.Region,
+		IPRange:    ipRange.String(),
+		Default:    isDefault,
+		CreatedAt:  c.now,
+		Descriptor: in.Description,
+	}
+	c.w.VPCs[v.ID] = v
+	return http.StatusCreated, map[string]any{"vpc": renderVPC(v)}
+}
+
+// getVPC serves GET /v2/vpcs/{id}.
+func getVPC(c *call) (int, any) {
+	v := c.w.VPCs[c.r.PathValue("id")]
+	if v == nil {
+		return 0, errNotFound()
+	}
+	return http.StatusOK, map[string]any{"vpc": renderVPC(v)}
+}
+
+// deleteVPC serves DELETE /v2/vpcs/{id}.
+func deleteVPC(c *call) (int, any) {
+	v := c.w.VPCs[c.r.PathValue("id")]
+	if v == nil {
+		return 0, errNotFound()
+	}
+	if v.Default {
+		return 0, apiErr(http.StatusForbidden, "Can not delete default VPC")
+	}
+	if len(c.w.vpcMembers(v)) > 0 {
+		return 0, apiErr(http.StatusConflict, "Can not delete VPC with members")
+	}
+	delete(c.w.VPCs, v.ID)
+	return http.StatusNoContent, nil
 }
