@@ -103,26 +103,9 @@ type Server struct {
 // that cannot be read is an error: the sandbox never silently starts empty
 // over a world someone saved.
 func New(opts Options) (*Server, error) {
-	if opts.TimeScale == 0 {
-		opts.TimeScale = 1
-	}
-	if opts.TimeScale < 0 {
-		return nil, fmt.Errorf("time scale must be positive, got %v", opts.TimeScale)
-	}
-	if opts.DropletLimit == 0 {
-		opts.DropletLimit = 25
-	}
-	if opts.RateLimitPerMinute == 0 {
-		opts.RateLimitPerMinute = 250
-	}
-	if opts.RateLimitPerHour == 0 {
-		opts.RateLimitPerHour = 5000
-	}
-	if opts.Clock == nil {
-		opts.Clock = wallClock{}
-	}
-	if opts.Token == "" {
-		opts.Token = "sandbox-" + strings.ReplaceAll(newUUID(), "-", "")
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	seed := opts.Seed
 	if seed == 0 {
@@ -142,26 +125,67 @@ func New(opts Options) (*Server, error) {
 		faults: newFaultSet(seed),
 		counts: newRequestCounts(),
 	}
+	if err := s.openWorld(); err != nil {
+		return nil, err
+	}
+	s.routes()
+	s.controlRoutes()
+	if opts.Traffic {
+		s.startTraffic()
+	}
+	return s, nil
+}
+
+// withDefaults fills in what the zero Options leave out.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.TimeScale == 0 {
+		opts.TimeScale = 1
+	}
+	if opts.TimeScale < 0 {
+		return opts, fmt.Errorf("time scale must be positive, got %v", opts.TimeScale)
+	}
+	if opts.DropletLimit == 0 {
+		opts.DropletLimit = 25
+	}
+	if opts.RateLimitPerMinute == 0 {
+		opts.RateLimitPerMinute = 250
+	}
+	if opts.RateLimitPerHour == 0 {
+		opts.RateLimitPerHour = 5000
+	}
+	if opts.Clock == nil {
+		opts.Clock = wallClock{}
+	}
+	if opts.Token == "" {
+		opts.Token = "sandbox-" + strings.ReplaceAll(newUUID(), "-", "")
+	}
+	return opts, nil
+}
+
+// openWorld loads the state file (or starts an empty world) with the
+// catalog, and claims the world's address block, readdressing what a state
+// file from before the address plan holds.
+func (s *Server) openWorld() error {
 	cat := builtinCatalog
-	if opts.CatalogFile != "" {
+	if s.opts.CatalogFile != "" {
 		var err error
-		if cat, err = LoadCatalogFile(opts.CatalogFile); err != nil {
-			return nil, err
+		if cat, err = LoadCatalogFile(s.opts.CatalogFile); err != nil {
+			return err
 		}
 	}
-	if opts.StateFile != "" {
-		w, err := loadWorld(opts.StateFile)
+	if s.opts.StateFile != "" {
+		w, err := loadWorld(s.opts.StateFile)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.world = w
 	}
 	if s.world == nil {
-		s.world = newWorld(opts.DropletLimit, cat)
+		s.world = newWorld(s.opts.DropletLimit, cat)
 	}
 	block, bindable, err := claimBlock(s.world.AddressBlock)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	s.block, s.bindable = block, bindable
 	if block.claim != nil {
@@ -171,16 +195,11 @@ func New(opts Options) (*Server, error) {
 	if s.world.readdress(block) {
 		if err := s.persistLocked(); err != nil {
 			block.release()
-			return nil, err
+			return err
 		}
 	}
 	s.world.useCatalog(cat)
-	s.routes()
-	s.controlRoutes()
-	if opts.Traffic {
-		s.startTraffic()
-	}
-	return s, nil
+	return nil
 }
 
 // Token is the bearer token the sandbox accepts.

@@ -315,6 +315,31 @@ func (e *Engine) reconcile() {
 	e.fw.Store(v.Firewall)
 
 	e.mu.Lock()
+	stop := e.syncDroplets(v)
+	stopLBs, startLBs := e.syncBalancers(v)
+	lbs := make([]*lbRuntime, 0, len(e.lbs))
+	for _, rt := range e.lbs {
+		lbs = append(lbs, rt)
+	}
+	e.mu.Unlock()
+
+	for _, d := range stop {
+		d.close()
+	}
+	for _, rt := range stopLBs {
+		rt.close()
+	}
+	for _, rt := range lbs {
+		rt.update(v.Balancers[rt.id])
+	}
+	for _, rt := range startLBs {
+		rt.start()
+	}
+}
+
+// syncDroplets forgets droplets the world no longer has, opens servers for
+// running ones and returns those to stop. Callers hold mu.
+func (e *Engine) syncDroplets(v View) (stop []*dropletServer) {
 	for id := range e.behaviours {
 		if !v.Known[id] {
 			delete(e.behaviours, id)
@@ -325,7 +350,6 @@ func (e *Engine) reconcile() {
 			delete(e.ports, id)
 		}
 	}
-	var stop []*dropletServer
 	for id, d := range e.droplets {
 		if _, ok := v.Running[id]; !ok || e.behaviours[id].Kind == BehaviourDead {
 			stop = append(stop, d)
@@ -349,39 +373,26 @@ func (e *Engine) reconcile() {
 		d.set(info, b)
 		d.bindPublic(e, info)
 	}
-	var stopLBs []*lbRuntime
+	return stop
+}
+
+// syncBalancers returns the load balancer runtimes to stop and the new
+// ones to start. Callers hold mu.
+func (e *Engine) syncBalancers(v View) (stop, start []*lbRuntime) {
 	for id, rt := range e.lbs {
 		if v.Balancers[id] == nil {
-			stopLBs = append(stopLBs, rt)
+			stop = append(stop, rt)
 			delete(e.lbs, id)
 		}
 	}
-	var startLBs []*lbRuntime
 	for id, spec := range v.Balancers {
 		if e.lbs[id] == nil {
 			rt := newLBRuntime(e, spec)
 			e.lbs[id] = rt
-			startLBs = append(startLBs, rt)
+			start = append(start, rt)
 		}
 	}
-	lbs := make([]*lbRuntime, 0, len(e.lbs))
-	for _, rt := range e.lbs {
-		lbs = append(lbs, rt)
-	}
-	e.mu.Unlock()
-
-	for _, d := range stop {
-		d.close()
-	}
-	for _, rt := range stopLBs {
-		rt.close()
-	}
-	for _, rt := range lbs {
-		rt.update(v.Balancers[rt.id])
-	}
-	for _, rt := range startLBs {
-		rt.start()
-	}
+	return stop, start
 }
 
 // behaviourOf is a droplet's behaviour; healthy unless set. Callers hold mu.
