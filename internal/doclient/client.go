@@ -252,11 +252,8 @@ func createOnce[T any](ctx context.Context, c *Client, op string, create func(co
 		if err == nil {
 			return made, nil
 		}
-		if ctx.Err() != nil && previous != nil {
-			return zero, fmt.Errorf("%w; %d attempts in %s before it, the last failing with: %v", err, attempt, time.Since(start).Round(time.Millisecond), previous)
-		}
 		if !transient(resp, err) || ctx.Err() != nil {
-			return zero, err
+			return zero, withPrevious(ctx, err, previous, attempt, start)
 		}
 		previous = err
 		if outcomeUnknown(resp, err) {
@@ -269,6 +266,15 @@ func createOnce[T any](ctx context.Context, c *Client, op string, create func(co
 			return zero, err
 		}
 	}
+}
+
+// withPrevious names the attempts before a create that the deadline cut
+// short mid-request: the error then says what kept failing.
+func withPrevious(ctx context.Context, err, previous error, attempt int, start time.Time) error {
+	if ctx.Err() == nil || previous == nil {
+		return err
+	}
+	return fmt.Errorf("%w; %d attempts in %s before it, the last failing with: %v", err, attempt, time.Since(start).Round(time.Millisecond), previous)
 }
 
 // transient reports a failure DigitalOcean may clear by itself: 429 (the

@@ -68,6 +68,7 @@ func (c *Client) CreateDroplets(ctx context.Context, req tier.DropletRequest) ([
 	missing := slices.Clone(req.Names)
 	var made []tier.Droplet
 	start := time.Now()
+	var previous error // the last attempt's failure, for an error at the deadline
 	for attempt := 0; ; attempt++ {
 		body := createRequest(req, missing)
 		var ds []godo.Droplet
@@ -84,8 +85,9 @@ func (c *Client) CreateDroplets(ctx context.Context, req tier.DropletRequest) ([
 			return made, nil
 		}
 		if !transient(resp, err) || ctx.Err() != nil {
-			return made, err
+			return made, withPrevious(ctx, err, previous, attempt, start)
 		}
+		previous = err
 		if outcomeUnknown(resp, err) {
 			// The request may have created some or all droplets: look.
 			found, lerr := c.adoptMade(ctx, req.Tags[0], &missing)
