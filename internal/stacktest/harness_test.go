@@ -3,6 +3,7 @@ package stacktest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -158,4 +159,30 @@ func copyTree(t *testing.T, dst string, dirs ...string) {
 			t.Fatalf("copy %s: %v", d, err)
 		}
 	}
+}
+
+// tierConfig is a root module with one scalable_web_tier in nyc3 named
+// name, load balanced by an http:80 rule; blocks go inside the resource
+// (droplet, autoscale, rollout, alerts).
+func tierConfig(name, blocks string) string {
+	return fmt.Sprintf(`
+terraform {
+  required_providers {
+    scalable = { source = "scalable-tf/scalable" }
+  }
+}
+resource "scalable_web_tier" "web" {
+  name   = %q
+  region = "nyc3"
+%s
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+}
+`, name, strings.TrimRight(blocks, "\n"))
 }

@@ -17,28 +17,11 @@ import (
 
 // killConfig is a tier of 12 droplets (two create batches), an alert and
 // backups, configured through the environment like a CI job.
-const killConfig = `
-terraform {
-  required_providers {
-    scalable = { source = "scalable-tf/scalable" }
-  }
-}
-resource "scalable_web_tier" "web" {
-  name   = "killed"
-  region = "nyc3"
-  droplet {
+var killConfig = tierConfig("killed", `  droplet {
     instances = 12
     size      = "s-1vcpu-1gb"
     image     = "ubuntu-24-04-x64"
     backups { plan = "weekly" }
-  }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
   }
   alert {
     metric  = "cpu"
@@ -46,9 +29,7 @@ resource "scalable_web_tier" "web" {
     value   = 85
     window  = "5m"
     emails  = ["ops@example.com"]
-  }
-}
-`
+  }`)
 
 // An apply killed (SIGKILL, Terraform and provider together) at various
 // moments of a create loses nothing: the next apply adopts what the killed
@@ -153,16 +134,7 @@ func inventory(srv *sandbox.Server) [3]int {
 // autoscaleKillConfig is an autoscaled tier of 3 members rolled out one
 // member at a time.
 func autoscaleKillConfig(image string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    scalable = { source = "scalable-tf/scalable" }
-  }
-}
-resource "scalable_web_tier" "web" {
-  name   = "killed-pool"
-  region = "nyc3"
-  droplet {
+	return tierConfig("killed-pool", fmt.Sprintf(`  droplet {
     size     = "s-1vcpu-1gb"
     image    = %q
     ssh_keys = [%q]
@@ -172,19 +144,9 @@ resource "scalable_web_tier" "web" {
     max_instances          = 5
     target_cpu_utilization = 0.6
   }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
   rollout {
     max_surge = 1
-  }
-}
-`, image, testKeyFingerprint)
+  }`, image, testKeyFingerprint))
 }
 
 // An autoscale rollout killed half way (the new pool created and grown

@@ -12,30 +12,11 @@ import (
 )
 
 func planOutputConfig(image string, instances int) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    scalable = { source = "scalable-tf/scalable" }
-  }
-}
-resource "scalable_web_tier" "web" {
-  name   = "shown"
-  region = "nyc3"
-  droplet {
+	return tierConfig("shown", fmt.Sprintf(`  droplet {
     instances = %d
     size      = "s-1vcpu-1gb"
     image     = %q
-  }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
-}
-`, instances, image)
+  }`, instances, image))
 }
 
 // What a user reads in `terraform plan`: a rollout is announced with its

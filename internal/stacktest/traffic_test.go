@@ -73,34 +73,15 @@ func servedBy(t *testing.T, addr string, want int) map[string]int {
 }
 
 func rolloutHTTPConfig(image string) string {
-	return fmt.Sprintf(`
-terraform {
-  required_providers {
-    scalable = { source = "scalable-tf/scalable" }
-  }
-}
-resource "scalable_web_tier" "web" {
-  name   = "probed"
-  region = "nyc3"
-  droplet {
+	return tierConfig("probed", fmt.Sprintf(`  droplet {
     instances = 2
     size      = "s-1vcpu-1gb"
     image     = %q
   }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
   rollout {
     health         = "http"
     health_timeout = "3s"
-  }
-}
-`, image)
+  }`, image))
 }
 
 // Rollout health "http" from the plain CLI, as a user runs it: the built
