@@ -95,7 +95,7 @@ func (p *planner) planAutoscaled() Plan {
 		p.summary.Repair = len(broken)
 	}
 	p.loadBalancerSteps()
-	lbPhase := p.alertSteps()
+	lbPhase := slices.Concat(p.alertSteps(), p.firewallSteps())
 	for _, o := range p.fleet.OtherPools {
 		if o.Status != PoolDeleting {
 			p.setup = append(p.setup, Step{Op: OpDeletePool, Pool: o.ID, Reason: "left by an earlier rollout"})

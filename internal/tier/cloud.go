@@ -14,6 +14,22 @@ type Cloud interface {
 	LoadBalancerCloud
 	PoolCloud
 	AlertCloud
+	FirewallCloud
+}
+
+// FirewallCloud is cloud firewalls.
+type FirewallCloud interface {
+	// ListFirewalls returns every firewall of the account, oldest first.
+	ListFirewalls(ctx context.Context) ([]Firewall, error)
+	// CreateFirewall creates a firewall (its tags are created first when
+	// missing). After a failed or unanswered request it looks for the one
+	// the request made (named req.Name, covering req.Tags[0]) before trying
+	// again.
+	CreateFirewall(ctx context.Context, req FirewallRequest) (*Firewall, error)
+	// UpdateFirewall replaces a firewall's name, tags and rules.
+	UpdateFirewall(ctx context.Context, id string, req FirewallRequest) (*Firewall, error)
+	// DeleteFirewall deletes a firewall; one already gone is success.
+	DeleteFirewall(ctx context.Context, id string) error
 }
 
 // DropletCloud is droplets, their tags and their backups.

@@ -58,6 +58,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 	ref.Backups = ref.Backups || spec.Droplet.Backups != nil
 	ref.Pool = ref.Pool || spec.Autoscale != nil
 	ref.Drained = true
+	ref.Firewall = ref.Firewall || spec.Firewall != nil
 	fleet, err := Observe(ctx, e.Cloud, ref)
 	if err != nil {
 		return Fleet{}, Plan{}, err
@@ -79,7 +80,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 			msg = fmt.Sprintf("the tier changed during the apply; pass %d: ", pass)
 		}
 		e.info(ctx, msg+plan.Summary.String(), map[string]any{"tier": spec.Name, "phases": len(plan.Phases)})
-		x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, pool: fleet.Pool, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
+		x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, pool: fleet.Pool, fw: fleet.Firewall, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
 		for _, d := range fleet.Droplets {
 			x.byID[d.ID] = d
 		}
@@ -90,6 +91,9 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 		ref.KnownDroplets = append(slices.Clone(ref.KnownDroplets), x.knownIDs()...)
 		if x.lb != nil {
 			ref.LoadBalancerID = x.lb.ID
+		}
+		if fw := x.currentFirewall(); fw != nil {
+			ref.Firewall, ref.FirewallID = true, fw.ID
 		}
 		after, obsErr := Observe(octx, e.Cloud, ref)
 		cancel()
@@ -111,6 +115,7 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 	ref.Alerts = true
 	ref.Pool = true
 	ref.Drained = true
+	ref.Firewall = true
 	fleet, err := Observe(ctx, e.Cloud, ref)
 	if err != nil {
 		return err
@@ -131,6 +136,14 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 		deletes = append(deletes, func() error {
 			if err := e.Cloud.DeleteLoadBalancer(ctx, lb.ID); err != nil {
 				return fmt.Errorf("delete load balancer %s: %w", lb.ID, err)
+			}
+			return nil
+		})
+	}
+	if fw := fleet.Firewall; fw != nil {
+		deletes = append(deletes, func() error {
+			if err := e.Cloud.DeleteFirewall(ctx, fw.ID); err != nil {
+				return fmt.Errorf("delete firewall %s: %w", fw.ID, err)
 			}
 			return nil
 		})
@@ -178,6 +191,7 @@ type execution struct {
 	mu    sync.Mutex
 	pool  *AutoscalePool
 	lb    *LoadBalancer
+	fw    *Firewall
 	waves map[int][]Droplet // new droplets by wave
 	byID  map[int]Droplet
 	taken map[string]bool // droplet names in use
@@ -214,6 +228,8 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return x.loadBalancerStep(ctx, s)
 	case OpCreateAlert, OpUpdateAlert, OpDeleteAlert:
 		return x.alertStep(ctx, s)
+	case OpCreateFirewall, OpUpdateFirewall, OpDeleteFirewall:
+		return x.firewallStep(ctx, s)
 	case OpCreatePool:
 		return x.createPool(ctx, poolRequest(x.spec, s.PoolName))
 	case OpUpdatePool:
@@ -296,6 +312,44 @@ func (x *execution) alertStep(ctx context.Context, s Step) error {
 		}
 	}
 	return nil
+}
+
+func (x *execution) firewallStep(ctx context.Context, s Step) error {
+	c := x.e.Cloud
+	switch s.Op {
+	case OpCreateFirewall:
+		req := firewallRequest(x.spec, x.lbID())
+		fw, err := c.CreateFirewall(ctx, req)
+		if err != nil {
+			return fmt.Errorf("create firewall %s: %w", req.Name, err)
+		}
+		x.setFirewall(fw)
+		x.e.info(ctx, "firewall created", map[string]any{"tier": x.spec.Name, "id": fw.ID})
+	case OpUpdateFirewall:
+		fw, err := c.UpdateFirewall(ctx, s.Firewall, firewallRequest(x.spec, x.lbID()))
+		if err != nil {
+			return fmt.Errorf("update firewall %s: %w", s.Firewall, err)
+		}
+		x.setFirewall(fw)
+	case OpDeleteFirewall:
+		if err := c.DeleteFirewall(ctx, s.Firewall); err != nil {
+			return fmt.Errorf("delete firewall %s: %w", s.Firewall, err)
+		}
+		x.setFirewall(nil)
+	}
+	return nil
+}
+
+func (x *execution) setFirewall(fw *Firewall) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.fw = fw
+}
+
+func (x *execution) currentFirewall() *Firewall {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.fw
 }
 
 // drain marks droplets draining (so a crash leaves them findable) and takes

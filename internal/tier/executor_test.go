@@ -3,11 +3,13 @@ package tier_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doclient"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
@@ -158,5 +160,88 @@ func TestExecutorStopsAFailedWaveAndResumes(t *testing.T) {
 	}
 	if p := tier.ComputePlan(s, done); !p.Empty() {
 		t.Errorf("plan after the resumed rollout:\n%s", p)
+	}
+}
+
+func newTrafficWorld(t *testing.T) *world {
+	t.Helper()
+	srv, err := sandbox.New(sandbox.Options{Token: "t", TimeScale: 0.01, Traffic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	c, err := doclient.New(doclient.Config{Token: "t", Endpoint: srv.URL(), RetryMax: 3,
+		RetryWaitMin: 5 * time.Millisecond, RetryWaitMax: 20 * time.Millisecond, Poll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logRecorder{}
+	return &world{srv: srv, client: c, exec: &tier.Executor{Cloud: c, Poll: 20 * time.Millisecond, TimeScale: 0.01, Log: logs}, logs: logs}
+}
+
+// answersGET reports whether addr answers an HTTP GET (any status).
+func answersGET(addr string) bool {
+	c := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get("http://" + addr + "/")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
+}
+
+// The tier's firewall: made with the tier, it lets the load balancer in and
+// nobody else; deleted out of band it comes back; the block removed, it
+// goes; destroy leaves none.
+func TestExecutorOwnsTheTierFirewall(t *testing.T) {
+	w := newTrafficWorld(t)
+	s := spec("guarded", 2)
+	s.Rollout.Health = tier.HealthLoadBalancer
+	s.Firewall = &tier.FirewallSpec{}
+	f := w.apply(t, s, tier.Ref{})
+	if f.Firewall == nil || f.Firewall.Name != "guarded-fw" {
+		t.Fatalf("after create the fleet's firewall is %+v", f.Firewall)
+	}
+	ref := tier.Ref{LoadBalancerID: f.LoadBalancer.ID, Firewall: true, FirewallID: f.Firewall.ID}
+	ls, err := w.srv.LoadBalancerListeners(f.LoadBalancer.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !answersGET(ls[0].Address) {
+		t.Fatal("the load balancer does not answer through the tier's firewall")
+	}
+	h, err := w.srv.DropletHTTP(f.Droplets[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answersGET(h.Address) {
+		t.Error("a droplet answers a direct request although the firewall lets only the load balancer in")
+	}
+
+	if _, err := w.client.Godo().Firewalls.Delete(context.Background(), f.Firewall.ID); err != nil {
+		t.Fatal(err)
+	}
+	back := w.apply(t, s, ref)
+	if back.Firewall == nil || back.Firewall.ID == f.Firewall.ID {
+		t.Fatalf("a firewall deleted out of band is not made again: %+v", back.Firewall)
+	}
+	ref.FirewallID = back.Firewall.ID
+	s.Firewall = nil
+	if gone := w.apply(t, s, ref); gone.Firewall != nil {
+		t.Fatalf("the block removed, the firewall stays: %+v", gone.Firewall)
+	}
+	s.Firewall = &tier.FirewallSpec{}
+	again := w.apply(t, s, tier.Ref{LoadBalancerID: f.LoadBalancer.ID})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := w.exec.Destroy(ctx, tier.Ref{Name: "guarded", LoadBalancerID: again.LoadBalancer.ID, FirewallID: again.Firewall.ID}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := w.client.ListFirewalls(ctx)
+	if err != nil || len(all) != 0 {
+		t.Errorf("after destroy: firewalls %+v, %v", all, err)
 	}
 }

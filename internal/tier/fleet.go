@@ -26,6 +26,17 @@ type Fleet struct {
 	// OtherPools are the tier's other pools: being deleted, or left by an
 	// apply that stopped while replacing the pool.
 	OtherPools []AutoscalePool `json:",omitempty"`
+	// Firewall is the tier's cloud firewall (the one in state, else the
+	// one named as the tier names it covering its tag); nil when none.
+	Firewall *Firewall `json:",omitempty"`
+}
+
+// Firewall is an observed cloud firewall: what was asked for, and its id.
+type Firewall struct {
+	ID        string
+	Status    string // waiting | succeeded | failed
+	CreatedAt time.Time
+	FirewallRequest
 }
 
 // AutoscalePool is the observed Droplet Autoscale Pool.

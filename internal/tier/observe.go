@@ -23,6 +23,10 @@ type Ref struct {
 	Backups bool
 	// Pool says whether to look for the tier's autoscale pool.
 	Pool bool
+	// Firewall says whether to look for the tier's firewall (one list);
+	// FirewallID is the one state knows.
+	Firewall   bool
+	FirewallID string
 	// Drained says whether to also list droplets carrying the tier's drain
 	// tag (one more list): drained by an apply that was killed before it
 	// could record them or delete them. Applies and destroys ask for it.
@@ -74,6 +78,12 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 			}
 			f.Pool, f.OtherPools = choosePool(pools)
 			return nil
+		})
+	}
+	if ref.Firewall {
+		g.Go(func() (err error) {
+			f.Firewall, err = findFirewall(gctx, cloud, ref)
+			return err
 		})
 	}
 	if ref.Backups {
@@ -199,6 +209,26 @@ func findLoadBalancers(ctx context.Context, cloud Cloud, ref Ref) (*LoadBalancer
 	}
 	chosen := all[pick]
 	return &chosen, nilIfEmpty(slices.Delete(slices.Clone(all), pick, pick+1)), nil
+}
+
+// findFirewall is the tier's firewall: the one in state, else the one named
+// as the tier names it that covers the tier's tag. Other firewalls on the
+// tag (a user's own) are not the tier's.
+func findFirewall(ctx context.Context, cloud Cloud, ref Ref) (*Firewall, error) {
+	all, err := cloud.ListFirewalls(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list firewalls: %w", err)
+	}
+	i := slices.IndexFunc(all, func(f Firewall) bool { return ref.FirewallID != "" && f.ID == ref.FirewallID })
+	if i < 0 {
+		i = slices.IndexFunc(all, func(f Firewall) bool {
+			return f.Name == FirewallName(ref.Name) && slices.Contains(f.Tags, Tag(ref.Name))
+		})
+	}
+	if i < 0 {
+		return nil, nil
+	}
+	return &all[i], nil
 }
 
 func nilIfEmpty[T any](s []T) []T {

@@ -27,6 +27,9 @@ const (
 	OpSetBackups         Op = "set_backups"
 	OpTagDroplets        Op = "tag_droplets"
 	OpUntagDroplets      Op = "untag_droplets"
+	OpCreateFirewall     Op = "create_firewall"
+	OpUpdateFirewall     Op = "update_firewall"
+	OpDeleteFirewall     Op = "delete_firewall"
 )
 
 // Step is one action. Steps of a phase run concurrently; phases run in order.
@@ -42,6 +45,7 @@ type Step struct {
 	Health   bool        // wait: gate on rollout health, not only status
 	Pool     string      // update/delete/roll: the autoscale pool's id
 	LB       string      // delete_load_balancer: its id
+	Firewall string      // update/delete_firewall: its id
 	PoolName string      // create/roll: the name of the pool to create
 	Reason   string
 }
@@ -58,6 +62,8 @@ func (s Step) String() string {
 		fmt.Fprintf(&b, " %s", s.Pool)
 	case OpDeleteLoadBalancer:
 		fmt.Fprintf(&b, " %s", s.LB)
+	case OpUpdateFirewall, OpDeleteFirewall:
+		fmt.Fprintf(&b, " %s", s.Firewall)
 	case OpRollPool:
 		pool := s.Pool
 		if pool == "" {
@@ -148,6 +154,7 @@ type Summary struct {
 	Backups            int    // droplets whose backups change
 	Retag              int    // tag changes on droplets that stay
 	Pool               string // autoscale pool: "created", "updated", "replaced", "deleted"
+	Firewall           string // the tier's firewall: "created", "updated", "deleted"
 	Switch             string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
 }
 
@@ -187,6 +194,9 @@ func (s Summary) String() string {
 	}
 	if s.LoadBalancer != "" {
 		parts = append(parts, fmt.Sprintf("the load balancer will be %s", s.LoadBalancer))
+	}
+	if s.Firewall != "" {
+		parts = append(parts, "the firewall will be "+s.Firewall)
 	}
 	if s.ExtraLoadBalancers > 0 {
 		parts = append(parts, fmt.Sprintf("%s targeting the tier's tag will be deleted", plural(s.ExtraLoadBalancers, "extra load balancer")))
@@ -252,7 +262,7 @@ func (p *planner) plan() Plan {
 
 	waves := p.waves(n, len(current), outdated)
 	p.loadBalancerSteps()
-	lbPhase := p.alertSteps()
+	lbPhase := slices.Concat(p.alertSteps(), p.firewallSteps())
 	p.dropletSettingSteps(current)
 
 	var pending []int // current droplets still booting: wait for them too

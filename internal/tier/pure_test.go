@@ -9,7 +9,7 @@ import (
 
 // planningFiles hold ComputePlan and what it calls. They must stay pure: no
 // context (so no I/O) and no clock (so the same inputs give the same plan).
-var planningFiles = []string{"plan.go", "wave.go", "autoscale_plan.go", "loadbalancer.go", "alerts.go"}
+var planningFiles = []string{"plan.go", "wave.go", "autoscale_plan.go", "loadbalancer.go", "alerts.go", "firewall.go"}
 
 func TestPlanningFilesImportNoContextOrTime(t *testing.T) {
 	fset := token.NewFileSet()

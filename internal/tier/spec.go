@@ -26,6 +26,8 @@ type Spec struct {
 	// Autoscale, when set, makes the droplets the members of a Droplet
 	// Autoscale Pool instead of Droplet.Instances fixed droplets.
 	Autoscale *AutoscaleSpec
+	// Firewall, when set, is the tier's cloud firewall (firewall.go).
+	Firewall *FirewallSpec
 }
 
 // AutoscaleSpec configures the tier's Droplet Autoscale Pool.
