@@ -142,19 +142,20 @@ type Inventory struct {
 	Droplets      int
 	LoadBalancers int
 	AlertPolicies int
+	Firewalls     int
 }
 
 // Inventory counts what the sandbox holds.
 func (e *Env) Inventory() Inventory {
 	var inv Inventory
 	e.Sandbox.Inspect(func(w *sandbox.World) {
-		inv = Inventory{Droplets: len(w.Droplets), LoadBalancers: len(w.LoadBalancers), AlertPolicies: len(w.AlertPolicies)}
+		inv = Inventory{Droplets: len(w.Droplets), LoadBalancers: len(w.LoadBalancers), AlertPolicies: len(w.AlertPolicies), Firewalls: len(w.Firewalls)}
 	})
 	return inv
 }
 
-// CheckEmpty asserts the sandbox holds no droplet, load balancer or alert
-// policy: a destroy left nothing behind.
+// CheckEmpty asserts the sandbox holds no droplet, load balancer, alert
+// policy or firewall: a destroy left nothing behind.
 func (e *Env) CheckEmpty(*terraform.State) error {
 	if inv := e.Inventory(); inv != (Inventory{}) {
 		return fmt.Errorf("sandbox still holds %+v after destroy", inv)

@@ -23,12 +23,14 @@ type webTierModel struct {
 	Alerts         []alertModel       `tfsdk:"alert"`
 	Rollout        *rolloutModel      `tfsdk:"rollout"`
 	Autoscale      *autoscaleModel    `tfsdk:"autoscale"`
+	Firewall       *tierFirewallModel `tfsdk:"firewall"`
 	Timeouts       timeouts.Value     `tfsdk:"timeouts"`
 	Tag            types.String       `tfsdk:"tag"`
 	LoadBalancerID types.String       `tfsdk:"load_balancer_id"`
 	LoadBalancerIP types.String       `tfsdk:"load_balancer_ip"`
 	Droplets       types.List         `tfsdk:"droplets"`
 	AlertPolicyIDs types.List         `tfsdk:"alert_policy_ids"`
+	FirewallID     types.String       `tfsdk:"firewall_id"`
 }
 
 type dropletModel struct {

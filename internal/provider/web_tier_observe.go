@@ -54,6 +54,10 @@ func (m *webTierModel) setComputed(fleet tier.Fleet) {
 		ids = append(ids, types.StringValue(p.UUID))
 	}
 	m.AlertPolicyIDs = types.ListValueMust(types.StringType, ids)
+	m.FirewallID = types.StringNull()
+	if fw := fleet.Firewall; fw != nil {
+		m.FirewallID = types.StringValue(fw.ID)
+	}
 }
 
 // observe overwrites the attributes DigitalOcean reports with what it
@@ -87,6 +91,9 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 		m.observeLoadBalancer(lb.Spec, full)
 	}
 	m.observeAlerts(fleet, full)
+	if full {
+		m.observeFirewall(fleet.Firewall)
+	}
 }
 
 // servingDroplets splits the droplets in service into fixed droplets and

@@ -116,7 +116,7 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 	importing := state.Droplet == nil
 	ref := state.ref(ctx)
 	if importing {
-		ref.Alerts, ref.Backups, ref.Pool = true, true, true
+		ref.Alerts, ref.Backups, ref.Pool, ref.Firewall = true, true, true, true
 	}
 	fleet, err := tier.Observe(ctx, r.data.client, ref)
 	if err != nil {
@@ -298,6 +298,14 @@ func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tie
 	}
 	if s.AlertsCreate+s.AlertsDelete > 0 {
 		plan.AlertPolicyIDs = types.ListUnknown(types.StringType)
+	}
+	if s.Firewall != "" {
+		// A firewall made, put back or removed: no attribute of the block
+		// shows it, the id does (and makes Terraform call Update).
+		plan.FirewallID = types.StringUnknown()
+		if s.Firewall == "deleted" {
+			plan.FirewallID = types.StringNull()
+		}
 	}
 	return diags
 }

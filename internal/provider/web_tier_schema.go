@@ -60,6 +60,7 @@ func webTierSchema(ctx context.Context) schema.Schema {
 			"alert":         alertBlock(),
 			"rollout":       rolloutBlock(),
 			"autoscale":     autoscaleBlock(),
+			"firewall":      firewallBlock(),
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,
 				CreateDescription: "Default 30m.", UpdateDescription: "Default 60m.", DeleteDescription: "Default 20m.",
@@ -116,6 +117,7 @@ func computedAttributes() map[string]schema.Attribute {
 		"droplets": computedList(dropletObjectType,
 			"The tier's droplets, oldest first: `id`, `name`, `status`, `public_ipv4`, `private_ipv4`, `size`, `image`."),
 		"alert_policy_ids": computedList(types.StringType, "UUIDs of the alert policies, in the order of the `alert` blocks."),
+		"firewall_id":      computedString("ID of the tier's cloud firewall, when the `firewall` block is set."),
 	}
 }
 

@@ -46,6 +46,9 @@ func (m *webTierModel) spec(ctx context.Context) (tier.Spec, diag.Diagnostics) {
 		s.Autoscale = a.spec()
 		s.Droplet.Instances = 0
 	}
+	fw, d := m.Firewall.spec(ctx)
+	diags.Append(d...)
+	s.Firewall = fw
 	return s, diags
 }
 
@@ -165,6 +168,8 @@ func (m *webTierModel) ref(ctx context.Context) tier.Ref {
 		Alerts:         len(m.Alerts) > 0 || (!m.AlertPolicyIDs.IsNull() && len(m.AlertPolicyIDs.Elements()) > 0),
 		Backups:        m.Droplet != nil && m.Droplet.Backups != nil,
 		Pool:           m.Autoscale != nil,
+		Firewall:       m.Firewall != nil || m.FirewallID.ValueString() != "",
+		FirewallID:     m.FirewallID.ValueString(),
 	}
 	if !m.Droplets.IsNull() && !m.Droplets.IsUnknown() {
 		for _, e := range m.Droplets.Elements() {

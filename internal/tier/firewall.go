@@ -72,13 +72,23 @@ func firewallRequest(spec Spec, lbID string) FirewallRequest {
 		req.Inbound = append(req.Inbound, peersRule(r.Protocol, r.Ports, r.Peers))
 	}
 	if fw.Outbound == nil {
-		everywhere := []string{"0.0.0.0/0", "::/0"}
-		req.Outbound = []FirewallRule{peersRule("tcp", "all", everywhere), peersRule("udp", "all", everywhere), peersRule("icmp", "", everywhere)}
+		req.Outbound = DefaultOutbound()
 	}
 	for _, r := range fw.Outbound {
 		req.Outbound = append(req.Outbound, peersRule(r.Protocol, r.Ports, r.Peers))
 	}
 	return req
+}
+
+// DefaultOutbound lets everything out: tcp, udp and icmp anywhere.
+func DefaultOutbound() []FirewallRule {
+	everywhere := []string{"0.0.0.0/0", "::/0"}
+	return []FirewallRule{peersRule("tcp", "all", everywhere), peersRule("udp", "all", everywhere), peersRule("icmp", "", everywhere)}
+}
+
+// SameFirewallRules compares rule lists as values, order aside.
+func SameFirewallRules(a, b []FirewallRule) bool {
+	return reflect.DeepEqual(normalRules(a), normalRules(b))
 }
 
 // tierPorts are the droplet ports the load balancer reaches: every rule's
