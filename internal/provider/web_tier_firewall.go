@@ -24,7 +24,7 @@ import (
 // The firewall block: the tier's cloud firewall (tier/firewall.go).
 
 type tierFirewallModel struct {
-	SSHSources types.List             `tfsdk:"ssh_sources"`
+	SSHSources types.List              `tfsdk:"ssh_sources"`
 	Inbound    []firewallInboundModel  `tfsdk:"inbound"`
 	Outbound   []firewallOutboundModel `tfsdk:"outbound"`
 }
