@@ -69,6 +69,10 @@ type CatalogImage struct {
 	Status      string // available | pending | retired | deleted | ...
 }
 
+// Bootable reports whether droplets can be created from the image: its
+// status is "available" (or not reported).
+func (i CatalogImage) Bootable() bool { return i.Status == "" || i.Status == "available" }
+
 // CatalogCertificate is a load balancer certificate, known by name.
 type CatalogCertificate struct {
 	ID    string

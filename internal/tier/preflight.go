@@ -237,13 +237,21 @@ func (c *preflight) checkSize() {
 	c.add(p)
 }
 
-// findImage finds an image by numeric id or by slug.
+// findImage finds an image by numeric id or by slug, an available one
+// first: a slug may have moved to a new build.
 func (c *preflight) findImage(v string) (CatalogImage, bool) {
 	id, err := strconv.Atoi(v)
+	var found []CatalogImage
 	for _, img := range c.cat.Images {
 		if (err == nil && img.ID == id) || (err != nil && img.Slug == v) {
-			return img, true
+			found = append(found, img)
 		}
+	}
+	if i := slices.IndexFunc(found, CatalogImage.Bootable); i >= 0 {
+		return found[i], true
+	}
+	if len(found) > 0 {
+		return found[0], true
 	}
 	return CatalogImage{}, false
 }
@@ -253,7 +261,7 @@ func (c *preflight) findImage(v string) (CatalogImage, bool) {
 func (c *preflight) imagesHere(byID bool) []string {
 	var out []string
 	for _, img := range c.cat.Images {
-		if img.Status != "" && img.Status != "available" || c.region != "" && !slices.Contains(img.Regions, c.region) {
+		if !img.Bootable() || c.region != "" && !slices.Contains(img.Regions, c.region) {
 			continue
 		}
 		switch {
@@ -285,11 +293,11 @@ func (c *preflight) checkImage() {
 		p.Allowed = "an image slug (a distribution such as ubuntu-24-04-x64) or the numeric id of one of the account's snapshots or backups" + c.here()
 		if numeric {
 			p.Message = fmt.Sprintf("there is no image, snapshot or backup with id %s in the account", v)
-			if ids := c.imagesHere(true); len(ids) > 0 && len(ids) <= 10 {
+			if ids := c.imagesHere(true); len(ids) > 0 && len(ids) <= listLimit {
 				p.Allowed += ": " + strings.Join(ids, ", ")
 			}
 		}
-	case img.Status != "" && img.Status != "available":
+	case !img.Bootable():
 		p.Code, p.Message = ProblemImageUnavailable, fmt.Sprintf("image %q (%s) is %s: droplets cannot be created from it", v, img.Name, img.Status)
 		p.Allowed, p.Suggestions = "an available image", closest(img.Slug, c.imagesHere(false))
 	case c.region != "" && !slices.Contains(img.Regions, c.region):

@@ -123,6 +123,11 @@ func TestPreflightReferences(t *testing.T) {
 			want: []found{{"droplet.image", "image_not_in_region", nil}}},
 		{name: "a snapshot whose min disk the size lacks", spec: func(s *Spec) { s.Region = "ams3"; s.VPCUUID = vpcAM; s.Droplet.Image = "5001" },
 			want: []found{{"droplet.size", "disk_too_small", []string{"s-1vcpu-2gb", "s-2vcpu-4gb", "s-2vcpu-4gb-amd"}}}},
+		{name: "a slug whose old build is retired names the new one",
+			catalog: func(c *Catalog) {
+				old := CatalogImage{ID: 900, Slug: "ubuntu-24-04-x64", Type: "base", Public: true, Status: "retired"}
+				c.Images = append([]CatalogImage{old}, c.Images...)
+			}},
 		{name: "retired image", spec: func(s *Spec) { s.Droplet.Image = "ubuntu-18-04-x64" },
 			want: []found{{"droplet.image", "image_unavailable", []string{"ubuntu-24-04-x64"}}}},
 		{name: "unknown SSH keys by id and by fingerprint, each at its index",
