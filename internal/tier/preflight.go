@@ -63,6 +63,15 @@ var problemSummaries = map[ProblemCode]string{
 	ProblemDropletLimit:       "Droplet limit too low",
 }
 
+// Provisional reports a problem that may clear before the tier is built: a
+// certificate named but not in the account yet (another resource of the
+// same apply may create it, and its name is known before it exists) or
+// still being issued. A plan-time check may report these as warnings; the
+// check before the first write refuses them like any other.
+func (p Problem) Provisional() bool {
+	return p.Code == ProblemUnknownCertificate || p.Code == ProblemCertificatePending
+}
+
 // Summary is a short title for the problem (a diagnostic's summary).
 func (p Problem) Summary() string { return problemSummaries[p.Code] }
 

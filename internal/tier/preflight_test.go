@@ -225,6 +225,11 @@ func TestPreflightMessages(t *testing.T) {
 	if !slices.Equal(lines, want) {
 		t.Errorf("messages:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
+	for i, provisional := range []bool{false, false, true} {
+		if got[i].Provisional() != provisional {
+			t.Errorf("%s: provisional %v, want %v", got[i].Code, got[i].Provisional(), provisional)
+		}
+	}
 	if msg := (&PreflightError{got}).Error(); !strings.HasPrefix(msg, "preflight found 3 problem(s); nothing was created or changed:\n  droplet.size: ") {
 		t.Errorf("error text: %s", msg)
 	}
