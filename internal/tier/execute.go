@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // Logger receives progress messages; the provider forwards them to tflog.
@@ -33,7 +35,14 @@ type Executor struct {
 	Log       Logger
 	// Probe checks a droplet for health "http".
 	Probe Prober
+	// Catalog, when set, reads what Preflight checks the spec against
+	// (doclient's Client.Catalog): Apply then refuses a spec with a bad
+	// reference before its first write.
+	Catalog CatalogSource
 }
+
+// CatalogSource reads a fresh catalog for a preflight with these needs.
+type CatalogSource func(ctx context.Context, needs CatalogNeeds) (Catalog, error)
 
 // batchSize is DigitalOcean's limit of names per multi-create.
 const batchSize = 10
@@ -51,7 +60,8 @@ const maxPasses = 3
 // repeating (at most maxPasses times) while the fleet still differs from
 // the spec. The returned fleet is what exists afterwards, also when err is
 // not nil, so that the state can record partial work truthfully. The plan
-// returned is the first pass's.
+// returned is the first pass's. With a Catalog, a spec that fails its
+// preflight is refused with a *PreflightError before anything is written.
 func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, error) {
 	ref.Name = spec.Name
 	ref.Alerts = true
@@ -59,9 +69,9 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 	ref.Pool = ref.Pool || spec.Autoscale != nil
 	ref.Drained = true
 	ref.Firewall = ref.Firewall || spec.Firewall != nil
-	fleet, err := Observe(ctx, e.Cloud, ref)
+	fleet, err := e.observeAndCheck(ctx, spec, ref)
 	if err != nil {
-		return Fleet{}, Plan{}, err
+		return fleet, Plan{}, err
 	}
 	var first Plan
 	for pass := 1; ; pass++ {
@@ -105,6 +115,27 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 		}
 		fleet = after
 	}
+}
+
+// observeAndCheck observes the fleet and, with a Catalog, reads the
+// catalog at the same time and runs the preflight: references may have
+// gone bad since the plan checked them.
+func (e *Executor) observeAndCheck(ctx context.Context, spec Spec, ref Ref) (Fleet, error) {
+	if e.Catalog == nil {
+		return Observe(ctx, e.Cloud, ref)
+	}
+	var fleet Fleet
+	var cat Catalog
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { fleet, err = Observe(gctx, e.Cloud, ref); return err })
+	g.Go(func() (err error) { cat, err = e.Catalog(gctx, CatalogNeedsFor(spec)); return err })
+	if err := g.Wait(); err != nil {
+		return Fleet{}, err
+	}
+	if problems := Preflight(spec, cat, fleet); len(problems) > 0 {
+		return fleet, &PreflightError{Problems: problems}
+	}
+	return fleet, nil
 }
 
 // Destroy deletes everything the tier owns and waits until it is gone:
