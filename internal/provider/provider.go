@@ -66,6 +66,9 @@ type providerData struct {
 	client    *doclient.Client
 	poll      time.Duration
 	timeScale float64
+	// catalog serves the plan-time preflight: Terraform configures a
+	// provider once per run, so every tier of one plan shares its reads.
+	catalog *doclient.CatalogCache
 }
 
 // configuredData is what Configure gave a resource or data source; nil
@@ -83,7 +86,8 @@ func configuredData(v any, diags *diag.Diagnostics) *providerData {
 }
 
 func (d *providerData) executor() *tier.Executor {
-	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: d.client.ProbeHTTP}
+	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: d.client.ProbeHTTP,
+		Catalog: d.client.Catalog} // fresh at apply: a reference may have gone since the plan
 }
 
 // tflogLogger forwards the executor's progress ("4/10 droplets active") to
@@ -178,7 +182,7 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		resp.Diagnostics.AddError("Unable to create DigitalOcean client", err.Error())
 		return
 	}
-	data := &providerData{client: client, poll: cfg.Poll, timeScale: scale}
+	data := &providerData{client: client, poll: cfg.Poll, timeScale: scale, catalog: client.NewCatalogCache(time.Minute)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	tflog.Debug(ctx, "configured DigitalOcean client", map[string]any{"endpoint": cfg.Endpoint, "poll": cfg.Poll.String(), "time_scale": scale})

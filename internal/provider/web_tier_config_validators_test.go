@@ -131,7 +131,7 @@ func TestConfigValidatorsAreTheRuleGroups(t *testing.T) {
 		"provider.reservedTagsValidator", "provider.dropletCountValidator", "provider.autoscaleValidator",
 		"provider.backupsValidator", "provider.forwardingRulesValidator", "provider.healthCheckValidator",
 		"provider.stickySessionsValidator", "provider.alertRecipientsValidator", "provider.timeoutsValidator",
-		"provider.rolloutValidator",
+		"provider.rolloutValidator", "provider.firewallPortsValidator",
 	}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("ConfigValidators = %v, want %v", names, want)
@@ -421,5 +421,26 @@ func TestRolloutValidator(t *testing.T) {
 		{name: "both 0 say the rollout cannot progress", change: rollout(zero, zero), want: stuck},
 		{name: "surge 0 with the default unavailable cannot progress", change: rollout(zero, types.Int64Null()), want: stuck},
 		{name: "an unknown unavailable waits", change: rollout(zero, types.Int64Unknown())},
+	})
+}
+
+func TestFirewallPortsValidator(t *testing.T) {
+	fw := func(inbound ...firewallInboundModel) func(m *webTierModel) {
+		return func(m *webTierModel) {
+			m.Firewall = &tierFirewallModel{SSHSources: types.ListNull(types.StringType), Inbound: inbound}
+		}
+	}
+	rule := func(protocol string, ports types.String) firewallInboundModel {
+		return firewallInboundModel{Protocol: types.StringValue(protocol), Ports: ports,
+			Sources: types.ListValueMust(types.StringType, []attr.Value{types.StringValue("10.0.0.0/8")})}
+	}
+	at := path.Root("firewall").AtName("inbound").AtListIndex(1).AtName("ports")
+	testConfigValidator(t, firewallPortsValidator{}, []configValidatorCase{
+		{name: "no firewall block"},
+		{name: "tcp with ports and icmp without", change: fw(rule("tcp", types.StringValue("9100")), rule("icmp", types.StringNull()))},
+		{name: "icmp with ports", change: fw(rule("tcp", types.StringValue("all")), rule("icmp", types.StringValue("8"))),
+			want: []wantDiag{{at, "Ports on an icmp rule", `firewall.inbound[1].ports is "8" but protocol is "icmp", which has no ports: remove ports.`}}},
+		{name: "udp without ports", change: fw(rule("tcp", types.StringValue("22")), rule("udp", types.StringNull())),
+			want: []wantDiag{{at, "Missing ports", `firewall.inbound[1].ports is required for protocol "udp": a port such as "8080", a range such as "8000-9000", or "all".`}}},
 	})
 }

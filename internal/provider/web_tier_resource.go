@@ -92,6 +92,9 @@ func (r *webTierResource) Create(ctx context.Context, req resource.CreateRequest
 	// Create observes first: objects left by an interrupted apply (found by
 	// the tier's tag and the load balancer's name) are adopted, not doubled.
 	fleet, _, err := r.data.executor().Apply(ctx, spec, plan.ref(ctx))
+	if preflightError(&resp.Diagnostics, err) {
+		return // refused before any write: nothing exists to record
+	}
 	state := plan
 	state.setComputed(fleet)
 	if err != nil {
@@ -160,6 +163,10 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 
 	ref := prior.ref(ctx)
 	fleet, _, err := r.data.executor().Apply(ctx, spec, ref)
+	if preflightError(&resp.Diagnostics, err) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...) // nothing was written
+		return
+	}
 	state := plan
 	if err != nil {
 		// Partial work is state: record what exists, so the next plan shows
@@ -214,9 +221,10 @@ func (r *webTierResource) ImportState(ctx context.Context, req resource.ImportSt
 // attributes that will change as unknown. Drift that no attribute shows
 // (droplets built from an older template) still produces an update.
 func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || req.State.Raw.IsNull() {
-		return // destroy, or create (nothing exists to compare with)
+	if req.Plan.Raw.IsNull() {
+		return // destroy
 	}
+	creating := req.State.Raw.IsNull()
 	fleet, d := privateFleet(ctx, req.Private)
 	resp.Diagnostics.Append(d...)
 	var plan webTierModel
@@ -225,16 +233,36 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 			// Blocks from dynamic blocks over unknown values: the fleet plan
 			// waits for them, so what they could change is unknown (the
 			// final plan may know more, never less).
-			resp.Diagnostics.Append(markUnknown(ctx, resp, fleet, true)...)
+			if !creating {
+				resp.Diagnostics.Append(markUnknown(ctx, resp, fleet, true)...)
+			}
 			return
 		}
 		resp.Diagnostics.Append(d...)
 		return
 	}
-	if plan.Droplet == nil || plan.LoadBalancer == nil || fleet == nil {
+	if plan.Droplet == nil || plan.LoadBalancer == nil {
+		return
+	}
+	if creating {
+		if r.data != nil {
+			r.preflight(ctx, &plan, nil, &resp.Diagnostics)
+		}
+		return
+	}
+	if fleet == nil {
 		return // no fleet kept (state from an older provider): the apply observes anyway
 	}
-	if hasUnknown(plan) {
+	r.modifyUpdatePlan(ctx, req, resp, &plan, fleet)
+}
+
+// modifyUpdatePlan checks an update's references and shows what it will do
+// to the fleet. A plan that changes nothing reads no catalog.
+func (r *webTierResource) modifyUpdatePlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, plan *webTierModel, fleet *tier.Fleet) {
+	if hasUnknown(*plan) {
+		if r.data != nil && !r.preflight(ctx, plan, fleet, &resp.Diagnostics) {
+			return
+		}
 		var state webTierModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		byIndex, extra := tier.TierAlerts(plan.Name.ValueString(), fleet.Alerts)
@@ -251,8 +279,11 @@ func (r *webTierResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 	if p.Empty() {
 		return
 	}
-	resp.Diagnostics.Append(planFleetChange(&plan, spec, *fleet, p)...)
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if r.data != nil && !r.preflight(ctx, plan, fleet, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(planFleetChange(plan, spec, *fleet, p)...)
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 }
 
 // privateFleet is the fleet Read kept in private state; nil when none was

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"regexp"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -39,6 +40,10 @@ var (
 	rolloutHealthModes = []string{tier.HealthLoadBalancer, tier.HealthDropletStatus, tier.HealthHTTP}
 	scaleInPolicies    = []string{tier.ScaleInNewestFirst, tier.ScaleInOldestFirst}
 )
+
+// regionSlugPattern is the shape of a region slug; which regions exist is
+// the account's catalog's to say (checked at plan by the preflight).
+var regionSlugPattern = regexp.MustCompile(`^[A-Za-z]{2,5}[0-9]{1,2}$`)
 
 // webTierDescription is the resource's page in the docs.
 const webTierDescription = "A horizontally scaled web tier: `droplet.instances` identical droplets behind a DigitalOcean " +
@@ -82,8 +87,8 @@ func tierAttributes() map[string]schema.Attribute {
 		},
 		"region": schema.StringAttribute{
 			Required:            true,
-			MarkdownDescription: "Region slug, one of " + mdList(doapi.AvailableRegionSlugs()) + ". Changing it replaces the tier.",
-			Validators:          []validator.String{stringvalidator.OneOf(doapi.AvailableRegionSlugs()...)},
+			MarkdownDescription: "Region slug, such as `nyc3`. The plan checks it against the account's regions (those open to new droplets). Changing it replaces the tier.",
+			Validators:          []validator.String{stringvalidator.RegexMatches(regionSlugPattern, "must be a region slug such as nyc3")},
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 		},
 		"vpc_uuid": schema.StringAttribute{

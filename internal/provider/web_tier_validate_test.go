@@ -2,9 +2,11 @@ package provider_test
 
 import (
 	"fmt"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -209,17 +211,20 @@ func validationCases() []validationCase {
 			tier: validationTier{Name: "7"}},
 
 		// region
-		{name: "region outside the catalog names the allowed regions",
+		{name: "region outside the account's catalog names the allowed regions",
 			tier: validationTier{Region: "mars1"},
-			err:  diag("Attribute region " + oneOf(regions...) + `, got: "mars1"`)},
+			err:  diag("Unknown region", `there is no region "mars1". Allowed: one of `+strings.Join(regions, ", ")+".")},
 		{name: "region closed to new resources (sfo1) names the allowed regions",
 			tier: validationTier{Region: "sfo1"},
-			err:  diag("Attribute region " + oneOf(regions...) + `, got: "sfo1"`)},
+			err:  diag("Region not available", `region "sfo1" (San Francisco 1) is closed to new resources.`, `Did you mean "sfo2"`)},
 		{name: "region in uppercase is rejected",
 			tier: validationTier{Region: "NYC3"},
-			err:  diag("Attribute region " + oneOf(regions...) + `, got: "NYC3"`)},
-		{name: "last region of the catalog plans",
-			tier: validationTier{Region: regions[len(regions)-1]}},
+			err:  diag(`region "NYC3" is not in lower case`, `Did you mean "nyc3"?`)},
+		{name: "a region that offers the size plans",
+			tier: validationTier{Region: "tor1"}},
+		{name: "region that is no slug shows the shape",
+			tier: validationTier{Region: "new york"},
+			err:  diag(match("region", "must be a region slug such as nyc3", "new york"))},
 
 		// vpc_uuid
 		{name: "vpc_uuid that is not a UUID is rejected",
@@ -291,8 +296,9 @@ func validationCases() []validationCase {
 			tier: validationTier{Image: "999999999999999999"}},
 		{name: "numeric snapshot id as image plans",
 			tier: validationTier{Image: "123456789"}},
-		{name: "image slug with a dot plans",
-			tier: validationTier{Image: "docker-20.04"}},
+		{name: "image slug with a dot passes the shape check and is looked up",
+			tier: validationTier{Image: "docker-20.04"},
+			err:  diag("Unknown image", `"docker-20.04"`)},
 
 		// droplet.ssh_keys
 		{name: "ssh key that is neither an id nor a fingerprint shows the shapes",
@@ -633,7 +639,8 @@ func validationCases() []validationCase {
 // and checks the diagnostic names the attribute, the bad value and what
 // is allowed; the valid edge cases next to them must plan.
 func TestAccWebTierValidation(t *testing.T) {
-	e := acctest.New(t)
+	e := acctest.New(t, func(o *sandbox.Options) { o.DropletLimit = 1100 })
+	seedValidationFixtures(t, e)
 	for _, c := range validationCases() {
 		t.Run(c.name, func(t *testing.T) {
 			step := resource.TestStep{
@@ -686,5 +693,26 @@ func TestAccWebTierValidationHidesSensitiveValues(t *testing.T) {
 				Steps:                    []resource.TestStep{{Config: cfg, PlanOnly: true, ExpectNonEmptyPlan: true}},
 			})
 		})
+	}
+}
+
+// seedValidationFixtures puts in the account what the valid edge cases
+// name (the plan checks references against the account): the VPC, the SSH
+// keys by id and fingerprint, and snapshots with the edge-case ids.
+func seedValidationFixtures(t *testing.T, e *acctest.Env) {
+	t.Helper()
+	err := e.Sandbox.Mutate(func(w *sandbox.World, now time.Time) error {
+		w.VPCs["3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b"] = &sandbox.VPC{ID: "3f1a2b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b",
+			Name: "edge", Region: "nyc3", IPRange: "10.200.0.0/20", CreatedAt: now}
+		w.SSHKeys[512190] = &sandbox.SSHKey{ID: 512190, Name: "edge-id", Fingerprint: "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff", CreatedAt: now}
+		w.SSHKeys[512191] = &sandbox.SSHKey{ID: 512191, Name: "edge-fp", Fingerprint: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa", CreatedAt: now}
+		for _, id := range []int{123456789, 999999999999999999} {
+			w.Snapshots[id] = &sandbox.Snapshot{ID: id, Name: fmt.Sprintf("edge-%d", id), Type: "snapshot", Distribution: "Ubuntu",
+				Regions: []string{"nyc3"}, MinDiskSize: 25, SizeGigabytes: 2, CreatedAt: now}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

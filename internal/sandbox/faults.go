@@ -231,3 +231,17 @@ func (c *requestCounts) reset() {
 	defer c.mu.Unlock()
 	c.data = RequestCounts{Endpoints: map[string]EndpointCount{}}
 }
+
+// Writes is the number of requests that could change the account (POST,
+// PUT, PATCH, DELETE), by endpoint pattern.
+func (rc RequestCounts) Writes() map[string]int {
+	out := map[string]int{}
+	for pattern, c := range rc.Endpoints {
+		method, _, _ := strings.Cut(pattern, " ")
+		switch method {
+		case "POST", "PUT", "PATCH", "DELETE":
+			out[pattern] = c.Requests
+		}
+	}
+	return out
+}
