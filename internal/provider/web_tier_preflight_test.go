@@ -18,8 +18,8 @@ import (
 func TestAccWebTierPreflightRefusesBadReferencesAtPlan(t *testing.T) {
 	cases := []struct {
 		name, size, image, extra string
-		instances              int
-		err                    *regexp.Regexp
+		instances                int
+		err                      *regexp.Regexp
 	}{
 		{name: "size typo", size: "s-1vcpu-1g", image: "ubuntu-24-04-x64", instances: 2,
 			err: regexp.MustCompile(`(?s)Unknown droplet size.*droplet size "s-1vcpu-1g".*Did you mean\s+"s-1vcpu-1gb"`)},
