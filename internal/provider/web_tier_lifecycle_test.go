@@ -252,18 +252,27 @@ func TestAccWebTierCreate5xxDoesNotDouble(t *testing.T) {
 	})
 }
 
-// Scaling past the account's droplet limit: the droplets that could be made
-// stay in state, the error names the failure with its request id, and once
-// the limit is raised the next apply converges.
+// Scaling into the account's droplet limit mid-apply (another client took
+// the room after the plan and its preflight passed): the droplets that
+// could be made stay in state, the error names the failure with its
+// request id, and once there is room again the next apply converges. The
+// sandbox answers the second batch as DigitalOcean does at the limit.
 func TestAccWebTierPartialFailureOnScale(t *testing.T) {
-	e := acctest.New(t, func(o *sandbox.Options) { o.DropletLimit = 14 })
+	e := acctest.New(t)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: e.Factories(),
 		CheckDestroy:             e.CheckEmpty,
 		Steps: []resource.TestStep{
 			{Config: tierConfig(e, "limit", 2, ""), Check: checkTagged(e, "limit", 2)},
 			{
-				// 20 more droplets in two batches of 10: one fits, one does not.
+				// 20 more droplets in two batches of 10: one is made, the
+				// other meets the limit.
+				PreConfig: func() {
+					if err := e.Sandbox.AddFault(sandbox.FaultRule{Endpoint: "POST /v2/droplets", After: 1, ErrorRate: 1, Status: 422,
+						Message: "creating this/these droplet(s) will exceed your droplet limit"}); err != nil {
+						t.Fatal(err)
+					}
+				},
 				Config:      tierConfig(e, "limit", 22, ""),
 				ExpectError: regexp.MustCompile(`(?s)request\s+"[0-9a-f-]{36}"\)\s+creating\s+this/these\s+droplet\(s\)\s+will\s+exceed\s+your\s+droplet\s+limit`),
 			},
@@ -278,11 +287,30 @@ func TestAccWebTierPartialFailureOnScale(t *testing.T) {
 				),
 			},
 			{
-				PreConfig:        func() { e.Sandbox.SetDropletLimit(25) },
+				PreConfig:        func() { e.Sandbox.ClearFaults() },
 				Config:           tierConfig(e, "limit", 22, ""),
 				ConfigPlanChecks: emptyPlan(),
 				Check:            resource.ComposeAggregateTestCheckFunc(resource.TestCheckResourceAttr(addr, "droplets.#", "22"), checkTagged(e, "limit", 22)),
 			},
+		},
+	})
+}
+
+// An account's droplet limit too low for the scale-out is caught by the
+// plan, before anything is made (the preflight).
+func TestAccWebTierDropletLimitCaughtAtPlan(t *testing.T) {
+	e := acctest.New(t, func(o *sandbox.Options) { o.DropletLimit = 14 })
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: tierConfig(e, "limit", 2, ""), Check: checkTagged(e, "limit", 2)},
+			{
+				Config:      tierConfig(e, "limit", 22, ""),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Droplet limit too low.*droplet.instances = 22 does not fit: the account's droplet\s+limit of 14`),
+			},
+			{Config: tierConfig(e, "limit", 2, ""), Check: checkTagged(e, "limit", 2)},
 		},
 	})
 }

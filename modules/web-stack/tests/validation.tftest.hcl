@@ -109,7 +109,7 @@ run "autoscale_needs_ssh_keys" {
 run "autoscale_without_a_target" {
   command = plan
   variables {
-    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    ssh_keys  = ["05:6d:11:6f:aa:82:7f:17:e4:a2:92:09:ca:cf:9d:42"]
     autoscale = { min_instances = 2, max_instances = 4 }
   }
   expect_failures = [var.autoscale]
@@ -118,7 +118,7 @@ run "autoscale_without_a_target" {
 run "autoscale_min_above_max" {
   command = plan
   variables {
-    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    ssh_keys  = ["05:6d:11:6f:aa:82:7f:17:e4:a2:92:09:ca:cf:9d:42"]
     autoscale = { min_instances = 5, max_instances = 4, target_cpu_utilization = 0.6 }
   }
   expect_failures = [var.autoscale]
@@ -127,7 +127,7 @@ run "autoscale_min_above_max" {
 run "autoscale_with_backups" {
   command = plan
   variables {
-    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    ssh_keys  = ["05:6d:11:6f:aa:82:7f:17:e4:a2:92:09:ca:cf:9d:42"]
     autoscale = { min_instances = 2, max_instances = 4, target_cpu_utilization = 0.6 }
     backups   = true
   }
@@ -137,7 +137,7 @@ run "autoscale_with_backups" {
 run "autoscale_plans_a_pool_without_backups" {
   command = plan
   variables {
-    ssh_keys  = ["3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"]
+    ssh_keys  = ["05:6d:11:6f:aa:82:7f:17:e4:a2:92:09:ca:cf:9d:42"]
     autoscale = { min_instances = 2, max_instances = 4, target_memory_utilization = 0.7 }
   }
   assert {
