@@ -86,7 +86,9 @@ func TestCLIRemoteFromEnvironment(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var stdout, stderr syncBuffer
-	go func() { done <- run(ctx, []string{"--traffic=false", "--time-scale", "0.05", "--env-file", envFile}, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"--traffic=false", "--time-scale", "0.05", "--env-file", envFile}, &stdout, &stderr)
+	}()
 	defer func() {
 		cancel()
 		select {
