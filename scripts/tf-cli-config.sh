@@ -6,7 +6,7 @@
 #
 # Layout under DIR (created, absolute paths in the config):
 #   bin/terraform-provider-scalable                 dev_overrides: plan/apply use this build
-#   mirror/registry.terraform.io/scalable-tf/scalable/0.0.1/<os>_<arch>/...
+#   mirror/registry.terraform.io/scalable-tf/scalable/0.1.0/<os>_<arch>/...
 #                                                   filesystem_mirror: init, modules, tests
 #   terraformrc                                     the CLI config
 # The mirror holds the same binary, so `terraform init` and the lock file
@@ -19,7 +19,7 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
 address=registry.terraform.io/scalable-tf/scalable
-version=0.0.1
+version=0.1.0
 platform="$(go env GOOS)_$(go env GOARCH)"
 bin="$dir/bin"
 mirror="$dir/mirror"

@@ -10,7 +10,8 @@ terraform {
 
   required_providers {
     scalable = {
-      source = "scalable-tf/scalable"
+      source  = "scalable-tf/scalable"
+      version = "~> 0.1"
     }
   }
 }
@@ -18,6 +19,8 @@ terraform {
 provider "scalable" {}
 
 module "web" {
+  # Outside this repository:
+  # source = "git::https://github.com/scalable-tf/terraform-provider-scalable.git//modules/web-stack?ref=v0.1.0"
   source = "../../modules/web-stack"
 
   name      = var.name

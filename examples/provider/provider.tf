@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     scalable = {
-      source = "scalable-tf/scalable"
+      source  = "scalable-tf/scalable"
+      version = "~> 0.1"
     }
   }
 }

@@ -2,12 +2,14 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -27,12 +29,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "Usage: terraform-provider-scalable sandbox [flags]\n\n"+
 			"Serves a local DigitalOcean API v2 on loopback. Point godo, doctl (--api-url),\n"+
 			"the DigitalOcean provider (DIGITALOCEAN_API_URL) or this provider (api_endpoint)\n"+
-			"at the printed URL with the printed token.\n\nFlags:\n")
+			"at the printed URL with the printed token.\n\n"+
+			"Every flag can also be set as SANDBOX_<FLAG> in the environment (SANDBOX_TIME_SCALE=0.05,\n"+
+			"SANDBOX_TOKEN=...), for CI services that take no arguments; arguments win.\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, "\n%s", CatalogFileHelp)
 	}
 	var (
-		listen    = fs.String("listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free one)")
+		listen    = fs.String("listen", "127.0.0.1:0", "address to listen on, loopback unless --allow-remote (port 0 picks a free one)")
+		remote    = fs.Bool("allow-remote", false, fmt.Sprintf("allow --listen on a non-loopback address such as 0.0.0.0:8080 (a container); needs a --token of at least %d characters", MinRemoteTokenLength))
 		token     = fs.String("token", "", "bearer token to accept (default: a random one, printed)")
 		timeScale = fs.Float64("time-scale", 1, "multiplier for every realistic delay, e.g. 0.05 boots a 45 s droplet in 2.25 s")
 		stateFile = fs.String("state", "", "file to persist the world in (written atomically after each change)")
@@ -46,6 +51,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		traffic   = fs.Bool("traffic", true, "droplets serve HTTP and load balancers balance it, on their own 127.x.y.z addresses and on 127.0.0.1 ports (see GET /_sandbox/load_balancers/{id}/listeners); -traffic=false opens no port but the API's")
 		bindAddrs = fs.Bool("bind-addresses", true, "serve droplets and load balancers on the addresses the sandbox hands out (127.B.x.y, DigitalOcean's ports; below 1024 needs root); -bind-addresses=false serves them on 127.0.0.1 ports only")
 	)
+	if err := flagsFromEnv(fs); err != nil {
+		fmt.Fprintf(stderr, "sandbox: %v\n", err)
+		return 2
+	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -64,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		LocalPortsOnly:     !*bindAddrs,
 		Notices:            log.New(stderr, "sandbox: ", 0),
 		CatalogFile:        *catalog,
+		AllowRemote:        *remote,
 	}
 	if *verbose {
 		opts.Logger = log.New(stderr, "sandbox: ", log.LstdFlags|log.Lmicroseconds)
@@ -88,6 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprint(stdout, env)
 	fmt.Fprintf(stderr, "sandbox: DigitalOcean API v2 on %s (time scale %g); control API under %s/_sandbox/\n", s.URL(), *timeScale, s.URL())
 	fmt.Fprintf(stderr, "sandbox: public addresses come from %s (IPv6 from 2001:db8::/32): nothing handed out routes off this machine\n", s.AddressBlock())
+	if *remote {
+		fmt.Fprintf(stderr, "sandbox: --allow-remote: the API listens on %s for other hosts too (with the token); the droplets' and load balancers' 127.x.y.z addresses stay on this host's loopback\n", *listen)
+	}
 	if *traffic {
 		fmt.Fprintf(stderr, "sandbox: traffic emulation on: droplets serve HTTP and load balancers balance it on their addresses and on 127.0.0.1 ports; find them at %s/_sandbox/load_balancers/{id}/listeners and %s/_sandbox/droplets/{id}/http\n", s.URL(), s.URL())
 	}
@@ -98,6 +111,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// flagsFromEnv sets each flag given as SANDBOX_<FLAG> in the environment
+// (SANDBOX_TIME_SCALE=0.05): CI services such as GitHub Actions' take an
+// image and its environment, not arguments. Arguments still win.
+func flagsFromEnv(fs *flag.FlagSet) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "SANDBOX_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", name, v, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,7 +66,14 @@ type Options struct {
 	// Notices receives the few lines a user should see once (an address
 	// that cannot be bound, say), also without Logger. Nil discards them.
 	Notices *log.Logger
+	// AllowRemote lets Start listen on a non-loopback address (0.0.0.0 in
+	// a container). It needs a Token of its own of at least
+	// MinRemoteTokenLength characters: whoever reaches the port holds the API.
+	AllowRemote bool
 }
+
+// MinRemoteTokenLength is the shortest token AllowRemote accepts.
+const MinRemoteTokenLength = 16
 
 // Server is the sandbox: an http.Handler speaking the DigitalOcean API.
 type Server struct {
@@ -156,6 +164,10 @@ func (opts Options) withDefaults() (Options, error) {
 	if opts.Clock == nil {
 		opts.Clock = wallClock{}
 	}
+	if opts.AllowRemote && len(strings.TrimSpace(opts.Token)) < MinRemoteTokenLength {
+		return opts, fmt.Errorf("--allow-remote needs a token of your own, at least %d characters (--token or SANDBOX_TOKEN; got %d): anyone who reaches the address can drive the sandbox with it",
+			MinRemoteTokenLength, len(strings.TrimSpace(opts.Token)))
+	}
 	if opts.Token == "" {
 		opts.Token = "sandbox-" + strings.ReplaceAll(newUUID(), "-", "")
 	}
@@ -208,25 +220,34 @@ func (s *Server) Token() string { return s.token }
 // URL is the sandbox's base URL once Start has run.
 func (s *Server) URL() string { return s.baseURL }
 
-// Start listens on addr, which must be a loopback address, and serves in
-// the background.
+// Start listens on addr, which must be a loopback address unless
+// Options.AllowRemote, and serves in the background.
 func (s *Server) Start(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("listen address %q is not loopback: the sandbox only binds 127.0.0.1 or ::1", addr)
+	if ip := net.ParseIP(host); !s.opts.AllowRemote && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("listen address %q is not loopback: the sandbox only binds 127.0.0.1 or ::1 unless started with --allow-remote and a --token of its own (as in a container)", addr)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	s.listener = ln
-	s.baseURL = "http://" + ln.Addr().String()
+	s.baseURL = "http://" + localAddr(ln.Addr().(*net.TCPAddr))
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.httpSrv.Serve(ln) }()
 	return nil
+}
+
+// localAddr is where a client on this host reaches a listener: loopback
+// for one on every interface (0.0.0.0 or ::), so the URL stays dialable.
+func localAddr(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return a.String()
 }
 
 // Close stops serving (the emulated droplets and load balancers first) and
