@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
 	"net"
 	"net/mail"
 	"regexp"
@@ -143,4 +144,30 @@ func (v secretHTTPSURLValidator) ValidateString(ctx context.Context, req validat
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Slack webhook URL",
 			fmt.Sprintf("Attribute %s must be %s.", req.Path, v.Description(ctx)))
 	}
+}
+
+// fractionValidator accepts an autoscale utilization target: a fraction in
+// DigitalOcean's range, and says so when given a percentage.
+type fractionValidator struct{}
+
+func (fractionValidator) Description(context.Context) string {
+	r := doapi.AutoscaleTargetUtilizationRange
+	return fmt.Sprintf("a fraction between %g and %g (0.85 means 85%%)", r.Min, r.Max)
+}
+
+func (v fractionValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v fractionValidator) ValidateFloat64(ctx context.Context, req validator.Float64Request, resp *validator.Float64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	r, f := doapi.AutoscaleTargetUtilizationRange, req.ConfigValue.ValueFloat64()
+	if f >= r.Min && f <= r.Max {
+		return
+	}
+	detail := fmt.Sprintf("Attribute %s is %g: a target is %s", req.Path, f, v.Description(ctx))
+	if f > 1 && f <= 100 {
+		detail += ", not a percentage"
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid utilization target", detail+".")
 }

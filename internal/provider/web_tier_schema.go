@@ -68,7 +68,14 @@ func webTierSchema(ctx context.Context) schema.Schema {
 			"firewall":      firewallBlock(),
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,
-				CreateDescription: "Default 30m.", UpdateDescription: "Default 60m.", DeleteDescription: "Default 20m.",
+				CreateDescription: "How long creating the tier may take: every droplet created and `active`, the load balancer `active` " +
+					"with its rules and health check, the firewall and the alert policies created (with `autoscale`: the pool and its first " +
+					"members). Transient create failures are retried within it. A duration such as `\"45m\"`. Default `30m`.",
+				UpdateDescription: "How long one update may take, a whole rollout included: every wave created and healthy (each within " +
+					"`rollout.health_timeout`), old droplets drained and deleted, scaling, and load balancer, firewall and alert changes. A " +
+					"rollout stopped by it is resumed by the next apply. A duration such as `\"2h\"`. Default `60m`.",
+				DeleteDescription: "How long destroying the tier may take: its droplets (or autoscale pool), load balancer, firewall and " +
+					"alert policies deleted. A duration such as `\"30m\"`. Default `20m`.",
 			}),
 		},
 	}
@@ -119,10 +126,29 @@ func computedAttributes() map[string]schema.Attribute {
 		"tag":              computedString("The tier's own tag, `scalable-tier:<name>`: carried by every droplet, targeted by the load balancer."),
 		"load_balancer_id": computedString("ID of the load balancer."),
 		"load_balancer_ip": computedString("Public IP of the load balancer. It survives every in-place change of the tier."),
-		"droplets": computedList(dropletObjectType,
-			"The tier's droplets, oldest first: `id`, `name`, `status`, `public_ipv4`, `private_ipv4`, `size`, `image`."),
+		"droplets":         dropletsAttribute("The tier's droplets, oldest first."),
 		"alert_policy_ids": computedList(types.StringType, "UUIDs of the alert policies, in the order of the `alert` blocks."),
 		"firewall_id":      computedString("ID of the tier's cloud firewall, when the `firewall` block is set."),
+	}
+}
+
+// dropletsAttribute is the computed list of the tier's droplets, each field
+// described (a list of objects in state, as before).
+func dropletsAttribute(desc string) schema.ListNestedAttribute {
+	str := func(d string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: d}
+	}
+	return schema.ListNestedAttribute{
+		Computed: true, MarkdownDescription: desc,
+		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+			"id":           schema.Int64Attribute{Computed: true, MarkdownDescription: "Droplet ID."},
+			"name":         str("Droplet name: the tier's name, `-` and a 4-character suffix."),
+			"status":       str("DigitalOcean status: `new` (booting), `active`, `off` (the next apply replaces it) or `archive`."),
+			"public_ipv4":  str("Public IPv4; empty until assigned (from the sandbox: in its 127.B.0.0/16 block)."),
+			"private_ipv4": str("Address in the VPC; empty until assigned."),
+			"size":         str("Size slug it runs; differs from `droplet.size` during a rollout."),
+			"image":        str("Image slug or snapshot id it was created from; differs from `droplet.image` during a rollout."),
+		}},
 	}
 }
 
@@ -401,7 +427,7 @@ func alertBlock() schema.ListNestedBlock {
 				},
 				"value": schema.Float64Attribute{
 					Required:            true,
-					MarkdownDescription: "Threshold, at least 0 (percent for utilisation metrics).",
+					MarkdownDescription: "Threshold in the metric's unit, at least 0: percent for utilization metrics (`80` means 80%, not 0.8).",
 					Validators:          []validator.Float64{float64validator.AtLeast(0)},
 				},
 				"window": schema.StringAttribute{
@@ -461,12 +487,12 @@ func autoscaleBlock() schema.SingleNestedBlock {
 			"target_cpu_utilization": schema.Float64Attribute{
 				Optional:            true,
 				MarkdownDescription: "Average CPU utilization the pool aims for, as a fraction (`0.6` is 60%), 0.05 to 1. At least one target is required.",
-				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetUtilizationRange.Min, doapi.AutoscaleTargetUtilizationRange.Max)},
+				Validators:          []validator.Float64{fractionValidator{}},
 			},
 			"target_memory_utilization": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: "Average memory utilization the pool aims for, as a fraction, 0.05 to 1.",
-				Validators:          []validator.Float64{float64validator.Between(doapi.AutoscaleTargetUtilizationRange.Min, doapi.AutoscaleTargetUtilizationRange.Max)},
+				MarkdownDescription: "Average memory utilization the pool aims for, as a fraction (`0.85` is 85%), 0.05 to 1.",
+				Validators:          []validator.Float64{fractionValidator{}},
 			},
 			"cooldown_minutes": schema.Int64Attribute{
 				Optional:            true,
