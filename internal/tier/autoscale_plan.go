@@ -96,6 +96,7 @@ func (p *planner) planAutoscaled() Plan {
 	}
 	p.loadBalancerSteps()
 	lbPhase := slices.Concat(p.alertSteps(), p.firewallSteps())
+	after := p.domainPhases()
 	for _, o := range p.fleet.OtherPools {
 		if o.Status != PoolDeleting {
 			p.setup = append(p.setup, Step{Op: OpDeletePool, Pool: o.ID, Reason: "left by an earlier rollout"})
@@ -115,6 +116,7 @@ func (p *planner) planAutoscaled() Plan {
 	default:
 		phases = p.keepPool(pool)
 	}
+	phases = append(phases, after...)
 	if len(lbPhase) > 0 {
 		phases = insertAfterLoadBalancer(phases, lbPhase)
 	}

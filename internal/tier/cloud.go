@@ -15,6 +15,30 @@ type Cloud interface {
 	PoolCloud
 	AlertCloud
 	FirewallCloud
+	DomainCloud
+}
+
+// DomainCloud is DNS records, certificates and projects: what the tier's
+// name and project need.
+type DomainCloud interface {
+	// ListRecords returns the records of type of the name in domain.
+	ListRecords(ctx context.Context, domain, typ, fqdn string) ([]DomainRecord, error)
+	CreateRecord(ctx context.Context, req RecordRequest) (*DomainRecord, error)
+	UpdateRecord(ctx context.Context, id int, req RecordRequest) (*DomainRecord, error)
+	// DeleteRecord deletes a record; one already gone is success.
+	DeleteRecord(ctx context.Context, domain string, id int) error
+	// FindCertificate returns the certificate named name; nil, nil when
+	// there is none.
+	FindCertificate(ctx context.Context, name string) (*Certificate, error)
+	// CreateCertificate asks for a Let's Encrypt certificate. After a
+	// failed or unanswered request it looks for one with the name first.
+	CreateCertificate(ctx context.Context, req CertificateRequest) (*Certificate, error)
+	// DeleteCertificate deletes a certificate; one already gone is success.
+	DeleteCertificate(ctx context.Context, id string) error
+	// ProjectResources lists the URNs of a project's objects.
+	ProjectResources(ctx context.Context, projectID string) ([]string, error)
+	// AssignProject moves objects (by URN) into a project.
+	AssignProject(ctx context.Context, projectID string, urns []string) error
 }
 
 // FirewallCloud is cloud firewalls.
@@ -126,12 +150,13 @@ type DropletRequest struct {
 
 // LoadBalancerRequest creates or replaces the tier's load balancer.
 type LoadBalancerRequest struct {
-	Name    string
-	Region  string
-	VPCUUID string
-	Tag     string // the droplets it targets
-	Tags    []string
-	Spec    LoadBalancerSpec
+	Name      string
+	Region    string
+	VPCUUID   string
+	ProjectID string // created in it (DigitalOcean's project_id); "" the default project
+	Tag       string // the droplets it targets
+	Tags      []string
+	Spec      LoadBalancerSpec
 }
 
 // AlertRequest creates or replaces an alert policy.

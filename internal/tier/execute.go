@@ -69,6 +69,11 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 	ref.Pool = ref.Pool || spec.Autoscale != nil
 	ref.Drained = true
 	ref.Firewall = ref.Firewall || spec.Firewall != nil
+	if spec.Domain != nil {
+		ref.Domain = spec.Domain
+	}
+	ref.Certificate = ref.Certificate || (spec.Domain != nil && spec.Domain.LetsEncrypt)
+	ref.ProjectID = spec.ProjectID
 	fleet, err := e.observeAndCheck(ctx, spec, ref)
 	if err != nil {
 		return fleet, Plan{}, err
@@ -90,7 +95,7 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 			msg = fmt.Sprintf("the tier changed during the apply; pass %d: ", pass)
 		}
 		e.info(ctx, msg+plan.Summary.String(), map[string]any{"tier": spec.Name, "phases": len(plan.Phases)})
-		x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, pool: fleet.Pool, fw: fleet.Firewall, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
+		x := &execution{e: e, spec: spec, fleet: fleet, lb: fleet.LoadBalancer, pool: fleet.Pool, fw: fleet.Firewall, cert: fleet.Certificate, waves: map[int][]Droplet{}, byID: map[int]Droplet{}}
 		for _, d := range fleet.Droplets {
 			x.byID[d.ID] = d
 		}
@@ -147,6 +152,7 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 	ref.Pool = true
 	ref.Drained = true
 	ref.Firewall = true
+	ref.Certificate = true
 	fleet, err := Observe(ctx, e.Cloud, ref)
 	if err != nil {
 		return err
@@ -179,6 +185,14 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 			return nil
 		})
 	}
+	for _, r := range fleet.Records {
+		deletes = append(deletes, func() error {
+			if err := e.Cloud.DeleteRecord(ctx, fleet.RecordDomain, r.ID); err != nil {
+				return fmt.Errorf("delete record %s %s: %w", r.Type, r.Name, err)
+			}
+			return nil
+		})
+	}
 	for _, p := range fleet.Alerts {
 		deletes = append(deletes, func() error {
 			if err := e.Cloud.DeleteAlertPolicy(ctx, p.UUID); err != nil {
@@ -187,7 +201,17 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 			return nil
 		})
 	}
-	return fanOut(len(deletes), len(deletes), func(i int) error { return deletes[i]() })
+	if err := fanOut(len(deletes), len(deletes), func(i int) error { return deletes[i]() }); err != nil {
+		return err
+	}
+	// The certificate last: DigitalOcean refuses to delete one a load
+	// balancer still uses.
+	if c := fleet.Certificate; c != nil {
+		if err := e.Cloud.DeleteCertificate(ctx, c.ID); err != nil {
+			return fmt.Errorf("delete certificate %s: %w", c.Name, err)
+		}
+	}
+	return nil
 }
 
 func (e *Executor) poll() time.Duration {
@@ -223,6 +247,7 @@ type execution struct {
 	pool  *AutoscalePool
 	lb    *LoadBalancer
 	fw    *Firewall
+	cert  *Certificate
 	waves map[int][]Droplet // new droplets by wave
 	byID  map[int]Droplet
 	taken map[string]bool // droplet names in use
@@ -261,6 +286,12 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return x.alertStep(ctx, s)
 	case OpCreateFirewall, OpUpdateFirewall, OpDeleteFirewall:
 		return x.firewallStep(ctx, s)
+	case OpSetRecords, OpDeleteRecords:
+		return x.recordStep(ctx, s)
+	case OpCreateCertificate, OpWaitCertificate, OpDeleteCertificate:
+		return x.certificateStep(ctx, s)
+	case OpAssignProject:
+		return x.assignProject(ctx)
 	case OpCreatePool:
 		return x.createPool(ctx, poolRequest(x.spec, s.PoolName))
 	case OpUpdatePool:
@@ -413,11 +444,12 @@ func (x *execution) lbID() string {
 
 func (x *execution) loadBalancerRequest() LoadBalancerRequest {
 	return LoadBalancerRequest{
-		Name:    LoadBalancerName(x.spec.Name),
-		Region:  x.spec.Region,
-		VPCUUID: x.spec.VPCUUID,
-		Tag:     Tag(x.spec.Name),
-		Spec:    x.spec.LoadBalancer,
+		Name:      LoadBalancerName(x.spec.Name),
+		Region:    x.spec.Region,
+		VPCUUID:   x.spec.VPCUUID,
+		ProjectID: x.spec.ProjectID,
+		Tag:       Tag(x.spec.Name),
+		Spec:      loadBalancerFor(x.spec, x.certificateIssued()),
 	}
 }
 

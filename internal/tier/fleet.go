@@ -29,6 +29,14 @@ type Fleet struct {
 	// Firewall is the tier's cloud firewall (the one in state, else the
 	// one named as the tier names it covering its tag); nil when none.
 	Firewall *Firewall `json:",omitempty"`
+	// Records are the A and AAAA records of the tier's name, in
+	// RecordDomain.
+	Records      []DomainRecord `json:",omitempty"`
+	RecordDomain string         `json:",omitempty"`
+	// Certificate is the tier's Let's Encrypt certificate (by its name).
+	Certificate *Certificate `json:",omitempty"`
+	// ProjectURNs are the objects of the tier's project, when it has one.
+	ProjectURNs []string `json:",omitempty"`
 }
 
 // Firewall is an observed cloud firewall: what was asked for, and its id.
@@ -138,6 +146,7 @@ type LoadBalancer struct {
 	Tag        string
 	Tags       []string
 	DropletIDs []int
+	IPv6       string
 	Spec       LoadBalancerSpec
 }
 

@@ -7,12 +7,13 @@ import (
 )
 
 // LoadBalancerMatches reports whether an observed load balancer already is
-// what the spec asks for.
-func LoadBalancerMatches(lb LoadBalancer, spec Spec) bool {
+// what the spec asks for (with the HTTPS rule of the tier's certificate
+// once it is issued).
+func LoadBalancerMatches(lb LoadBalancer, spec Spec, certIssued bool) bool {
 	if lb.Tag != Tag(spec.Name) || lb.Name != LoadBalancerName(spec.Name) {
 		return false
 	}
-	return SameLoadBalancerSpec(lb.Spec, spec.LoadBalancer)
+	return SameLoadBalancerSpec(lb.Spec, loadBalancerFor(spec, certIssued))
 }
 
 // SameLoadBalancerSpec compares two load balancer settings as values,

@@ -27,6 +27,12 @@ type Ref struct {
 	// FirewallID is the one state knows.
 	Firewall   bool
 	FirewallID string
+	// Domain is the tier's DNS name (configured now or before): its A and
+	// AAAA records are read (one list); Certificate says whether to look
+	// for the tier's certificate; ProjectID whose resources to list.
+	Domain      *DomainSpec
+	Certificate bool
+	ProjectID   string
 	// Drained says whether to also list droplets carrying the tier's drain
 	// tag (one more list): drained by an apply that was killed before it
 	// could record them or delete them. Applies and destroys ask for it.
@@ -83,6 +89,33 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 	if ref.Firewall {
 		g.Go(func() (err error) {
 			f.Firewall, err = findFirewall(gctx, cloud, ref)
+			return err
+		})
+	}
+	if d := ref.Domain; d != nil {
+		g.Go(func() error {
+			all, err := cloud.ListRecords(gctx, d.Name, "", d.FQDN())
+			if err != nil {
+				return fmt.Errorf("list the records of %s: %w", d.FQDN(), err)
+			}
+			for _, r := range all {
+				if r.Type == "A" || r.Type == "AAAA" {
+					f.Records = append(f.Records, r)
+				}
+			}
+			f.RecordDomain = d.Name
+			return nil
+		})
+	}
+	if ref.Certificate {
+		g.Go(func() (err error) {
+			f.Certificate, err = cloud.FindCertificate(gctx, CertificateName(ref.Name))
+			return err
+		})
+	}
+	if ref.ProjectID != "" {
+		g.Go(func() (err error) {
+			f.ProjectURNs, err = cloud.ProjectResources(gctx, ref.ProjectID)
 			return err
 		})
 	}

@@ -30,6 +30,12 @@ const (
 	OpCreateFirewall     Op = "create_firewall"
 	OpUpdateFirewall     Op = "update_firewall"
 	OpDeleteFirewall     Op = "delete_firewall"
+	OpSetRecords         Op = "set_records"    // the domain's A/AAAA records point at the load balancer
+	OpDeleteRecords      Op = "delete_records" // the block was removed
+	OpCreateCertificate  Op = "create_certificate"
+	OpWaitCertificate    Op = "wait_certificate" // issued (DigitalOcean verifies the name)
+	OpDeleteCertificate  Op = "delete_certificate"
+	OpAssignProject      Op = "assign_project" // every object of the tier into the project
 )
 
 // Step is one action. Steps of a phase run concurrently; phases run in order.
@@ -155,6 +161,9 @@ type Summary struct {
 	Retag              int    // tag changes on droplets that stay
 	Pool               string // autoscale pool: "created", "updated", "replaced", "deleted"
 	Firewall           string // the tier's firewall: "created", "updated", "deleted"
+	Record             string // the DNS record: "created", "updated", "deleted"
+	Certificate        string // the Let's Encrypt certificate: "requested", "deleted"
+	Project            string // "assigned" when objects move into the project
 	Switch             string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
 }
 
@@ -197,6 +206,15 @@ func (s Summary) String() string {
 	}
 	if s.Firewall != "" {
 		parts = append(parts, "the firewall will be "+s.Firewall)
+	}
+	if s.Record != "" {
+		parts = append(parts, "the DNS record will be "+s.Record)
+	}
+	if s.Certificate != "" {
+		parts = append(parts, "the certificate will be "+s.Certificate)
+	}
+	if s.Project != "" {
+		parts = append(parts, "the tier's objects will be assigned to the project")
 	}
 	if s.ExtraLoadBalancers > 0 {
 		parts = append(parts, fmt.Sprintf("%s targeting the tier's tag will be deleted", plural(s.ExtraLoadBalancers, "extra load balancer")))
@@ -264,6 +282,7 @@ func (p *planner) plan() Plan {
 	p.loadBalancerSteps()
 	lbPhase := slices.Concat(p.alertSteps(), p.firewallSteps())
 	p.dropletSettingSteps(current)
+	after := p.domainPhases()
 
 	var pending []int // current droplets still booting: wait for them too
 	for _, d := range current {
@@ -285,6 +304,7 @@ func (p *planner) plan() Plan {
 	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
 		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
 	}
+	phases = append(phases, after...)
 	if len(lbPhase) > 0 {
 		// Alerts on load balancer metrics need its id: after its creation.
 		phases = insertAfterLoadBalancer(phases, lbPhase)
@@ -441,7 +461,7 @@ func (p *planner) loadBalancerSteps() {
 	case lb == nil:
 		p.setup = append(p.setup, Step{Op: OpCreateLoadBalancer})
 		p.summary.LoadBalancer = "created"
-	case !LoadBalancerMatches(*lb, p.spec):
+	case !LoadBalancerMatches(*lb, p.spec, p.fleet.certificateIssued()):
 		p.setup = append(p.setup, Step{Op: OpUpdateLoadBalancer, Reason: "settings differ"})
 		p.summary.LoadBalancer = "updated"
 	}

@@ -11,7 +11,7 @@ import (
 // must stay pure: no context (so no I/O) and no clock (so the same inputs
 // give the same answer).
 var planningFiles = []string{
-	"plan.go", "wave.go", "autoscale_plan.go", "loadbalancer.go", "alerts.go", "firewall.go",
+	"plan.go", "wave.go", "autoscale_plan.go", "loadbalancer.go", "alerts.go", "firewall.go", "domain.go",
 	"preflight.go", "preflight_refs.go", "preflight_limit.go", "catalog.go", "path.go", "suggest.go",
 }
 

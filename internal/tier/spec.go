@@ -28,6 +28,10 @@ type Spec struct {
 	Autoscale *AutoscaleSpec
 	// Firewall, when set, is the tier's cloud firewall (firewall.go).
 	Firewall *FirewallSpec
+	// Domain, when set, is the tier's DNS name (domain.go).
+	Domain *DomainSpec
+	// ProjectID, when set, is the project every object of the tier is in.
+	ProjectID string
 }
 
 // AutoscaleSpec configures the tier's Droplet Autoscale Pool.
