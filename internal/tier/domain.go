@@ -18,8 +18,9 @@ import (
 // certificate is named after the tier, so a renewal (a new id, the same
 // name) is followed.
 //
-// Every object of the tier (droplets, load balancer, firewall, domain) is
-// assigned to ProjectID at the end of each apply that made or moved one.
+// Every object of the tier that projects hold (droplets, load balancer,
+// domain; firewalls are in no project on DigitalOcean) is assigned to
+// ProjectID at the end of each apply that made or moved one.
 
 // DomainSpec is the tier's DNS name.
 type DomainSpec struct {
@@ -145,9 +146,6 @@ func (f Fleet) urns(spec Spec) []string {
 	}
 	if f.LoadBalancer != nil {
 		out = append(out, "do:loadbalancer:"+f.LoadBalancer.ID)
-	}
-	if f.Firewall != nil {
-		out = append(out, "do:firewall:"+f.Firewall.ID)
 	}
 	if spec.Domain != nil {
 		out = append(out, "do:domain:"+strings.ToLower(spec.Domain.Name))

@@ -128,7 +128,7 @@ func (x *execution) certificateIssued() bool {
 
 // assignProject moves every object of the tier that is not in the project
 // yet into it: the droplets the tier tag lists now (also the ones this
-// apply rolled in), the load balancer, the firewall and the domain.
+// apply rolled in), the load balancer and the domain.
 func (x *execution) assignProject(ctx context.Context) error {
 	ds, err := x.e.Cloud.ListDroplets(ctx, Tag(x.spec.Name))
 	if err != nil {
@@ -136,7 +136,7 @@ func (x *execution) assignProject(ctx context.Context) error {
 	}
 	f := Fleet{Droplets: ds}
 	x.mu.Lock()
-	f.LoadBalancer, f.Firewall = x.lb, x.fw
+	f.LoadBalancer = x.lb
 	x.mu.Unlock()
 	var urns []string
 	for _, u := range f.urns(x.spec) {
