@@ -43,6 +43,9 @@ type World struct {
 	ImagesUnit
 	CatalogUnit
 	AccountUnit
+	// Projects settle last: objects the units above deleted leave their
+	// projects.
+	ProjectsUnit
 
 	deletions []DropletDeletion // not persisted: see DropletDeletions
 	// catalog is the server's (built-in or Options.CatalogFile); not
