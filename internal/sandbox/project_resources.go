@@ -29,6 +29,7 @@ type urnKind struct {
 var urnKinds = map[string]urnKind{
 	"droplet":      {"droplets/", (*World).dropletObjects},
 	"loadbalancer": {"load_balancers/", (*World).loadBalancerObjects},
+	"dbaas":        {"databases/", (*World).databaseObjects},
 	// HOOK(domains): domains live in the DNS unit (do:domain:<name>, links
 	// /v2/domains/<name>); set objects to the account's domains when it is
 	// merged. Until then the sandbox holds no domain, so each is not_found.

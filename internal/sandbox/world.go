@@ -43,6 +43,7 @@ type World struct {
 	ImagesUnit
 	CatalogUnit
 	AccountUnit
+	DatabasesUnit
 	// Projects settle last: objects the units above deleted leave their
 	// projects.
 	ProjectsUnit
