@@ -79,6 +79,7 @@ func (*DatabasesUnit) routes(s *Server) {
 	s.databaseUserRoutes()
 	s.databaseDBRoutes()
 	s.databaseFirewallRoutes()
+	s.databaseSettingRoutes()
 }
 
 // settle brings clusters whose creation, resize or migration is done
