@@ -79,6 +79,9 @@ func deleteDatabaseDB(c *call) (int, any) {
 	if !slices.Contains(db.DBNames, name) {
 		return 0, errNotFound()
 	}
+	if i := slices.IndexFunc(db.Pools, func(p *DatabasePool) bool { return p.DB == name }); i >= 0 {
+		return 0, errUnprocessable("database %q is used by connection pool %q: delete the pool first", name, db.Pools[i].Name)
+	}
 	db.DBNames = slices.DeleteFunc(db.DBNames, func(n string) bool { return n == name })
 	return http.StatusNoContent, nil
 }

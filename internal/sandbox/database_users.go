@@ -253,6 +253,9 @@ func deleteDatabaseUser(c *call) (int, any) {
 	if u.Role == "primary" {
 		return 0, errUnprocessable("user %q is the cluster's primary user and cannot be deleted", u.Name)
 	}
+	if i := slices.IndexFunc(db.Pools, func(p *DatabasePool) bool { return p.User == u.Name }); i >= 0 {
+		return 0, errUnprocessable("user %q is used by connection pool %q: delete the pool first", u.Name, db.Pools[i].Name)
+	}
 	db.Users = slices.DeleteFunc(db.Users, func(x *DatabaseUser) bool { return x == u })
 	return http.StatusNoContent, nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/binary"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"slices"
@@ -50,6 +51,10 @@ type DatabaseCluster struct {
 	SQLMode        string `json:"sql_mode,omitempty"`
 	// CACertificate is the PEM of the cluster's CA (GET …/ca).
 	CACertificate string `json:"ca_certificate"`
+	// Pools are PostgreSQL connection pools; Config the advanced settings
+	// set through PATCH …/config, as sent.
+	Pools  []*DatabasePool            `json:"pools,omitempty"`
+	Config map[string]json.RawMessage `json:"config,omitempty"`
 }
 
 // DatabaseMaintenance is a cluster's weekly maintenance window.
@@ -80,6 +85,8 @@ func (*DatabasesUnit) routes(s *Server) {
 	s.databaseDBRoutes()
 	s.databaseFirewallRoutes()
 	s.databaseSettingRoutes()
+	s.databasePoolRoutes()
+	s.databaseConfigRoutes()
 }
 
 // settle brings clusters whose creation, resize or migration is done
