@@ -204,3 +204,49 @@ func AvailableRegionSlugs() []string {
 	}
 	return out
 }
+
+// Projects, as the OpenAPI spec describes them (projects/models/project.yml).
+var (
+	// ProjectEnvironments are the environments a project may name; the API
+	// takes them in any capitalisation and answers these.
+	ProjectEnvironments = []string{"Development", "Staging", "Production"}
+	// ProjectPurposes are the purposes DigitalOcean stores as given; any
+	// other purpose is stored as "Other: <purpose>".
+	ProjectPurposes = []string{
+		"Just trying out DigitalOcean",
+		"Class project / Educational purposes",
+		"Website or blog",
+		"Web Application",
+		"Service or API",
+		"Mobile Application",
+		"Machine learning / AI / Data processing",
+		"IoT",
+		"Operational / Developer tooling",
+	}
+)
+
+// Project field lengths (OpenAPI project.yml maxLength).
+const (
+	ProjectNameMaxLength        = 175
+	ProjectDescriptionMaxLength = 255
+	ProjectPurposeMaxLength     = 255
+)
+
+// Managed database clusters.
+var (
+	// DatabaseFirewallRuleTypes are the trusted-source kinds of
+	// PUT /v2/databases/{id}/firewall (OpenAPI firewall_rule.yml).
+	DatabaseFirewallRuleTypes = []string{"ip_addr", "droplet", "k8s", "tag", "app"}
+	// DatabaseMySQLAuthPlugins are the MySQL user authentication methods;
+	// the first is MySQL 8's default.
+	DatabaseMySQLAuthPlugins = []string{"caching_sha2_password", "mysql_native_password"}
+	// DatabaseEvictionPolicies are the caching engines' (redis, valkey)
+	// eviction policies, in godo's spelling.
+	DatabaseEvictionPolicies = []string{"noeviction", "allkeys_lru", "allkeys_random", "volatile_lru", "volatile_random", "volatile_ttl"}
+	// DatabaseNumNodesRange is the node count a cluster may have: a primary
+	// and up to two standby nodes (OpenAPI database_cluster_resize.yml).
+	DatabaseNumNodesRange = Range{1, 3}
+)
+
+// DatabaseMaxFirewallRules is the trusted-source limit per cluster.
+const DatabaseMaxFirewallRules = 100

@@ -14,7 +14,8 @@ import (
 
 // The address plan: nothing the sandbox hands out routes off the machine.
 //
-//   - Public IPv4 addresses (droplets, load balancers) come from one /16 of
+//   - Public IPv4 addresses (droplets, load balancers, database
+//     clusters) come from one /16 of
 //     127.0.0.0/8 per sandbox, 127.B.0.0/16 with B in 1..254. The sandbox
 //     claims its block by listening on 127.B.255.254:BlockClaimPort, so two
 //     sandboxes on one machine (or in one process, or two CI jobs) never
@@ -163,6 +164,9 @@ func (w *World) publicAddresses() map[string]bool {
 			used[lb.RequestedIP] = true // taken from create, assigned on activation
 		}
 	}
+	for _, db := range w.Databases {
+		used[db.Host] = true
+	}
 	return used
 }
 
@@ -221,6 +225,12 @@ func (w *World) readdress(b *addressBlock) bool {
 		}
 		if lb.IPv6 != "" && lb.IPv6 != w.lbIPv6(lb) {
 			lb.IPv6 = w.lbIPv6(lb)
+			changed = true
+		}
+	}
+	for _, db := range w.databasesSorted() {
+		if !b.contains(db.Host) {
+			db.Host, _ = w.takeIPv4()
 			changed = true
 		}
 	}

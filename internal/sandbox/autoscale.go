@@ -329,6 +329,11 @@ func (w *World) validateAutoscaleTemplate(r *autoscaleTemplateRequest) (Autoscal
 			return AutoscaleTemplate{}, errUnprocessable(msgTemplateField, f.name)
 		}
 	}
+	if r.ProjectID != "" {
+		if err := w.checkProjectID(r.ProjectID); err != nil {
+			return AutoscaleTemplate{}, err
+		}
+	}
 	if len(r.Image) == 0 || string(r.Image) == "null" {
 		return AutoscaleTemplate{}, errUnprocessable(msgTemplateField, "image")
 	}

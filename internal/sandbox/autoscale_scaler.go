@@ -275,6 +275,11 @@ func (s *Server) addMembers(p *AutoscalePool, n int, t time.Time) (time.Time, *A
 	for _, d := range created {
 		p.Members = append(p.Members, &AutoscaleMember{DropletID: d.ID, CreatedAt: t})
 		done = later(done, d.ActiveAt)
+		// Members land in the template's project (the default project when
+		// it names none, or names one deleted since).
+		if pid := p.Template.ProjectID; pid != "" && w.Projects[pid] != nil {
+			w.assignProject(dropletURN(d.ID), pid, t)
+		}
 	}
 	return done, limitErr
 }

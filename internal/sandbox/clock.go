@@ -59,6 +59,13 @@ type Delays struct {
 	// AutoscaleEvaluation is how often a pool compares its members with
 	// its configuration: replacing lost members, scaling on utilization.
 	AutoscaleEvaluation time.Duration `json:"autoscale_evaluation"`
+	// DatabaseProvision is how long a new managed database cluster reads
+	// "creating" (official provider runs report about five minutes).
+	DatabaseProvision time.Duration `json:"database_provision"`
+	// DatabaseResize and DatabaseMigrate are how long a cluster reads
+	// "resizing" or "migrating" (the sandbox's estimate).
+	DatabaseResize  time.Duration `json:"database_resize"`
+	DatabaseMigrate time.Duration `json:"database_migrate"`
 }
 
 // DefaultDelays are in the middle of what DigitalOcean takes in practice:
@@ -75,6 +82,9 @@ func DefaultDelays() Delays {
 		AutoscalePoolProvision: time.Second,
 		AutoscalePoolDelete:    5 * time.Second,
 		AutoscaleEvaluation:    time.Minute,
+		DatabaseProvision:      5 * time.Minute,
+		DatabaseResize:         5 * time.Minute,
+		DatabaseMigrate:        10 * time.Minute,
 	}
 }
 
@@ -97,6 +107,9 @@ func (d Delays) withDefaults() Delays {
 		AutoscalePoolProvision: pick(d.AutoscalePoolProvision, def.AutoscalePoolProvision),
 		AutoscalePoolDelete:    pick(d.AutoscalePoolDelete, def.AutoscalePoolDelete),
 		AutoscaleEvaluation:    pick(d.AutoscaleEvaluation, def.AutoscaleEvaluation),
+		DatabaseProvision:      pick(d.DatabaseProvision, def.DatabaseProvision),
+		DatabaseResize:         pick(d.DatabaseResize, def.DatabaseResize),
+		DatabaseMigrate:        pick(d.DatabaseMigrate, def.DatabaseMigrate),
 	}
 }
 

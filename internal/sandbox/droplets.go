@@ -640,6 +640,11 @@ func (w *World) privateIPsIn(vpcID string) map[string]bool {
 			used[d.PrivateIPv4] = true
 		}
 	}
+	for _, db := range w.Databases {
+		if db.VPCUUID == vpcID {
+			used[db.PrivateHost] = true
+		}
+	}
 	return used
 }
 

@@ -106,13 +106,15 @@ type LoadBalancer struct {
 	DropletIDs      []int              `json:"droplet_ids"` // only without a tag
 	// Tags label the load balancer itself (DigitalOcean Kubernetes tags
 	// its load balancers k8s:<cluster id>); they are given on creation only.
-	Tags                         []string   `json:"tags,omitempty"`
-	RedirectHTTPToHTTPS          bool       `json:"redirect_http_to_https"`
-	EnableProxyProtocol          bool       `json:"enable_proxy_protocol"`
-	EnableBackendKeepalive       bool       `json:"enable_backend_keepalive"`
-	HTTPIdleTimeoutSeconds       int        `json:"http_idle_timeout_seconds"`
-	VPCUUID                      string     `json:"vpc_uuid"`
-	ProjectID                    string     `json:"project_id"`
+	Tags                   []string `json:"tags,omitempty"`
+	RedirectHTTPToHTTPS    bool     `json:"redirect_http_to_https"`
+	EnableProxyProtocol    bool     `json:"enable_proxy_protocol"`
+	EnableBackendKeepalive bool     `json:"enable_backend_keepalive"`
+	HTTPIdleTimeoutSeconds int      `json:"http_idle_timeout_seconds"`
+	VPCUUID                string   `json:"vpc_uuid"`
+	// ProjectID is the project a create or update asks for, moved into by
+	// the handler; the projects unit holds where the load balancer is.
+	ProjectID                    string     `json:"-"`
 	DisableLetsEncryptDNSRecords bool       `json:"disable_lets_encrypt_dns_records"`
 	Firewall                     LBFirewall `json:"firewall"`
 	TLSCipherPolicy              string     `json:"tls_cipher_policy"`
@@ -278,6 +280,9 @@ func (s *Server) createLoadBalancer(c *call) (int, any) {
 		lb.RequestedIP = ip.String()
 	}
 	c.w.LoadBalancers[lb.ID] = lb
+	if lb.ProjectID != "" {
+		c.w.assignProject(loadBalancerURN(lb.ID), lb.ProjectID, c.now)
+	}
 	return http.StatusAccepted, map[string]any{"load_balancer": c.w.renderLoadBalancer(lb)}
 }
 
@@ -331,6 +336,9 @@ func (s *Server) updateLoadBalancer(c *call) (int, any) {
 	lb.Targets, lb.HealthObservedAt = old.Targets, old.HealthObservedAt
 	lb.BusyUntil = c.after(c.s.delays.LoadBalancerUpdate)
 	c.w.LoadBalancers[lb.ID] = lb
+	if urn := loadBalancerURN(lb.ID); lb.ProjectID != "" && c.w.projectOf(urn) != lb.ProjectID {
+		c.w.assignProject(urn, lb.ProjectID, c.now)
+	}
 	c.s.observeHealth(lb, c.now)
 	return http.StatusOK, map[string]any{"load_balancer": c.w.renderLoadBalancer(lb)}
 }
@@ -566,14 +574,12 @@ func (c *call) lbPlacement(in *lbRequest, old, lb *LoadBalancer) *APIError {
 		return err
 	}
 
-	switch {
-	case in.ProjectID == "" && old != nil:
-		lb.ProjectID = old.ProjectID
-	case in.ProjectID == "":
-		lb.ProjectID = c.w.defaultProjectID()
-	case !uuidPattern.MatchString(in.ProjectID):
-		return errUnprocessable("invalid project_id %q: must be the UUID of one of your projects", in.ProjectID)
-	default:
+	// Without project_id a new load balancer lands in the default project
+	// and an updated one stays where it is.
+	if in.ProjectID != "" {
+		if err := c.w.checkProjectID(in.ProjectID); err != nil {
+			return err
+		}
 		lb.ProjectID = in.ProjectID
 	}
 
@@ -975,7 +981,7 @@ func (w *World) renderLoadBalancer(lb *LoadBalancer) loadBalancerJSON {
 		EnableBackendKeepalive:       lb.EnableBackendKeepalive,
 		HTTPIdleTimeoutSeconds:       lb.HTTPIdleTimeoutSeconds,
 		VPCUUID:                      lb.VPCUUID,
-		ProjectID:                    lb.ProjectID,
+		ProjectID:                    w.projectOf(loadBalancerURN(lb.ID)),
 		DisableLetsEncryptDNSRecords: lb.DisableLetsEncryptDNSRecords,
 		Firewall:                     lb.Firewall,
 		Network:                      lb.Network,

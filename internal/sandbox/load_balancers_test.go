@@ -479,6 +479,8 @@ func TestLoadBalancerAcceptedVariants(t *testing.T) {
 	e := newTestEnv(t)
 	if err := e.srv.Mutate(func(w *World, now time.Time) error {
 		w.Certificates["cert-1"] = &Certificate{}
+		// project_id must name one of the account's projects.
+		w.Projects["9cc10173-e9ea-4176-9dbc-a4cee4c4ff30"] = &Project{ID: "9cc10173-e9ea-4176-9dbc-a4cee4c4ff30", Name: "web", CreatedAt: now}
 		return nil
 	}); err != nil {
 		t.Fatal(err)

@@ -111,14 +111,18 @@ type tagCountJSON struct {
 	LastTaggedURI string `json:"last_tagged_uri,omitempty"`
 }
 
-// renderTag counts the resources carrying the tag. Droplets and images
-// (snapshots and backups) can carry tags in the sandbox; the other kinds
-// are always zero.
+// renderTag counts the resources carrying the tag. Droplets, images
+// (snapshots and backups) and database clusters can carry tags in the
+// sandbox; volumes and volume snapshots are always zero.
 func (c *call) renderTag(t *Tag) tagJSON {
 	out := tagJSON{Name: t.Name}
-	droplets, images := c.w.dropletsWithTag(t.Name), c.w.imagesWithTag(t.Name)
+	droplets, images, databases := c.w.dropletsWithTag(t.Name), c.w.imagesWithTag(t.Name), c.w.databasesWithTag(t.Name)
 	out.Resources.Droplets.Count, out.Resources.Images.Count = len(droplets), len(images)
-	out.Resources.Count = len(droplets) + len(images)
+	out.Resources.Databases.Count = len(databases)
+	out.Resources.Count = len(droplets) + len(images) + len(databases)
+	if len(databases) > 0 {
+		out.Resources.Databases.LastTaggedURI = c.baseURL() + "/v2/databases/" + databases[len(databases)-1].ID
+	}
 	if len(droplets) > 0 {
 		last := droplets[len(droplets)-1].ID // newest droplet with the tag
 		if d := c.w.Droplets[t.LastTaggedDropletID]; d != nil && d.hasTag(t.Name) {
@@ -137,6 +141,9 @@ func (c *call) renderTag(t *Tag) tagJSON {
 	out.Resources.LastTaggedURI = out.Resources.Droplets.LastTaggedURI
 	if t.LastTaggedType == "image" && out.Resources.Images.LastTaggedURI != "" || out.Resources.LastTaggedURI == "" {
 		out.Resources.LastTaggedURI = out.Resources.Images.LastTaggedURI
+	}
+	if out.Resources.LastTaggedURI == "" {
+		out.Resources.LastTaggedURI = out.Resources.Databases.LastTaggedURI
 	}
 	return out
 }
@@ -171,10 +178,12 @@ type tagResourcesRequest struct {
 	} `json:"resources"`
 }
 
-// taggedResources are the droplets and images a tag/untag body names.
+// taggedResources are the droplets, images and database clusters a
+// tag/untag body names.
 type taggedResources struct {
-	droplets []*Droplet
-	images   []*Snapshot
+	droplets  []*Droplet
+	images    []*Snapshot
+	databases []*DatabaseCluster
 }
 
 // taggedResources validates a tag/untag body and returns what it names.
@@ -201,9 +210,11 @@ func (c *call) taggedResources() (taggedResources, *APIError) {
 			// The account's snapshots and backups; public images are not
 			// the account's to tag.
 			out.images = append(out.images, c.w.Snapshots[id])
+		case r.Type == "database" && c.w.Databases[r.ID] != nil:
+			out.databases = append(out.databases, c.w.Databases[r.ID])
 		default:
-			// The sandbox holds no volumes, volume snapshots or databases,
-			// so any id of those kinds does not exist.
+			// The sandbox holds no volumes or volume snapshots, so any id
+			// of those kinds does not exist.
 			return out, errNotFound()
 		}
 	}
@@ -234,6 +245,11 @@ func (s *Server) tagResources(c *call) (int, any) {
 		}
 		t.LastTaggedImageID, t.LastTaggedType = img.ID, "image"
 	}
+	for _, db := range res.databases {
+		if !slices.Contains(db.Tags, t.Name) {
+			db.Tags = append(slices.Clone(db.Tags), t.Name)
+		}
+	}
 	return http.StatusNoContent, nil
 }
 
@@ -253,11 +269,29 @@ func (s *Server) untagResources(c *call) (int, any) {
 	for _, img := range res.images {
 		untagImage(img, t.Name)
 	}
+	for _, db := range res.databases {
+		untagDatabase(db, t.Name)
+	}
 	return http.StatusNoContent, nil
 }
 
 func untagImage(img *Snapshot, tag string) {
 	img.Tags = slices.DeleteFunc(slices.Clone(img.Tags), func(t string) bool { return t == tag })
+}
+
+func untagDatabase(db *DatabaseCluster, tag string) {
+	db.Tags = slices.DeleteFunc(slices.Clone(db.Tags), func(t string) bool { return t == tag })
+}
+
+// databasesWithTag lists the clusters carrying the tag, oldest first.
+func (w *World) databasesWithTag(tag string) []*DatabaseCluster {
+	var out []*DatabaseCluster
+	for _, db := range w.databasesSorted() {
+		if slices.Contains(db.Tags, tag) {
+			out = append(out, db)
+		}
+	}
+	return out
 }
 
 func (s *Server) tagRoutes() {
@@ -366,6 +400,9 @@ func deleteTag(c *call) (int, any) {
 	}
 	for _, img := range c.w.imagesWithTag(t.Name) {
 		untagImage(img, t.Name)
+	}
+	for _, db := range c.w.databasesWithTag(t.Name) {
+		untagDatabase(db, t.Name)
 	}
 	delete(c.w.Tags, t.Name)
 	return http.StatusNoContent, nil

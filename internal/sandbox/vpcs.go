@@ -105,12 +105,13 @@ func (w *World) vpcsSorted() []*VPC {
 
 // vpcMember is a resource in a VPC, as GET /v2/vpcs/{id}/members lists it.
 type vpcMember struct {
-	kind      string // its resource_type filter: droplet, load_balancer
+	kind      string // its resource_type filter: droplet, load_balancer, database
 	urn, name string
 	createdAt time.Time
 }
 
-// vpcMembers returns the droplets and load balancers in the VPC, oldest
+// vpcMembers returns the droplets, load balancers and database clusters
+// in the VPC, oldest
 // first. A droplet without a vpc_uuid sits in its region's default VPC.
 func (w *World) vpcMembers(v *VPC) []vpcMember {
 	var out []vpcMember
@@ -124,13 +125,19 @@ func (w *World) vpcMembers(v *VPC) []vpcMember {
 			out = append(out, vpcMember{"load_balancer", "do:loadbalancer:" + lb.ID, lb.Name, lb.CreatedAt})
 		}
 	}
+	for _, db := range w.databasesSorted() {
+		if db.VPCUUID == v.ID {
+			out = append(out, vpcMember{"database", databaseURN(db.ID), db.Name, db.CreatedAt})
+		}
+	}
 	slices.SortStableFunc(out, func(a, b vpcMember) int { return a.createdAt.Compare(b.createdAt) })
 	return out
 }
 
 // vpcMemberTypes maps a members resource_type filter to a member kind:
 // load balancers answer to their API name and to their URN's.
-var vpcMemberTypes = map[string]string{"droplet": "droplet", "load_balancer": "load_balancer", "loadbalancer": "load_balancer"}
+var vpcMemberTypes = map[string]string{"droplet": "droplet", "load_balancer": "load_balancer", "loadbalancer": "load_balancer",
+	"database": "database", "dbaas": "database"}
 
 // vpcJSON is DigitalOcean's VPC object.
 type vpcJSON struct {

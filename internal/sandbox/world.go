@@ -43,6 +43,10 @@ type World struct {
 	ImagesUnit
 	CatalogUnit
 	AccountUnit
+	DatabasesUnit
+	// Projects settle last: objects the units above deleted leave their
+	// projects.
+	ProjectsUnit
 
 	deletions []DropletDeletion // not persisted: see DropletDeletions
 	// catalog is the server's (built-in or Options.CatalogFile); not
