@@ -75,6 +75,7 @@ func (s *Server) Reset() {
 	s.world.NextDropletID = old.NextDropletID
 	s.world.NextActionID = old.NextActionID
 	s.world.NextImageID = old.NextImageID
+	s.world.NextDomainRecordID = old.NextDomainRecordID
 	s.world.AddressBlock, s.world.NextAddress = old.AddressBlock, old.NextAddress
 	s.world.Account.UUID = old.Account.UUID
 	_ = s.persistLocked()
