@@ -138,6 +138,8 @@ var controlAPI = []controlEndpoint{
 	{"POST /_sandbox/droplets/{id}/kill", "", "power a droplet off as a crash would", (*Server).ctlKill},
 	{"GET /_sandbox/load_balancers/{id}/listeners", "",
 		"each forwarding rule's `address` to curl: its `public_address` (the load balancer's ip and entry port) when bound, else its `local_address`", (*Server).ctlListeners},
+	{"GET /_sandbox/dns", "",
+		"the `address` (127.0.0.1:PORT, UDP and TCP) of the DNS server answering for the account's domains: `dig @127.0.0.1 -p PORT www.example.com`", (*Server).ctlDNS},
 	{"GET /_sandbox/droplets/{id}/http", "",
 		"the local `address` a droplet serves every port on, its `public_ip` and the `public_ports` bound there", (*Server).ctlDropletHTTP},
 	{"PUT /_sandbox/droplets/{id}/behaviour", `{"behaviour":"slow","latency":"300ms"}`,
@@ -359,6 +361,15 @@ func (s *Server) ctlListeners(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"listeners": ls})
+}
+
+func (s *Server) ctlDNS(w http.ResponseWriter, _ *http.Request) {
+	addr, err := s.DNSAddress()
+	if err != nil {
+		s.writeTrafficError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"address": addr, "networks": []string{"udp", "tcp"}})
 }
 
 // writeTrafficError answers a traffic control change: 204 when done, 409

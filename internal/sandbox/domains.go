@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/doapi"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox/traffic"
 )
 
 // Domain is a DNS zone the account manages: its records are in
@@ -24,8 +25,11 @@ type Domain struct {
 // URN is the domain's uniform resource name, as projects list it.
 func (d *Domain) URN() string { return "do:domain:" + d.Name }
 
-// SOA timers DigitalOcean's zone files carry after the serial.
-const soaTimers = "10800 3600 604800 1800"
+// SOA timers DigitalOcean's zone files carry after the serial: refresh,
+// retry, expire and the negative-answer ttl.
+const (
+	soaRefresh, soaRetry, soaExpire, soaMinTTL = 10800, 3600, 604800, 1800
+)
 
 // firstDomainRecordID is where record ids start; DigitalOcean's are nine
 // and ten digit numbers.
@@ -217,11 +221,36 @@ func (w *World) zoneFile(d *Domain) string {
 	var b strings.Builder
 	ttl := w.domainTTL(d)
 	fmt.Fprintf(&b, "$ORIGIN %s.\n$TTL %d\n", d.Name, ttl)
-	fmt.Fprintf(&b, "%s. IN SOA %s. hostmaster.%s. %d %s\n", d.Name, doapi.DomainNameservers[0], d.Name, d.Serial, soaTimers)
+	fmt.Fprintf(&b, "%s. IN SOA %s. hostmaster.%s. %d %d %d %d %d\n", d.Name, doapi.DomainNameservers[0], d.Name, d.Serial,
+		soaRefresh, soaRetry, soaExpire, soaMinTTL)
 	for _, r := range w.recordsOf(d.Name) {
 		if r.Type != "SOA" {
 			fmt.Fprintf(&b, "%s %d IN %s %s\n", r.fqdn()+".", r.TTL, r.Type, r.zoneData())
 		}
 	}
 	return b.String()
+}
+
+// trafficZones is every domain as the data plane's DNS server answers it,
+// by name: absolute lower-case names, the SOA DigitalOcean's zone files
+// show.
+func (w *World) trafficZones() []traffic.Zone {
+	var out []traffic.Zone
+	for _, d := range w.domainsSorted() {
+		z := traffic.Zone{Name: d.Name, SOA: traffic.SOA{NS: doapi.DomainNameservers[0], Mbox: "hostmaster." + d.Name,
+			TTL: w.domainTTL(d), Serial: d.Serial, Refresh: soaRefresh, Retry: soaRetry, Expire: soaExpire, MinTTL: soaMinTTL}}
+		for _, r := range w.recordsOf(d.Name) {
+			if r.Type == "SOA" {
+				continue
+			}
+			zr := traffic.ZoneRecord{Name: strings.ToLower(r.fqdn()), Type: r.Type, Data: r.Data, TTL: r.TTL,
+				Priority: deref(r.Priority), Weight: deref(r.Weight), Port: deref(r.Port), Flags: deref(r.Flags), Tag: r.Tag}
+			if r.hostData() && r.Type != "CAA" {
+				zr.Data = strings.ToLower(r.target())
+			}
+			z.Records = append(z.Records, zr)
+		}
+		out = append(out, z)
+	}
+	return out
 }
