@@ -303,9 +303,10 @@ type Sticky struct {
 	CookieTTLSeconds int
 }
 
-// Cert is what a TLS-terminating rule needs of a certificate: the uploaded
-// PEMs of a custom one, or the names a Let's Encrypt one covers (nothing
-// real is issued: those get a self-signed stand-in).
+// Cert is what a TLS-terminating rule needs of a certificate: the PEMs of
+// a custom one or of an issued Let's Encrypt one (signed by the sandbox's
+// CA), else the names a pending one covers, served with a self-signed
+// stand-in.
 type Cert struct {
 	ID       string
 	Revision string // changes when the certificate does
