@@ -192,3 +192,21 @@ func TestDNSListenRefusesNonLoopback(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDNSServerUDP measures one A query over loopback UDP, CNAME
+// followed.
+func BenchmarkDNSServerUDP(b *testing.B) {
+	s, err := listenDNS("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.close()
+	s.setZones(testZones())
+	c := &dns.Client{Net: "udp", Timeout: 2 * time.Second}
+	q := new(dns.Msg).SetQuestion("www.example.com.", dns.TypeA)
+	for b.Loop() {
+		if r, _, err := c.Exchange(q, s.addr); err != nil || len(r.Answer) != 2 {
+			b.Fatalf("%v %v", r, err)
+		}
+	}
+}
