@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
@@ -189,12 +190,41 @@ func parsePrivateKeyPEM(s string) (crypto.PrivateKey, *APIError) {
 func (s *Server) settleCertificates(now time.Time) {
 	for _, c := range s.world.Certificates {
 		if c.State == "pending" && !now.Before(c.VerifiedAt) {
-			c.State = "verified"
-			c.NotAfter = c.VerifiedAt.Add(LetsEncryptValidity)
-			sum := sha1.Sum([]byte(c.ID + "\x00" + timestamp(c.VerifiedAt)))
-			c.SHA1Fingerprint = hex.EncodeToString(sum[:])
+			s.world.issueLetsEncrypt(c)
 		}
 	}
+}
+
+// issueLetsEncrypt completes a pending certificate's DNS-01 validation:
+// DigitalOcean writes the challenge into its own zones, so each name's
+// domain must still be in the account (no A record is needed, wildcards
+// included). Then the sandbox CA signs the leaf the load balancers serve;
+// a domain deleted meanwhile fails validation and the certificate reads
+// "error", as one whose validation Let's Encrypt refuses.
+func (w *World) issueLetsEncrypt(c *Certificate) {
+	if len(w.unmanagedNames(c.DNSNames)) > 0 {
+		c.State = "error"
+		return
+	}
+	leaf, err := w.CA.issue(c.DNSNames, c.VerifiedAt, LetsEncryptValidity)
+	if err != nil {
+		c.State = "error"
+		return
+	}
+	c.State = "verified"
+	c.NotAfter, c.SHA1Fingerprint = leaf.notAfter, leaf.sha1
+	c.LeafCertificate, c.PrivateKey, c.CertificateChain = leaf.leafPEM, leaf.keyPEM, ""
+}
+
+// unmanagedNames are the names no domain of the account holds.
+func (w *World) unmanagedNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if w.zoneOf(n) == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // certificateJSON is DigitalOcean's certificate object. A pending Let's
@@ -244,14 +274,24 @@ func (s *Server) certificateRoutes() {
 	s.handle("DELETE /v2/certificates/{id}", deleteCertificate)
 }
 
-// CertificatesUnit is the sandbox's certificates (custom, and Let's Encrypt ones that verify by due time).
+// CertificatesUnit is the sandbox's certificates (custom, and Let's
+// Encrypt ones that verify by due time) and the CA that issues the latter.
 type CertificatesUnit struct {
 	Certificates map[string]*Certificate `json:"certificates"`
+	CA           *CertificateAuthority   `json:"ca"`
 }
 
 func (u *CertificatesUnit) ensure() {
 	if u.Certificates == nil {
 		u.Certificates = map[string]*Certificate{}
+	}
+	if u.CA == nil {
+		ca, err := newCertificateAuthority()
+		if err != nil {
+			// Only a broken crypto/rand fails here; nothing can run then.
+			panic(fmt.Sprintf("sandbox: make the certificate authority: %v", err))
+		}
+		u.CA = ca
 	}
 }
 
@@ -311,6 +351,9 @@ func createCertificate(c *call) (int, any) {
 			if !slices.Contains(cert.DNSNames, n) {
 				cert.DNSNames = append(cert.DNSNames, n)
 			}
+		}
+		if missing := c.w.unmanagedNames(cert.DNSNames); len(missing) > 0 {
+			return 0, errUnprocessable("one or more domains in dns_names are not managed by DigitalOcean DNS in this account: %s; add each name's domain (POST /v2/domains) first", strings.Join(missing, ", "))
 		}
 		cert.State = "pending"
 		cert.VerifiedAt = c.after(c.s.delays.CertificateIssue)

@@ -165,6 +165,7 @@ func TestCustomCertificateValidation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newTestEnv(t)
+			e.newDomain("example.com", "")
 			if _, _, err := e.client.Certificates.Create(e.ctx, &godo.CertificateRequest{Name: "taken", Type: "lets_encrypt", DNSNames: []string{"taken.example.com"}}); err != nil {
 				t.Fatal(err)
 			}
@@ -181,8 +182,12 @@ func TestCustomCertificateValidation(t *testing.T) {
 	}
 }
 
+// A Let's Encrypt certificate is pending until its due time, then issued
+// by the sandbox CA: a real leaf for its names, whose sha1 is the
+// fingerprint the API shows, valid 90 days from issue.
 func TestLetsEncryptCertificateIssues(t *testing.T) {
 	e := newTestEnv(t)
+	e.newDomain("example.com", "")
 	cert, resp, err := e.client.Certificates.Create(e.ctx, &godo.CertificateRequest{
 		Name: "le", Type: "lets_encrypt", DNSNames: []string{"www.example.com", "*.example.com", "www.example.com"},
 	})
@@ -206,6 +211,76 @@ func TestLetsEncryptCertificateIssues(t *testing.T) {
 	if got.State != "verified" || got.NotAfter != timestamp(issued.Add(LetsEncryptValidity)) || len(got.SHA1Fingerprint) != 40 {
 		t.Fatalf("after issuing %+v", got)
 	}
+	leaf := issuedLeaf(t, e, cert.ID)
+	if sum := sha1.Sum(leaf.Raw); hex.EncodeToString(sum[:]) != got.SHA1Fingerprint {
+		t.Errorf("sha1_fingerprint %s is not the leaf's", got.SHA1Fingerprint)
+	}
+	if !slices.Equal(leaf.DNSNames, []string{"www.example.com", "*.example.com"}) || !leaf.NotAfter.Equal(issued.Add(LetsEncryptValidity)) {
+		t.Errorf("leaf names %v, not after %v", leaf.DNSNames, leaf.NotAfter)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM([]byte(e.srv.CACertificatePEM()))
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: "shop.example.com", CurrentTime: issued}); err != nil {
+		t.Errorf("the leaf does not chain to the sandbox CA for a wildcard name: %v", err)
+	}
+}
+
+// issuedLeaf is the leaf the sandbox keeps for a certificate.
+func issuedLeaf(t *testing.T, e *testEnv, id string) *x509.Certificate {
+	t.Helper()
+	var leafPEM string
+	e.srv.Inspect(func(w *World) { leafPEM = w.Certificates[id].LeafCertificate })
+	block, _ := pem.Decode([]byte(leafPEM))
+	if block == nil {
+		t.Fatalf("certificate %s has no leaf", id)
+	}
+	leaf, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return leaf
+}
+
+// DigitalOcean issues Let's Encrypt certificates only for names in its
+// own DNS: a name whose domain is not in the account is refused at create.
+func TestLetsEncryptNeedsTheDomain(t *testing.T) {
+	e := newTestEnv(t)
+	e.newDomain("example.com", "")
+	_, _, err := e.client.Certificates.Create(e.ctx, &godo.CertificateRequest{Name: "le", Type: "lets_encrypt", DNSNames: []string{"www.example.com", "www.example.org"}})
+	miscMessage(t, e.apiError(err, http.StatusUnprocessableEntity, "unprocessable_entity"),
+		"one or more domains in dns_names are not managed by DigitalOcean DNS in this account: www.example.org")
+	if cs, _, _ := e.client.Certificates.List(e.ctx, nil); len(cs) != 0 {
+		t.Errorf("a refused certificate was stored: %+v", cs)
+	}
+	// A sub-domain zone of its own serves its names too.
+	e.newDomain("shop.example.org", "")
+	if _, _, err := e.client.Certificates.Create(e.ctx, &godo.CertificateRequest{Name: "shop", Type: "lets_encrypt", DNSNames: []string{"*.shop.example.org"}}); err != nil {
+		t.Errorf("a name in a sub-domain zone: %v", err)
+	}
+}
+
+// A domain deleted while the certificate is pending fails its validation:
+// the certificate reads "error" and has no leaf.
+func TestLetsEncryptErrorsWhenTheDomainGoes(t *testing.T) {
+	e := newTestEnv(t)
+	e.newDomain("example.com", "")
+	cert, _, err := e.client.Certificates.Create(e.ctx, &godo.CertificateRequest{Name: "le", Type: "lets_encrypt", DNSNames: []string{"www.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.Domains.Delete(e.ctx, "example.com"); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(e.srv.delays.CertificateIssue)
+	got, _, err := e.client.Certificates.Get(e.ctx, cert.ID)
+	if err != nil || got.State != "error" || got.SHA1Fingerprint != "" {
+		t.Fatalf("after its domain went: %+v %v", got, err)
+	}
+	e.srv.Inspect(func(w *World) {
+		if w.Certificates[cert.ID].LeafCertificate != "" {
+			t.Error("an errored certificate has a leaf")
+		}
+	})
 }
 
 func TestLetsEncryptValidation(t *testing.T) {
@@ -233,6 +308,8 @@ func TestLetsEncryptValidation(t *testing.T) {
 func TestCertificatesPersist(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "world.json")
 	e := newTestEnv(t, func(o *Options) { o.StateFile = path })
+	e.newDomain("example.com", "")
+	root := e.srv.CACertificatePEM()
 	c := miscSelfSigned(t, miscECKey(t), []string{"example.com"}, testEpoch.Add(90*24*time.Hour))
 	custom, _, err := e.client.Certificates.Create(e.ctx, &godo.CertificateRequest{Name: "custom", PrivateKey: c.keyPEM, LeafCertificate: c.certPEM})
 	if err != nil {
@@ -243,6 +320,9 @@ func TestCertificatesPersist(t *testing.T) {
 		t.Fatal(err)
 	}
 	e = miscRestart(t, e, path)
+	if e.srv.CACertificatePEM() != root {
+		t.Error("the sandbox CA changed across a restart")
+	}
 	got, _, err := e.client.Certificates.Get(e.ctx, custom.ID)
 	if err != nil || got.SHA1Fingerprint != custom.SHA1Fingerprint || got.NotAfter != custom.NotAfter || got.State != "verified" {
 		t.Fatalf("custom after restart: %v %+v", err, got)
@@ -256,5 +336,12 @@ func TestCertificatesPersist(t *testing.T) {
 	e.advance(e.srv.delays.CertificateIssue)
 	if got, _, _ := e.client.Certificates.Get(e.ctx, le.ID); got.State != "verified" {
 		t.Errorf("lets_encrypt after restart and delay: %+v", got)
+	}
+	e.srv.Reset()
+	if e.srv.CACertificatePEM() != root {
+		t.Error("the sandbox CA changed across a reset")
+	}
+	if other := newTestEnv(t); other.srv.CACertificatePEM() == root {
+		t.Error("two sandboxes share a CA")
 	}
 }

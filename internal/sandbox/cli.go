@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -49,6 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		envFile   = fs.String("env-file", "", "also write DIGITALOCEAN_API_URL and DIGITALOCEAN_TOKEN lines to this file once listening")
 		catalog   = fs.String("catalog", "", "serve the regions, sizes and distribution images saved from your DigitalOcean account in this file (see Catalog file below) instead of the built-in catalog")
 		traffic   = fs.Bool("traffic", true, "droplets serve HTTP and load balancers balance it, on their own 127.x.y.z addresses and on 127.0.0.1 ports (see GET /_sandbox/load_balancers/{id}/listeners); -traffic=false opens no port but the API's")
+		dnsListen = fs.String("dns-listen", "127.0.0.1:0", "loopback address (UDP and TCP) of the DNS server answering for the account's domains, with -traffic (port 0 picks a free one)")
 		bindAddrs = fs.Bool("bind-addresses", true, "serve droplets and load balancers on the addresses the sandbox hands out (127.B.x.y, DigitalOcean's ports; below 1024 needs root); -bind-addresses=false serves them on 127.0.0.1 ports only")
 	)
 	if err := flagsFromEnv(fs); err != nil {
@@ -74,6 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Notices:            log.New(stderr, "sandbox: ", 0),
 		CatalogFile:        *catalog,
 		AllowRemote:        *remote,
+		DNSListen:          *dnsListen,
 	}
 	if *verbose {
 		opts.Logger = log.New(stderr, "sandbox: ", log.LstdFlags|log.Lmicroseconds)
@@ -103,6 +106,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *traffic {
 		fmt.Fprintf(stderr, "sandbox: traffic emulation on: droplets serve HTTP and load balancers balance it on their addresses and on 127.0.0.1 ports; find them at %s/_sandbox/load_balancers/{id}/listeners and %s/_sandbox/droplets/{id}/http\n", s.URL(), s.URL())
+		if addr, err := s.DNSAddress(); err == nil {
+			host, port, _ := net.SplitHostPort(addr)
+			fmt.Fprintf(stderr, "sandbox: DNS for the account's domains on %s (UDP and TCP): dig @%s -p %s www.example.com\n", addr, host, port)
+		}
 	}
 
 	<-ctx.Done()

@@ -75,6 +75,8 @@ func (s *Server) Reset() {
 	s.world.NextDropletID = old.NextDropletID
 	s.world.NextActionID = old.NextActionID
 	s.world.NextImageID = old.NextImageID
+	s.world.NextDomainRecordID = old.NextDomainRecordID
+	s.world.CA = old.CA // a root users trust outlives the reset
 	s.world.AddressBlock, s.world.NextAddress = old.AddressBlock, old.NextAddress
 	s.world.Account.UUID = old.Account.UUID
 	_ = s.persistLocked()
@@ -137,6 +139,10 @@ var controlAPI = []controlEndpoint{
 	{"POST /_sandbox/droplets/{id}/kill", "", "power a droplet off as a crash would", (*Server).ctlKill},
 	{"GET /_sandbox/load_balancers/{id}/listeners", "",
 		"each forwarding rule's `address` to curl: its `public_address` (the load balancer's ip and entry port) when bound, else its `local_address`", (*Server).ctlListeners},
+	{"GET /_sandbox/dns", "",
+		"the `address` (127.0.0.1:PORT, UDP and TCP) of the DNS server answering for the account's domains: `dig @127.0.0.1 -p PORT www.example.com`", (*Server).ctlDNS},
+	{"GET /_sandbox/ca.pem", "",
+		"the sandbox's root CA (PEM), which signs `lets_encrypt` certificates: `curl --cacert sandbox-ca.pem --resolve www.example.com:443:<lb ip> https://www.example.com/`", (*Server).ctlCA},
 	{"GET /_sandbox/droplets/{id}/http", "",
 		"the local `address` a droplet serves every port on, its `public_ip` and the `public_ports` bound there", (*Server).ctlDropletHTTP},
 	{"PUT /_sandbox/droplets/{id}/behaviour", `{"behaviour":"slow","latency":"300ms"}`,
@@ -358,6 +364,21 @@ func (s *Server) ctlListeners(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"listeners": ls})
+}
+
+func (s *Server) ctlCA(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Header().Set("Content-Disposition", `attachment; filename="sandbox-ca.pem"`)
+	_, _ = w.Write([]byte(s.CACertificatePEM()))
+}
+
+func (s *Server) ctlDNS(w http.ResponseWriter, _ *http.Request) {
+	addr, err := s.DNSAddress()
+	if err != nil {
+		s.writeTrafficError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"address": addr, "networks": []string{"udp", "tcp"}})
 }
 
 // writeTrafficError answers a traffic control change: 204 when done, 409

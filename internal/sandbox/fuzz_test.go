@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -25,6 +26,9 @@ func FuzzRequestBodies(f *testing.F) {
 		{"POST", "/v2/account/keys"},
 		{"POST", "/v2/uptime/checks"},
 		{"POST", "/v2/droplets/autoscale"},
+		{"POST", "/v2/domains"},
+		{"POST", "/v2/domains/example.com/records"},
+		{"PUT", "/v2/domains/example.com/records/" + strconv.Itoa(firstDomainRecordID+4)},
 	}
 	seeds := []string{
 		`{"name":"web-1","region":"nyc3","size":"s-1vcpu-1gb","image":"ubuntu-24-04-x64"}`,
@@ -39,6 +43,9 @@ func FuzzRequestBodies(f *testing.F) {
 		`{"name":"k","public_key":"ssh-ed25519 AAAA"}`,
 		`{"name":"u","type":"http","target":"http://x","regions":["us_east"]}`,
 		`{"name":"pool","config":{"min_instances":1,"max_instances":3,"target_cpu_utilization":0.5},"droplet_template":{"size":"s-1vcpu-1gb","region":"nyc3","image":"ubuntu-24-04-x64","ssh_keys":["k"]}}`,
+		`{"name":"example.org","ip_address":"127.0.0.1"}`,
+		`{"type":"SRV","name":"_sip._tcp","data":"sip.example.com.","priority":10,"weight":"1","port":null,"ttl":"x"}`,
+		`{"type":"CAA","name":"@","data":"letsencrypt.org.","flags":-1,"tag":"issue"}`,
 		``, `null`, `[]`, `{"names":null}`, `{"region":{"slug":1}}`, `{"size_unit":-1}`, `"x"`, `{"image":1.5}`,
 	}
 	for i, s := range seeds {
@@ -51,6 +58,12 @@ func FuzzRequestBodies(f *testing.F) {
 	}
 	hs := httptest.NewServer(srv)
 	f.Cleanup(hs.Close)
+	// The records endpoints need a domain; its A record is the fifth record.
+	req, _ := http.NewRequest("POST", hs.URL+"/v2/domains", bytes.NewReader([]byte(`{"name":"example.com","ip_address":"127.0.0.1"}`)))
+	req.Header.Set("Authorization", "Bearer test-token")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		f.Fatalf("create example.com: %v %v", resp, err)
+	}
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		ep := endpoints[int(which)%len(endpoints)]
 		req, _ := http.NewRequest(ep.method, hs.URL+ep.path, bytes.NewReader(body))

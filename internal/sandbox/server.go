@@ -70,6 +70,10 @@ type Options struct {
 	// a container). It needs a Token of its own of at least
 	// MinRemoteTokenLength characters: whoever reaches the port holds the API.
 	AllowRemote bool
+	// DNSListen is the loopback address the DNS server for the account's
+	// domains binds with traffic emulation, UDP and TCP on one port
+	// (default 127.0.0.1:0, a free port; see DNSAddress).
+	DNSListen string
 }
 
 // MinRemoteTokenLength is the shortest token AllowRemote accepts.
@@ -139,7 +143,10 @@ func New(opts Options) (*Server, error) {
 	s.routes()
 	s.controlRoutes()
 	if opts.Traffic {
-		s.startTraffic()
+		if err := s.startTraffic(); err != nil {
+			s.block.release()
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -170,6 +177,12 @@ func (opts Options) withDefaults() (Options, error) {
 	}
 	if opts.Token == "" {
 		opts.Token = "sandbox-" + strings.ReplaceAll(newUUID(), "-", "")
+	}
+	if opts.DNSListen == "" {
+		opts.DNSListen = "127.0.0.1:0"
+	}
+	if err := checkLoopback("dns listen", opts.DNSListen); err != nil {
+		return opts, err
 	}
 	return opts, nil
 }
@@ -214,6 +227,19 @@ func (s *Server) openWorld() error {
 	return nil
 }
 
+// checkLoopback refuses an address the sandbox must not bind: anything
+// but 127.0.0.0/8, ::1 or localhost.
+func checkLoopback(what, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s address %q: %w", what, addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("%s address %q is not loopback: the sandbox only binds 127.0.0.1 or ::1", what, addr)
+	}
+	return nil
+}
+
 // Token is the bearer token the sandbox accepts.
 func (s *Server) Token() string { return s.token }
 
@@ -223,12 +249,11 @@ func (s *Server) URL() string { return s.baseURL }
 // Start listens on addr, which must be a loopback address unless
 // Options.AllowRemote, and serves in the background.
 func (s *Server) Start(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if ip := net.ParseIP(host); !s.opts.AllowRemote && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("listen address %q is not loopback: the sandbox only binds 127.0.0.1 or ::1 unless started with --allow-remote and a --token of its own (as in a container)", addr)
+	if err := checkLoopback("listen", addr); err != nil && !s.opts.AllowRemote {
+		return fmt.Errorf("%w unless started with --allow-remote and a --token of its own (as in a container)", err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -387,6 +412,7 @@ func (s *Server) run(r *http.Request, body []byte, requestID string, h handler) 
 		if err := s.persistLocked(); err != nil {
 			return http.StatusInternalServerError, apiErr(http.StatusInternalServerError, "%s", err.Error())
 		}
+		s.traffic.Kick() // the data plane (DNS answers, say) catches up now
 	}
 	return status, out
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -401,6 +402,19 @@ func TestCLIServesAndWritesEnvFile(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "DIGITALOCEAN_TOKEN=cli-token") {
 		t.Errorf("stdout %q", stdout.String())
+	}
+	if !regexp.MustCompile(`DNS for the account's domains on 127\.0\.0\.1:\d+ \(UDP and TCP\): dig @127\.0\.0\.1 -p \d+ www\.example\.com`).MatchString(stderr.String()) {
+		t.Errorf("stderr does not say where DNS listens: %s", stderr.String())
+	}
+}
+
+func TestCLIRefusesNonLoopbackDNS(t *testing.T) {
+	var stdout, stderr syncBuffer
+	if code := run(context.Background(), []string{"--dns-listen", "0.0.0.0:5353"}, &stdout, &stderr); code != 1 {
+		t.Errorf("exit code %d", code)
+	}
+	if !strings.Contains(stderr.String(), `dns listen address "0.0.0.0:5353" is not loopback`) {
+		t.Errorf("stderr %q", stderr.String())
 	}
 }
 

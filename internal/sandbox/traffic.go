@@ -51,11 +51,17 @@ var errTrafficOff = errors.New("traffic emulation is off: start the sandbox with
 // notFoundError is an unknown object named in a control request.
 type notFoundError = traffic.NotFoundError
 
-func (s *Server) startTraffic() {
+func (s *Server) startTraffic() error {
 	s.traffic = traffic.New(trafficWorld{s}, traffic.Options{
-		TimeScale: s.factor, LocalPortsOnly: s.opts.LocalPortsOnly || !s.bindable, Notice: s.notice,
+		TimeScale: s.factor, LocalPortsOnly: s.opts.LocalPortsOnly || !s.bindable, Notice: s.notice, DNSListen: s.opts.DNSListen,
 	})
+	if err := s.traffic.ListenDNS(); err != nil {
+		s.traffic.Close()
+		s.traffic = nil
+		return err
+	}
 	s.traffic.Start()
+	return nil
 }
 
 // trafficWorld is the world as the data plane sees it.
@@ -68,7 +74,8 @@ func (t trafficWorld) Snapshot() traffic.View {
 	defer s.mu.Unlock()
 	s.settle(s.clock.Now())
 	w := s.world
-	v := traffic.View{Known: map[int]bool{}, Running: map[int]traffic.Droplet{}, Balancers: map[string]*traffic.Balancer{}, Firewall: w.trafficFirewall()}
+	v := traffic.View{Known: map[int]bool{}, Running: map[int]traffic.Droplet{}, Balancers: map[string]*traffic.Balancer{},
+		Firewall: w.trafficFirewall(), Zones: w.trafficZones()}
 	for id, d := range w.Droplets {
 		v.Known[id] = true
 		if d.Status == "active" && !d.Killed {
@@ -265,6 +272,15 @@ func (s *Server) SetDropletBehaviour(id int, b Behaviour) error {
 		return errTrafficOff
 	}
 	return s.traffic.SetBehaviour(id, b)
+}
+
+// DNSAddress is where the DNS server for the account's domains listens
+// (host:port, UDP and TCP): `dig @127.0.0.1 -p PORT www.example.com`.
+func (s *Server) DNSAddress() (string, error) {
+	if s.traffic == nil {
+		return "", errTrafficOff
+	}
+	return s.traffic.DNSAddress(), nil
 }
 
 // LoadBalancerListeners lists where an active load balancer serves its

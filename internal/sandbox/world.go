@@ -34,6 +34,7 @@ type World struct {
 	DropletsUnit
 	LoadBalancersUnit
 	FirewallsUnit
+	DomainsUnit
 	CertificatesUnit
 	MonitoringUnit
 	TagsUnit

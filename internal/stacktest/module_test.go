@@ -46,12 +46,21 @@ func sandboxEnv(srv *sandbox.Server) []string {
 	}
 }
 
-// createCertificate adds a certificate to the sandbox account, as a user
-// would before naming it in certificate_name.
+// createCertificate adds a Let's Encrypt certificate for www.example.com
+// to the sandbox account, as a user would before naming it in
+// certificate_name: first the domain, which DigitalOcean requires.
 func createCertificate(t *testing.T, srv *sandbox.Server, name string) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"name": name, "type": "lets_encrypt", "dns_names": []string{"www.example.com"}})
-	req, err := http.NewRequest(http.MethodPost, srv.URL()+"/v2/certificates", bytes.NewReader(body))
+	sandboxPost(t, srv, "/v2/domains", map[string]any{"name": "example.com"})
+	sandboxPost(t, srv, "/v2/certificates", map[string]any{"name": name, "type": "lets_encrypt", "dns_names": []string{"www.example.com"}})
+}
+
+// sandboxPost creates something in the sandbox account, failing the test
+// unless it answers 201.
+func sandboxPost(t *testing.T, srv *sandbox.Server, path string, in map[string]any) {
+	t.Helper()
+	body, _ := json.Marshal(in)
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,11 +68,11 @@ func createCertificate(t *testing.T, srv *sandbox.Server, name string) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("create certificate %s: %v", name, err)
+		t.Fatalf("POST %s: %v", path, err)
 	}
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create certificate %s: HTTP %d", name, resp.StatusCode)
+		t.Fatalf("POST %s: HTTP %d", path, resp.StatusCode)
 	}
 }
 

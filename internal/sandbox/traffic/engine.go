@@ -4,7 +4,8 @@
 // forwarding rule, health-checks its targets with real requests and
 // proxies to the healthy ones (bind.go says which addresses are bound).
 // Cloud firewalls and the load balancer's own firewall are enforced
-// (firewall.go). Not emulated: udp and http3 rules (they need UDP).
+// (firewall.go). Not emulated: udp and http3 rules (they need UDP). A DNS
+// server answers for the account's domains on one loopback port (dns.go).
 //
 // The data plane sees the world only through World: a copy taken under
 // the world's lock (Snapshot) and one callback reporting what the health
@@ -48,6 +49,9 @@ type Options struct {
 	LocalPortsOnly bool
 	// Notice tells the user something once (an address it cannot bind).
 	Notice func(format string, args ...any)
+	// DNSListen is the loopback address the DNS server binds (UDP and
+	// TCP; port 0 picks one); "" serves no DNS.
+	DNSListen string
 }
 
 // Droplet web server behaviours.
@@ -127,6 +131,7 @@ type Engine struct {
 	bind  *binder
 	conns lbConns                  // load balancers' connections to droplets
 	fw    atomic.Pointer[Firewall] // cloud firewalls, from the last view
+	dns   *dnsServer               // nil until ListenDNS
 }
 
 // New makes an engine serving w; Start runs it.
@@ -151,6 +156,31 @@ func New(w World, opts Options) *Engine {
 	}
 	e.proxy = newUpstreams(&e.conns)
 	return e
+}
+
+// ListenDNS binds the DNS server to Options.DNSListen, before Start; it
+// answers from the zones of every snapshot.
+func (e *Engine) ListenDNS() error {
+	if e.opts.DNSListen == "" {
+		return nil
+	}
+	d, err := listenDNS(e.opts.DNSListen)
+	if err != nil {
+		return err
+	}
+	e.dns = d
+	return nil
+}
+
+// DNSAddress is where the DNS server listens (host:port, UDP and TCP), ""
+// when it does not. It reconciles first, so it answers for the world as
+// the API shows it now.
+func (e *Engine) DNSAddress() string {
+	if e.dns == nil {
+		return ""
+	}
+	e.reconcile()
+	return e.dns.addr
 }
 
 // Start runs the reconcile loop: on every kick and at least every poll.
@@ -189,6 +219,9 @@ func (e *Engine) Close() {
 	e.applyMu.Lock()
 	e.cancel()
 	e.closeAll()
+	if e.dns != nil {
+		e.dns.close()
+	}
 	e.applyMu.Unlock()
 	e.wg.Wait()
 	e.proxy.closeIdle()
@@ -227,6 +260,7 @@ type View struct {
 	Running   map[int]Droplet
 	Balancers map[string]*Balancer
 	Firewall  *Firewall
+	Zones     []Zone // the account's domains, for the DNS server
 }
 
 type Droplet struct {
@@ -269,9 +303,10 @@ type Sticky struct {
 	CookieTTLSeconds int
 }
 
-// Cert is what a TLS-terminating rule needs of a certificate: the uploaded
-// PEMs of a custom one, or the names a Let's Encrypt one covers (nothing
-// real is issued: those get a self-signed stand-in).
+// Cert is what a TLS-terminating rule needs of a certificate: the PEMs of
+// a custom one or of an issued Let's Encrypt one (signed by the sandbox's
+// CA), else the names a pending one covers, served with a self-signed
+// stand-in.
 type Cert struct {
 	ID       string
 	Revision string // changes when the certificate does
@@ -313,6 +348,7 @@ func (e *Engine) reconcile() {
 	}
 	v := e.world.Snapshot()
 	e.fw.Store(v.Firewall)
+	e.dns.setZones(v.Zones)
 
 	e.mu.Lock()
 	stop := e.syncDroplets(v)
