@@ -140,6 +140,7 @@ func dropletsAttribute(desc string) schema.ListNestedAttribute {
 	}
 	return schema.ListNestedAttribute{
 		Computed: true, MarkdownDescription: desc,
+		PlanModifiers: []planmodifier.List{listplanmodifier.UseStateForUnknown()},
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			"id":           schema.Int64Attribute{Computed: true, MarkdownDescription: "Droplet ID."},
 			"name":         str("Droplet name: the tier's name, `-` and a 4-character suffix."),
