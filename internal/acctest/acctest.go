@@ -143,6 +143,11 @@ type Inventory struct {
 	LoadBalancers int
 	AlertPolicies int
 	Firewalls     int
+	// AddressRecords are A and AAAA records, LetsEncrypt the Let's Encrypt
+	// certificates: what a tier's domain block makes (tests upload custom
+	// certificates of their own, and domains carry SOA and NS records).
+	AddressRecords int
+	LetsEncrypt    int
 }
 
 // Inventory counts what the sandbox holds.
@@ -150,12 +155,23 @@ func (e *Env) Inventory() Inventory {
 	var inv Inventory
 	e.Sandbox.Inspect(func(w *sandbox.World) {
 		inv = Inventory{Droplets: len(w.Droplets), LoadBalancers: len(w.LoadBalancers), AlertPolicies: len(w.AlertPolicies), Firewalls: len(w.Firewalls)}
+		for _, r := range w.DomainRecords {
+			if r.Type == "A" || r.Type == "AAAA" {
+				inv.AddressRecords++
+			}
+		}
+		for _, c := range w.Certificates {
+			if c.Type == "lets_encrypt" {
+				inv.LetsEncrypt++
+			}
+		}
 	})
 	return inv
 }
 
 // CheckEmpty asserts the sandbox holds no droplet, load balancer, alert
-// policy or firewall: a destroy left nothing behind.
+// policy, firewall, A or AAAA record or Let's Encrypt certificate: a
+// destroy left nothing behind.
 func (e *Env) CheckEmpty(*terraform.State) error {
 	if inv := e.Inventory(); inv != (Inventory{}) {
 		return fmt.Errorf("sandbox still holds %+v after destroy", inv)

@@ -69,6 +69,12 @@ func (c *Client) fillCatalog(ctx context.Context, needs tier.CatalogNeeds, src p
 	if needs.VPCs {
 		g.Go(func() (err error) { cat.VPCs, err = part(gctx, src, "vpcs", c.catalogVPCs); return err })
 	}
+	if needs.Domains {
+		g.Go(func() (err error) { cat.Domains, err = part(gctx, src, "domains", c.catalogDomains); return err })
+	}
+	if needs.Projects {
+		g.Go(func() (err error) { cat.Projects, err = part(gctx, src, "projects", c.catalogProjects); return err })
+	}
 	if err := g.Wait(); err != nil {
 		return tier.Catalog{}, fmt.Errorf("read the catalog for preflight: %w", err)
 	}
@@ -204,6 +210,24 @@ func (c *Client) catalogVPCs(ctx context.Context) ([]tier.CatalogVPC, error) {
 	out := make([]tier.CatalogVPC, len(all))
 	for i, v := range all {
 		out[i] = tier.CatalogVPC{ID: v.ID, Name: v.Name, Region: v.RegionSlug, Default: v.Default}
+	}
+	return out, err
+}
+
+func (c *Client) catalogDomains(ctx context.Context) ([]string, error) {
+	all, err := listAll(ctx, c, "list domains", c.godo.Domains.List)
+	out := make([]string, len(all))
+	for i, d := range all {
+		out[i] = d.Name
+	}
+	return out, err
+}
+
+func (c *Client) catalogProjects(ctx context.Context) ([]tier.CatalogProject, error) {
+	all, err := listAll(ctx, c, "list projects", c.godo.Projects.List)
+	out := make([]tier.CatalogProject, len(all))
+	for i, p := range all {
+		out[i] = tier.CatalogProject{ID: p.ID, Name: p.Name, Default: p.IsDefault}
 	}
 	return out, err
 }

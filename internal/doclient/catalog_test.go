@@ -87,6 +87,9 @@ func TestCatalogCarriesTheAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := g.Domains.Create(ctx, &godo.DomainCreateRequest{Name: "example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := g.Certificates.Create(ctx, &godo.CertificateRequest{Name: "hits-le", Type: "lets_encrypt", DNSNames: []string{"hits.example.com"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -97,11 +100,11 @@ func TestCatalogCarriesTheAccount(t *testing.T) {
 	snap := snapshotOf(ctx, t, c)
 	srv.ResetCounts()
 
-	cat, err := c.Catalog(ctx, tier.CatalogNeeds{Image: strconv.Itoa(snap), Certificates: true, SSHKeys: true, VPCs: true})
+	cat, err := c.Catalog(ctx, tier.CatalogNeeds{Image: strconv.Itoa(snap), Certificates: true, SSHKeys: true, VPCs: true, Domains: true, Projects: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := gets(srv), plus(alwaysRead, "GET /v2/images", "GET /v2/certificates", "GET /v2/account/keys", "GET /v2/vpcs"); !maps.Equal(got, want) {
+	if got, want := gets(srv), plus(alwaysRead, "GET /v2/images", "GET /v2/certificates", "GET /v2/account/keys", "GET /v2/vpcs", "GET /v2/domains", "GET /v2/projects"); !maps.Equal(got, want) {
 		t.Errorf("requests %v, want %v: the snapshot is among the account's images", got, want)
 	}
 	i := slices.IndexFunc(cat.Sizes, func(s tier.CatalogSize) bool { return s.Slug == "s-1vcpu-1gb" })
@@ -122,6 +125,12 @@ func TestCatalogCarriesTheAccount(t *testing.T) {
 	}
 	if !slices.ContainsFunc(cat.VPCs, func(v tier.CatalogVPC) bool { return v.ID == vpc.ID && v.Region == "ams3" }) {
 		t.Errorf("vpcs %+v", cat.VPCs)
+	}
+	if !slices.Equal(cat.Domains, []string{"example.com"}) {
+		t.Errorf("domains %v, want example.com", cat.Domains)
+	}
+	if len(cat.Projects) != 1 || !cat.Projects[0].Default || cat.Projects[0].ID == "" {
+		t.Errorf("projects %+v, want the default project", cat.Projects)
 	}
 	if cat.Account != (tier.CatalogAccount{DropletLimit: 25, Droplets: 1}) {
 		t.Errorf("account %+v, want the limit 25 and the snapshot's droplet", cat.Account)
@@ -164,6 +173,9 @@ func snapshotOf(ctx context.Context, t *testing.T, c *Client) int {
 func TestPreflightAgainstTheSandboxCatalog(t *testing.T) {
 	c, _ := newClient(t)
 	ctx := context.Background()
+	if _, _, err := c.Godo().Domains.Create(ctx, &godo.DomainCreateRequest{Name: "example.com"}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := c.Godo().Certificates.Create(ctx, &godo.CertificateRequest{Name: "hits-le", Type: "lets_encrypt", DNSNames: []string{"hits.example.com"}}); err != nil {
 		t.Fatal(err)
 	}

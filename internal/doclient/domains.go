@@ -11,14 +11,28 @@ import (
 )
 
 // ListRecords returns the records of the name fqdn in domain (of type typ,
-// or every type when typ is "").
+// or every type when typ is ""; every name when fqdn is ""). A domain the
+// account does not have has none (the preflight says so; creating a record
+// in it fails).
 func (c *Client) ListRecords(ctx context.Context, domain, typ, fqdn string) ([]tier.DomainRecord, error) {
-	all, err := listAll(ctx, c, "list records of "+fqdn, func(ctx context.Context, opt *godo.ListOptions) ([]godo.DomainRecord, *godo.Response, error) {
-		if typ == "" {
+	what := fqdn
+	if what == "" {
+		what = domain
+	}
+	all, err := listAll(ctx, c, "list records of "+what, func(ctx context.Context, opt *godo.ListOptions) ([]godo.DomainRecord, *godo.Response, error) {
+		switch {
+		case fqdn == "" && typ == "":
+			return c.godo.Domains.Records(ctx, domain, opt)
+		case fqdn == "":
+			return c.godo.Domains.RecordsByType(ctx, domain, typ, opt)
+		case typ == "":
 			return c.godo.Domains.RecordsByName(ctx, domain, fqdn, opt)
 		}
 		return c.godo.Domains.RecordsByTypeAndName(ctx, domain, typ, fqdn, opt)
 	})
+	if isNotFound(nil, err) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -102,6 +102,7 @@ func (c *Client) UpdateLoadBalancer(ctx context.Context, id string, req tier.Loa
 	if err != nil {
 		return nil, err
 	}
+	busy := false // an earlier answer said busy
 	for {
 		var lb *godo.LoadBalancer
 		resp, err := c.call(ctx, "update load balancer "+id, true, func(ctx context.Context) (*godo.Response, error) {
@@ -113,9 +114,15 @@ func (c *Client) UpdateLoadBalancer(ctx context.Context, id string, req tier.Loa
 		if err == nil {
 			return c.loadBalancerFromGodo(ctx, lb)
 		}
+		if busy && ctx.Err() != nil {
+			// The timeout came during a retry: the cause is still the busy
+			// load balancer, whichever moment it hit.
+			return nil, fmt.Errorf("update load balancer %s: still processing previous changes when the timeout came: %w", id, err)
+		}
 		if !isBusy(resp, err) {
 			return nil, err
 		}
+		busy = true
 		c.logf(ctx, "load balancer busy with a previous change; retrying", map[string]any{"id": id})
 		if err := tier.Sleep(ctx, c.cfg.Poll); err != nil {
 			return nil, fmt.Errorf("update load balancer %s: still processing previous changes when the timeout came: %w", id, err)

@@ -34,6 +34,7 @@ func (r *webTierResource) ConfigValidators(context.Context) []resource.ConfigVal
 		timeoutsValidator{},
 		rolloutValidator{},
 		firewallPortsValidator{},
+		domainValidator{},
 	}
 }
 

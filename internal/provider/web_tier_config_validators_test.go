@@ -26,7 +26,7 @@ func validTier() webTierModel {
 		},
 		LoadBalancer: &loadBalancerModel{ForwardingRules: []forwardingRuleModel{rule("http", 80, "http", 80)}},
 		Timeouts:     nullTimeouts(),
-		Droplets:     types.ListNull(dropletObjectType), AlertPolicyIDs: types.ListNull(types.StringType),
+		Droplets:     types.ListNull(dropletObjectType), AlertPolicyIDs: types.ListNull(types.StringType), DNSRecordIDs: types.ListNull(types.Int64Type),
 	}
 }
 
@@ -131,7 +131,7 @@ func TestConfigValidatorsAreTheRuleGroups(t *testing.T) {
 		"provider.reservedTagsValidator", "provider.dropletCountValidator", "provider.autoscaleValidator",
 		"provider.backupsValidator", "provider.forwardingRulesValidator", "provider.healthCheckValidator",
 		"provider.stickySessionsValidator", "provider.alertRecipientsValidator", "provider.timeoutsValidator",
-		"provider.rolloutValidator", "provider.firewallPortsValidator",
+		"provider.rolloutValidator", "provider.firewallPortsValidator", "provider.domainValidator",
 	}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("ConfigValidators = %v, want %v", names, want)

@@ -24,6 +24,8 @@ type webTierModel struct {
 	Rollout        *rolloutModel      `tfsdk:"rollout"`
 	Autoscale      *autoscaleModel    `tfsdk:"autoscale"`
 	Firewall       *tierFirewallModel `tfsdk:"firewall"`
+	Domain         *tierDomainModel   `tfsdk:"domain"`
+	ProjectID      types.String       `tfsdk:"project_id"`
 	Timeouts       timeouts.Value     `tfsdk:"timeouts"`
 	Tag            types.String       `tfsdk:"tag"`
 	LoadBalancerID types.String       `tfsdk:"load_balancer_id"`
@@ -31,6 +33,9 @@ type webTierModel struct {
 	Droplets       types.List         `tfsdk:"droplets"`
 	AlertPolicyIDs types.List         `tfsdk:"alert_policy_ids"`
 	FirewallID     types.String       `tfsdk:"firewall_id"`
+	FQDN           types.String       `tfsdk:"fqdn"`
+	DNSRecordIDs   types.List         `tfsdk:"dns_record_ids"`
+	CertificateID  types.String       `tfsdk:"certificate_id"`
 }
 
 type dropletModel struct {

@@ -58,6 +58,7 @@ func (m *webTierModel) setComputed(fleet tier.Fleet) {
 	if fw := fleet.Firewall; fw != nil {
 		m.FirewallID = types.StringValue(fw.ID)
 	}
+	m.setDomainComputed(fleet)
 }
 
 // observe overwrites the attributes DigitalOcean reports with what it
@@ -88,11 +89,22 @@ func (m *webTierModel) observe(fleet tier.Fleet, full bool) {
 	m.observeBackups(serving)
 	m.observeTags(serving)
 	if lb := fleet.LoadBalancer; lb != nil {
-		m.observeLoadBalancer(lb.Spec, full)
+		s, https := tier.WithoutTierHTTPS(m.Name.ValueString(), lb.Spec)
+		var redirect types.Bool
+		if m.LoadBalancer != nil {
+			redirect = m.LoadBalancer.RedirectHTTPToHTTPS
+		}
+		m.observeLoadBalancer(s, full)
+		if https && !redirect.IsNull() && !redirect.IsUnknown() {
+			// The certificate's rule redirects: the setting keeps its value.
+			m.LoadBalancer.RedirectHTTPToHTTPS = redirect
+		}
 	}
 	m.observeAlerts(fleet, full)
 	if full {
 		m.observeFirewall(fleet.Firewall)
+	} else {
+		m.observeDomain(fleet, nil)
 	}
 }
 
@@ -402,6 +414,7 @@ func (m *webTierModel) setComputedKeepingPlanned(fleet tier.Fleet, plan webTierM
 	if !plan.VPCUUID.IsUnknown() {
 		m.VPCUUID = plan.VPCUUID
 	}
+	m.keepPlannedDomain(plan)
 }
 
 func mergeDroplets(planned types.List, fleet tier.Fleet) types.List {

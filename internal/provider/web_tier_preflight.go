@@ -110,6 +110,10 @@ func unknownPaths(m *webTierModel) []tier.Path {
 		add(ro.MaxSurge, "rollout", "max_surge")
 		add(ro.MaxUnavailable, "rollout", "max_unavailable")
 	}
+	if d := m.Domain; d != nil {
+		add(d.Name, "domain", "name")
+	}
+	add(m.ProjectID, "project_id")
 	return out
 }
 

@@ -135,10 +135,18 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan a new one
 		return
 	}
+	var found *tier.Discovered
 	if importing {
 		state.Timeouts = nullTimeouts()
+		if found, fleet, err = r.discover(ctx, ref, fleet); err != nil {
+			resp.Diagnostics.AddError("Unable to read web tier "+ref.Name, err.Error())
+			return
+		}
 	}
 	state.observe(fleet, importing)
+	if found != nil {
+		state.observeDomain(fleet, found)
+	}
 	state.setComputed(fleet)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
@@ -338,6 +346,7 @@ func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tie
 			plan.FirewallID = types.StringNull()
 		}
 	}
+	planDomainChange(plan, s)
 	return diags
 }
 
@@ -376,6 +385,11 @@ func markUnknown(ctx context.Context, resp *resource.ModifyPlanResponse, fleet *
 	if fleet == nil || fleet.LoadBalancer == nil {
 		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("load_balancer_id"), types.StringUnknown())...)
 		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("load_balancer_ip"), types.StringUnknown())...)
+	}
+	var domain types.Object
+	if !resp.Plan.GetAttribute(ctx, path.Root("domain"), &domain).HasError() && !domain.IsNull() {
+		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("dns_record_ids"), types.ListUnknown(types.Int64Type))...)
+		diags.Append(resp.Plan.SetAttribute(ctx, path.Root("certificate_id"), types.StringUnknown())...)
 	}
 	return diags
 }
@@ -419,7 +433,10 @@ func planWarningDetail(spec tier.Spec, s tier.Summary) string {
 // known yet.
 func hasUnknown(m webTierModel) bool {
 	d := m.Droplet
-	if d.Instances.IsUnknown() || d.Size.IsUnknown() || d.Image.IsUnknown() || d.UserData.IsUnknown() || d.SSHKeys.IsUnknown() || m.Tags.IsUnknown() {
+	if d.Instances.IsUnknown() || d.Size.IsUnknown() || d.Image.IsUnknown() || d.UserData.IsUnknown() || d.SSHKeys.IsUnknown() || m.Tags.IsUnknown() || m.ProjectID.IsUnknown() {
+		return true
+	}
+	if dom := m.Domain; dom != nil && (dom.Name.IsUnknown() || dom.Record.IsUnknown() || dom.TTL.IsUnknown() || dom.Certificate.IsUnknown()) {
 		return true
 	}
 	for _, r := range m.LoadBalancer.ForwardingRules {

@@ -56,6 +56,7 @@ const webTierDescription = "A horizontally scaled web tier: `droplet.instances` 
 func webTierSchema(ctx context.Context) schema.Schema {
 	attrs := tierAttributes()
 	maps.Copy(attrs, computedAttributes())
+	maps.Copy(attrs, domainComputedAttributes())
 	return schema.Schema{
 		MarkdownDescription: webTierDescription,
 		Attributes:          attrs,
@@ -66,6 +67,7 @@ func webTierSchema(ctx context.Context) schema.Schema {
 			"rollout":       rolloutBlock(),
 			"autoscale":     autoscaleBlock(),
 			"firewall":      firewallBlock(),
+			"domain":        domainBlock(),
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create: true, Update: true, Delete: true,
 				CreateDescription: "How long creating the tier may take: every droplet created and `active`, the load balancer `active` " +
@@ -108,6 +110,7 @@ func tierAttributes() map[string]schema.Attribute {
 				stringplanmodifier.RequiresReplaceIfConfigured(),
 			},
 		},
+		"project_id": projectIDAttribute(),
 		"tags": schema.SetAttribute{
 			ElementType:         types.StringType,
 			Optional:            true,

@@ -49,6 +49,8 @@ func (m *webTierModel) spec(ctx context.Context) (tier.Spec, diag.Diagnostics) {
 	fw, d := m.Firewall.spec(ctx)
 	diags.Append(d...)
 	s.Firewall = fw
+	s.Domain = m.Domain.spec()
+	s.ProjectID = m.ProjectID.ValueString()
 	return s, diags
 }
 
@@ -170,7 +172,11 @@ func (m *webTierModel) ref(ctx context.Context) tier.Ref {
 		Pool:           m.Autoscale != nil,
 		Firewall:       m.Firewall != nil || m.FirewallID.ValueString() != "",
 		FirewallID:     m.FirewallID.ValueString(),
+		Domain:         m.Domain.spec(),
+		ProjectID:      m.ProjectID.ValueString(),
 	}
+	r.Certificate = !m.CertificateID.IsNull() && !m.CertificateID.IsUnknown() ||
+		(m.Domain != nil && m.Domain.Certificate.ValueString() == certificateLetsEncrypt)
 	if !m.Droplets.IsNull() && !m.Droplets.IsUnknown() {
 		for _, e := range m.Droplets.Elements() {
 			if o, ok := e.(types.Object); ok {

@@ -30,16 +30,13 @@ var urnKinds = map[string]urnKind{
 	"droplet":      {"droplets/", (*World).dropletObjects},
 	"loadbalancer": {"load_balancers/", (*World).loadBalancerObjects},
 	"dbaas":        {"databases/", (*World).databaseObjects},
-	// HOOK(domains): domains live in the DNS unit (do:domain:<name>, links
-	// /v2/domains/<name>); set objects to the account's domains when it is
-	// merged. Until then the sandbox holds no domain, so each is not_found.
-	"domain":     {"domains/", nil},
-	"floatingip": {"floating_ips/", nil},
-	"reservedip": {"reserved_ips/", nil},
-	"volume":     {"volumes/", nil},
-	"kubernetes": {"kubernetes/clusters/", nil},
-	"app":        {"apps/", nil},
-	"space":      {"", nil},
+	"domain":       {"domains/", (*World).domainObjects},
+	"floatingip":   {"floating_ips/", nil},
+	"reservedip":   {"reserved_ips/", nil},
+	"volume":       {"volumes/", nil},
+	"kubernetes":   {"kubernetes/clusters/", nil},
+	"app":          {"apps/", nil},
+	"space":        {"", nil},
 }
 
 func (w *World) dropletObjects() []projectObject {
@@ -54,6 +51,14 @@ func (w *World) loadBalancerObjects() []projectObject {
 	var out []projectObject
 	for _, lb := range w.loadBalancersSorted() {
 		out = append(out, projectObject{loadBalancerURN(lb.ID), lb.CreatedAt})
+	}
+	return out
+}
+
+func (w *World) domainObjects() []projectObject {
+	var out []projectObject
+	for _, d := range w.domainsSorted() {
+		out = append(out, projectObject{d.URN(), d.CreatedAt})
 	}
 	return out
 }

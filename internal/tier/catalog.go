@@ -17,6 +17,8 @@ type Catalog struct {
 	SSHKeys      []CatalogSSHKey
 	VPCs         []CatalogVPC
 	Account      CatalogAccount
+	Domains      []string // the account's domains, by name
+	Projects     []CatalogProject
 }
 
 // CatalogPart is a set of catalog parts.
@@ -35,6 +37,8 @@ const (
 	PartSSHKeys
 	PartVPCs
 	PartAccount
+	PartDomains
+	PartProjects
 )
 
 // Has reports whether every part of q was loaded.
@@ -104,6 +108,13 @@ type CatalogVPC struct {
 	Default bool
 }
 
+// CatalogProject is one of the account's projects.
+type CatalogProject struct {
+	ID      string
+	Name    string
+	Default bool
+}
+
 // CatalogAccount is the account's droplet limit and how many droplets it
 // holds now, in every tier and outside them.
 type CatalogAccount struct {
@@ -121,6 +132,8 @@ type CatalogNeeds struct {
 	Certificates bool
 	SSHKeys      bool
 	VPCs         bool
+	Domains      bool
+	Projects     bool
 }
 
 // Parts is the set of parts a catalog filled for these needs holds.
@@ -138,6 +151,12 @@ func (n CatalogNeeds) Parts() CatalogPart {
 	if n.VPCs {
 		p |= PartVPCs
 	}
+	if n.Domains {
+		p |= PartDomains
+	}
+	if n.Projects {
+		p |= PartProjects
+	}
 	return p
 }
 
@@ -151,7 +170,8 @@ func (n CatalogNeeds) ImageID() (int, bool) {
 // CatalogNeedsFor is what Preflight(spec, ...) with the same unknown paths
 // reads: certificates only when a forwarding rule names one, SSH keys only
 // when there are any, VPCs only when vpc_uuid is set, the image unless it
-// is unknown.
+// is unknown, domains when the tier has a DNS name, projects when it names
+// a project.
 func CatalogNeedsFor(spec Spec, unknown ...Path) CatalogNeeds {
 	u := unknownSet(unknown)
 	var n CatalogNeeds
@@ -169,5 +189,7 @@ func CatalogNeedsFor(spec Spec, unknown ...Path) CatalogNeeds {
 		}
 	}
 	n.VPCs = spec.VPCUUID != "" && !u.has(pathVPC)
+	n.Domains = spec.Domain != nil && !u.has(pathDomainName)
+	n.Projects = spec.ProjectID != "" && !u.has(pathProject)
 	return n
 }

@@ -21,7 +21,8 @@ type Cloud interface {
 // DomainCloud is DNS records, certificates and projects: what the tier's
 // name and project need.
 type DomainCloud interface {
-	// ListRecords returns the records of type of the name in domain.
+	// ListRecords returns the records of type (every type for "") of the
+	// name fqdn (every name for "") in domain.
 	ListRecords(ctx context.Context, domain, typ, fqdn string) ([]DomainRecord, error)
 	CreateRecord(ctx context.Context, req RecordRequest) (*DomainRecord, error)
 	UpdateRecord(ctx context.Context, id int, req RecordRequest) (*DomainRecord, error)

@@ -18,9 +18,11 @@ import (
 // certificate is named after the tier, so a renewal (a new id, the same
 // name) is followed.
 //
-// Every object of the tier that projects hold (droplets, load balancer,
-// domain; firewalls are in no project on DigitalOcean) is assigned to
-// ProjectID at the end of each apply that made or moved one.
+// Every object of the tier that projects hold (droplets and load balancer;
+// firewalls and records are in no project on DigitalOcean) is assigned to
+// ProjectID at the end of each apply that made or moved one. The domain is
+// not: it is the account's, shared by every name in it, and moving it
+// would take it from the project it is in.
 
 // DomainSpec is the tier's DNS name.
 type DomainSpec struct {
@@ -37,6 +39,11 @@ func (d DomainSpec) FQDN() string {
 		return d.Name
 	}
 	return d.Record + "." + d.Name
+}
+
+// SameName reports whether both name the same record.
+func (d DomainSpec) SameName(o DomainSpec) bool {
+	return strings.EqualFold(d.FQDN(), o.FQDN()) && strings.EqualFold(d.Name, o.Name)
 }
 
 // DomainRecord is an observed A or AAAA record.
@@ -92,6 +99,19 @@ func wantRecords(spec Spec, lb *LoadBalancer) []RecordRequest {
 	return out
 }
 
+// recordsOfAnotherName reports whether the fleet's records were observed
+// for a name other than d's.
+func (f Fleet) recordsOfAnotherName(d DomainSpec) bool {
+	if len(f.Records) == 0 {
+		return false
+	}
+	record := d.Record
+	if record == "" {
+		record = "@"
+	}
+	return !strings.EqualFold(f.RecordDomain, d.Name) || !strings.EqualFold(f.Records[0].Name, record)
+}
+
 // recordsMatch reports whether the observed records are exactly the wanted
 // ones (a TTL of 0 matches DigitalOcean's default).
 func recordsMatch(have []DomainRecord, want []RecordRequest) bool {
@@ -132,8 +152,20 @@ func loadBalancerFor(spec Spec, certIssued bool) LoadBalancerSpec {
 }
 
 // certificateIssued reports whether the fleet's certificate can be used.
-func (f Fleet) certificateIssued() bool {
-	return f.Certificate != nil && f.Certificate.State == "verified"
+func (f Fleet) certificateIssued(spec Spec) bool { return certificateServes(f.Certificate, spec) }
+
+// certificateServes reports whether c is issued for the spec's name: a
+// certificate for a name the tier had before is not.
+func certificateServes(c *Certificate, spec Spec) bool {
+	return c != nil && c.State == CertificateVerified && spec.Domain != nil &&
+		slices.ContainsFunc(c.DNSNames, func(n string) bool { return strings.EqualFold(n, spec.Domain.FQDN()) })
+}
+
+// certificateStale reports whether the tier's certificate is for a name
+// the spec no longer has.
+func certificateStale(c *Certificate, spec Spec) bool {
+	return c != nil && spec.Domain != nil && len(c.DNSNames) > 0 &&
+		!slices.ContainsFunc(c.DNSNames, func(n string) bool { return strings.EqualFold(n, spec.Domain.FQDN()) })
 }
 
 // urns are the project URNs of the fleet's objects.
@@ -147,8 +179,20 @@ func (f Fleet) urns(spec Spec) []string {
 	if f.LoadBalancer != nil {
 		out = append(out, "do:loadbalancer:"+f.LoadBalancer.ID)
 	}
-	if spec.Domain != nil {
-		out = append(out, "do:domain:"+strings.ToLower(spec.Domain.Name))
+	return out
+}
+
+// OutsideProject lists the URNs of the tier's objects that its project
+// does not hold (none when the spec names no project).
+func (f Fleet) OutsideProject(spec Spec) []string {
+	if spec.ProjectID == "" {
+		return nil
+	}
+	var out []string
+	for _, u := range f.urns(spec) {
+		if !slices.Contains(f.ProjectURNs, u) {
+			out = append(out, u)
+		}
 	}
 	return out
 }
@@ -163,6 +207,16 @@ func (p *planner) domainPhases() (after []Phase) {
 		p.setup = append(p.setup, Step{Op: OpDeleteRecords, Reason: "the domain block was removed"})
 		p.summary.Record = "deleted"
 	case d != nil:
+		if f.recordsOfAnotherName(*d) {
+			// Observed for the name state knows (a plan, before the apply
+			// reads both): they go, and the name's are written.
+			p.setup = append(p.setup, Step{Op: OpSetRecords, Reason: "the tier's name moved to " + d.FQDN()})
+			p.summary.Record = "moved to " + d.FQDN()
+			break
+		}
+		if len(f.StaleRecords) > 0 {
+			p.setup = append(p.setup, Step{Op: OpDeleteRecords, Reason: "the tier's name moved to " + d.FQDN()})
+		}
 		want := wantRecords(spec, f.LoadBalancer)
 		switch {
 		case want == nil: // the load balancer has no address yet
@@ -171,6 +225,9 @@ func (p *planner) domainPhases() (after []Phase) {
 		case !recordsMatch(f.Records, want):
 			p.setup = append(p.setup, Step{Op: OpSetRecords, Reason: "points elsewhere"})
 			p.summary.Record = "updated"
+		}
+		if len(f.StaleRecords) > 0 {
+			p.summary.Record = "moved to " + d.FQDN()
 		}
 	}
 	after = append(after, p.certificatePhases()...)
@@ -193,10 +250,17 @@ func (p *planner) certificatePhases() []Phase {
 		return []Phase{{{Op: OpDeleteCertificate, Reason: "the tier no longer asks for it"}}}
 	case !lets:
 		return nil
+	case certificateStale(f.Certificate, spec):
+		// The load balancer steps drop the HTTPS rule first (the
+		// certificate no longer serves), then it is replaced.
+		p.summary.Certificate = "replaced for " + spec.Domain.FQDN() + " (HTTPS pauses until it is issued)"
+		return []Phase{{{Op: OpDeleteCertificate, Reason: "issued for " + strings.Join(f.Certificate.DNSNames, ", ")}},
+			{{Op: OpCreateCertificate}}, {{Op: OpWaitCertificate}},
+			{{Op: OpUpdateLoadBalancer, Reason: "the certificate is issued: HTTPS on 443"}}}
 	case f.Certificate == nil:
 		p.setup = append(p.setup, Step{Op: OpCreateCertificate})
 		p.summary.Certificate = "requested"
-	case f.certificateIssued():
+	case f.certificateIssued(spec):
 		return nil // the load balancer steps add the rule
 	}
 	return []Phase{{{Op: OpWaitCertificate}}, {{Op: OpUpdateLoadBalancer, Reason: "the certificate is issued: HTTPS on 443"}}}
@@ -208,10 +272,19 @@ func (p *planner) needsProject() bool {
 	if p.summary.Create+p.summary.Replace > 0 || p.summary.LoadBalancer == "created" || p.summary.Firewall == "created" || p.summary.Pool != "" {
 		return true
 	}
-	for _, u := range p.fleet.urns(p.spec) {
-		if !slices.Contains(p.fleet.ProjectURNs, u) {
-			return true
-		}
+	return len(p.fleet.OutsideProject(p.spec)) > 0
+}
+
+// WithoutTierHTTPS is an observed load balancer without what the tier's
+// certificate added to it: the HTTPS rule using it and the redirect. ok
+// reports whether there was such a rule.
+func WithoutTierHTTPS(name string, s LoadBalancerSpec) (out LoadBalancerSpec, ok bool) {
+	out = s
+	out.ForwardingRules = slices.DeleteFunc(slices.Clone(s.ForwardingRules), func(r ForwardingRule) bool {
+		return r.EntryProtocol == "https" && r.EntryPort == 443 && r.CertificateName == CertificateName(name)
+	})
+	if ok = len(out.ForwardingRules) < len(s.ForwardingRules); ok {
+		out.RedirectHTTPToHTTPS = false
 	}
-	return false
+	return out, ok
 }

@@ -26,18 +26,21 @@ func TestPlanDomain(t *testing.T) {
 		{"a record pointing elsewhere is put back", domainSpec(1, false), func() Fleet {
 			f := withIP(fleetOf(domainSpec(1, false), 1, 0))
 			f.Records = []DomainRecord{{ID: 7, Type: "A", Name: "www", Data: "192.0.2.9", TTL: 300}}
+			f.RecordDomain = "example.com"
 			return f
 		}, "1: set_records\n"},
 		{"the right record plans nothing", domainSpec(1, false), func() Fleet {
 			f := withIP(fleetOf(domainSpec(1, false), 1, 0))
 			f.Records = []DomainRecord{{ID: 7, Type: "A", Name: "www", Data: "127.9.0.2", TTL: 300}}
+			f.RecordDomain = "example.com"
 			return f
 		}, ""},
 		{"an issued certificate and its rule plan nothing", domainSpec(1, true), func() Fleet {
 			s := domainSpec(1, true)
 			f := withIP(fleetOf(s, 1, 0))
 			f.Records = []DomainRecord{{ID: 7, Type: "A", Name: "www", Data: "127.9.0.2", TTL: 300}}
-			f.Certificate = &Certificate{ID: "c", Name: CertificateName(s.Name), State: "verified"}
+			f.RecordDomain = "example.com"
+			f.Certificate = &Certificate{ID: "c", Name: CertificateName(s.Name), State: "verified", DNSNames: []string{"www.example.com"}}
 			f.LoadBalancer.Spec = loadBalancerFor(s, true)
 			return f
 		}, ""},
@@ -45,10 +48,32 @@ func TestPlanDomain(t *testing.T) {
 			s := domainSpec(1, true)
 			f := withIP(fleetOf(s, 1, 0))
 			f.Records = []DomainRecord{{ID: 7, Type: "A", Name: "www", Data: "127.9.0.2"}}
-			f.Certificate = &Certificate{ID: "c", Name: CertificateName(s.Name), State: "verified"}
+			f.RecordDomain = "example.com"
+			f.Certificate = &Certificate{ID: "c", Name: CertificateName(s.Name), State: "verified", DNSNames: []string{"www.example.com"}}
 			f.LoadBalancer.Spec = loadBalancerFor(s, true)
 			return f
 		}, "1: update_load_balancer | delete_records\n2: delete_certificate\n"},
+		{"a name moved to another record deletes the old one's and writes the new", domainSpec(1, false), func() Fleet {
+			f := withIP(fleetOf(domainSpec(1, false), 1, 0))
+			f.StaleRecords = []DomainRecord{{ID: 5, Type: "A", Name: "old", Data: "127.9.0.2"}}
+			f.StaleRecordDomain = "example.com"
+			return f
+		}, "1: delete_records | set_records\n"},
+		{"records observed for the name state knows: the plan writes the new name's", domainSpec(1, false), func() Fleet {
+			f := withIP(fleetOf(domainSpec(1, false), 1, 0))
+			f.Records = []DomainRecord{{ID: 5, Type: "A", Name: "old", Data: "127.9.0.2", TTL: 300}}
+			f.RecordDomain = "example.com"
+			return f
+		}, "1: set_records\n"},
+		{"a certificate for the old name: HTTPS off, replaced, HTTPS back", domainSpec(1, true), func() Fleet {
+			s := domainSpec(1, true)
+			f := withIP(fleetOf(s, 1, 0))
+			f.Records = []DomainRecord{{ID: 7, Type: "A", Name: "www", Data: "127.9.0.2", TTL: 300}}
+			f.RecordDomain = "example.com"
+			f.Certificate = &Certificate{ID: "c", Name: CertificateName(s.Name), State: "verified", DNSNames: []string{"old.example.com"}}
+			f.LoadBalancer.Spec = loadBalancerFor(s, true)
+			return f
+		}, "1: update_load_balancer\n2: delete_certificate\n3: create_certificate\n4: wait_certificate\n5: update_load_balancer\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,6 +70,9 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 	ref.Drained = true
 	ref.Firewall = ref.Firewall || spec.Firewall != nil
 	if spec.Domain != nil {
+		if ref.Domain != nil && !ref.Domain.SameName(*spec.Domain) {
+			ref.OldDomain = ref.Domain // its records are deleted
+		}
 		ref.Domain = spec.Domain
 	}
 	ref.Certificate = ref.Certificate || (spec.Domain != nil && spec.Domain.LetsEncrypt)

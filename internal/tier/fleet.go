@@ -33,6 +33,10 @@ type Fleet struct {
 	// RecordDomain.
 	Records      []DomainRecord `json:",omitempty"`
 	RecordDomain string         `json:",omitempty"`
+	// StaleRecords are the A and AAAA records of the name the tier had
+	// before (Ref.OldDomain), in StaleRecordDomain: the apply deletes them.
+	StaleRecords      []DomainRecord `json:",omitempty"`
+	StaleRecordDomain string         `json:",omitempty"`
 	// Certificate is the tier's Let's Encrypt certificate (by its name).
 	Certificate *Certificate `json:",omitempty"`
 	// ProjectURNs are the objects of the tier's project, when it has one.

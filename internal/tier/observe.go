@@ -33,6 +33,9 @@ type Ref struct {
 	Domain      *DomainSpec
 	Certificate bool
 	ProjectID   string
+	// OldDomain is the name state knows when the configuration moved the
+	// tier to another one: its A and AAAA records are read too, as stale.
+	OldDomain *DomainSpec
 	// Drained says whether to also list droplets carrying the tier's drain
 	// tag (one more list): drained by an apply that was killed before it
 	// could record them or delete them. Applies and destroys ask for it.
@@ -93,18 +96,17 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 		})
 	}
 	if d := ref.Domain; d != nil {
-		g.Go(func() error {
-			all, err := cloud.ListRecords(gctx, d.Name, "", d.FQDN())
-			if err != nil {
-				return fmt.Errorf("list the records of %s: %w", d.FQDN(), err)
-			}
-			for _, r := range all {
-				if r.Type == "A" || r.Type == "AAAA" {
-					f.Records = append(f.Records, r)
-				}
-			}
+		g.Go(func() (err error) {
+			f.Records, err = addressRecords(gctx, cloud, d)
 			f.RecordDomain = d.Name
-			return nil
+			return err
+		})
+	}
+	if d := ref.OldDomain; d != nil && (ref.Domain == nil || !ref.Domain.SameName(*d)) {
+		g.Go(func() (err error) {
+			f.StaleRecords, err = addressRecords(gctx, cloud, d)
+			f.StaleRecordDomain = d.Name
+			return err
 		})
 	}
 	if ref.Certificate {
@@ -290,4 +292,19 @@ func getDroplets(ctx context.Context, cloud Cloud, ids []int) ([]Droplet, error)
 		}
 	}
 	return out, err
+}
+
+// addressRecords lists the A and AAAA records of the name (one request).
+func addressRecords(ctx context.Context, cloud Cloud, d *DomainSpec) ([]DomainRecord, error) {
+	all, err := cloud.ListRecords(ctx, d.Name, "", d.FQDN())
+	if err != nil {
+		return nil, fmt.Errorf("list the records of %s: %w", d.FQDN(), err)
+	}
+	var out []DomainRecord
+	for _, r := range all {
+		if r.Type == "A" || r.Type == "AAAA" {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }

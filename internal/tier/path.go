@@ -73,6 +73,8 @@ var (
 	pathMaxInstances = AttrPath("autoscale", "max_instances")
 	pathMaxSurge     = AttrPath("rollout", "max_surge")
 	pathMaxUnavail   = AttrPath("rollout", "max_unavailable")
+	pathDomainName   = AttrPath("domain", "name")
+	pathProject      = AttrPath("project_id")
 )
 
 func certificatePath(rule int) Path {

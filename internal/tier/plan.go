@@ -461,7 +461,7 @@ func (p *planner) loadBalancerSteps() {
 	case lb == nil:
 		p.setup = append(p.setup, Step{Op: OpCreateLoadBalancer})
 		p.summary.LoadBalancer = "created"
-	case !LoadBalancerMatches(*lb, p.spec, p.fleet.certificateIssued()):
+	case !LoadBalancerMatches(*lb, p.spec, p.fleet.certificateIssued(p.spec)):
 		p.setup = append(p.setup, Step{Op: OpUpdateLoadBalancer, Reason: "settings differ"})
 		p.summary.LoadBalancer = "updated"
 	}

@@ -41,6 +41,8 @@ const (
 	ProblemCertificatePending ProblemCode = "certificate_pending"
 	ProblemCertificateError   ProblemCode = "certificate_error"
 	ProblemDropletLimit       ProblemCode = "droplet_limit"
+	ProblemUnknownDomain      ProblemCode = "unknown_domain"
+	ProblemUnknownProject     ProblemCode = "unknown_project"
 )
 
 var problemSummaries = map[ProblemCode]string{
@@ -61,15 +63,17 @@ var problemSummaries = map[ProblemCode]string{
 	ProblemCertificatePending: "Certificate not issued yet",
 	ProblemCertificateError:   "Certificate failed",
 	ProblemDropletLimit:       "Droplet limit too low",
+	ProblemUnknownDomain:      "Unknown domain",
+	ProblemUnknownProject:     "Unknown project",
 }
 
 // Provisional reports a problem that may clear before the tier is built: a
 // certificate named but not in the account yet (another resource of the
 // same apply may create it, and its name is known before it exists) or
-// still being issued. A plan-time check may report these as warnings; the
+// still being issued, and likewise a domain not in the account yet. A plan-time check may report these as warnings; the
 // check before the first write refuses them like any other.
 func (p Problem) Provisional() bool {
-	return p.Code == ProblemUnknownCertificate || p.Code == ProblemCertificatePending
+	return p.Code == ProblemUnknownCertificate || p.Code == ProblemCertificatePending || p.Code == ProblemUnknownDomain
 }
 
 // Summary is a short title for the problem (a diagnostic's summary).
@@ -111,7 +115,7 @@ func (e *PreflightError) Error() string {
 // unknown or bad. Problems come in a fixed order: region, vpc_uuid,
 // droplet.size, droplet.image, the size's disk against the image,
 // droplet.ssh_keys in list order, forwarding rules' certificates in rule
-// order, then the droplet limit. Like ComputePlan it is pure: fleet is the
+// order, domain.name, project_id, then the droplet limit. Like ComputePlan it is pure: fleet is the
 // tier's observed fleet, used for the droplet limit.
 func Preflight(spec Spec, cat Catalog, fleet Fleet, unknown ...Path) []Problem {
 	c := &preflight{spec: spec, cat: cat, fleet: fleet, unknown: unknownSet(unknown)}
@@ -122,6 +126,8 @@ func Preflight(spec Spec, cat Catalog, fleet Fleet, unknown ...Path) []Problem {
 	c.checkDisk()
 	c.checkSSHKeys()
 	c.checkCertificates()
+	c.checkDomain()
+	c.checkProject()
 	c.checkDropletLimit()
 	return c.problems
 }

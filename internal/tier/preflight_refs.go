@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// The account's own objects a tier refers to: SSH keys, its VPC and the
-// load balancer's certificates.
+// The account's own objects a tier refers to: SSH keys, its VPC, the
+// load balancer's certificates, its domain and its project.
 
 // listLimit is how many of the account's objects a problem lists as
 // allowed before it only counts them.
@@ -124,4 +124,58 @@ func (c *preflight) checkCertificates() {
 		}
 		c.add(prob)
 	}
+}
+
+// checkDomain: the tier's DNS name must be in one of the account's domains
+// (DigitalOcean serves records only there, and issues Let's Encrypt
+// certificates only for them).
+func (c *preflight) checkDomain() {
+	d := c.spec.Domain
+	if d == nil || c.skip(PartDomains, pathDomainName) || slices.Contains(c.cat.Domains, d.Name) {
+		return
+	}
+	if lc, ok := notLowerCase(pathDomainName, d.Name, "domain name", func(s string) bool { return slices.Contains(c.cat.Domains, s) }); ok {
+		c.add(lc)
+		return
+	}
+	allowed := fmt.Sprintf("one of the account's %d domains", len(c.cat.Domains))
+	switch n := len(c.cat.Domains); {
+	case n == 0:
+		allowed = "" // the message says how to add one
+	case n <= listLimit:
+		allowed += ": " + strings.Join(c.cat.Domains, ", ")
+	}
+	c.add(Problem{Path: pathDomainName, Code: ProblemUnknownDomain, Value: d.Name,
+		Message: fmt.Sprintf("the account has no domain %q: add it first (digitalocean_domain, or doctl compute domain create %s)", d.Name, d.Name),
+		Allowed: allowed, Suggestions: closest(d.Name, c.cat.Domains)})
+}
+
+// checkProject: project_id must be one of the account's projects.
+func (c *preflight) checkProject() {
+	id := c.spec.ProjectID
+	if id == "" || c.skip(PartProjects, pathProject) {
+		return
+	}
+	var ids, described []string
+	for _, p := range c.cat.Projects {
+		if p.ID == id {
+			return
+		}
+		ids = append(ids, p.ID)
+		d := p.ID + " (" + p.Name
+		if p.Default {
+			d += ", the default"
+		}
+		described = append(described, d+")")
+	}
+	if lc, ok := notLowerCase(pathProject, id, "project id", func(s string) bool { return slices.Contains(ids, s) }); ok {
+		c.add(lc)
+		return
+	}
+	allowed := fmt.Sprintf("the id of one of the account's %d projects", len(ids))
+	if len(ids) > 0 && len(ids) <= listLimit {
+		allowed += ": " + strings.Join(described, ", ")
+	}
+	c.add(Problem{Path: pathProject, Code: ProblemUnknownProject, Value: id,
+		Message: fmt.Sprintf("the account has no project %q", id), Allowed: allowed, Suggestions: closest(id, ids)})
 }

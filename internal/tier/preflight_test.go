@@ -11,6 +11,9 @@ const (
 	fpOps = "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"
 	vpcNY = "5a4981aa-9653-4bd1-bef5-d6bff52042e4"
 	vpcAM = "0d3176ad-41e0-4021-b831-0c5c45c60959"
+
+	projDefault = "9a2b1c3d-0000-4000-8000-000000000001"
+	projWeb     = "9a2b1c3d-0000-4000-8000-000000000002"
 )
 
 // testCatalog is a small account: five open regions and a closed one,
@@ -19,7 +22,7 @@ const (
 func testCatalog() Catalog {
 	all := []string{"nyc1", "nyc3", "ams3", "fra1", "sfo2"}
 	return Catalog{
-		Loaded: PartRegions | PartSizes | PartImages | PartCertificates | PartSSHKeys | PartVPCs | PartAccount,
+		Loaded: PartRegions | PartSizes | PartImages | PartCertificates | PartSSHKeys | PartVPCs | PartAccount | PartDomains | PartProjects,
 		Regions: []CatalogRegion{
 			{"nyc1", "New York 1", true}, {"sfo1", "San Francisco 1", false}, {"nyc3", "New York 3", true},
 			{"ams3", "Amsterdam 3", true}, {"fra1", "Frankfurt 1", true}, {"sfo2", "San Francisco 2", true},
@@ -49,7 +52,9 @@ func testCatalog() Catalog {
 			{ID: vpcNY, Name: "default-nyc3", Region: "nyc3", Default: true},
 			{ID: vpcAM, Name: "default-ams3", Region: "ams3", Default: true},
 		},
-		Account: CatalogAccount{DropletLimit: 25},
+		Account:  CatalogAccount{DropletLimit: 25},
+		Domains:  []string{"example.com", "example.org"},
+		Projects: []CatalogProject{{ID: projDefault, Name: "default", Default: true}, {ID: projWeb, Name: "web"}},
 	}
 }
 
@@ -94,6 +99,18 @@ func TestPreflightReferences(t *testing.T) {
 		want    []found
 	}{
 		{name: "a spec naming only what exists passes"},
+		{name: "a domain and project the account has pass", spec: func(s *Spec) {
+			s.Domain = &DomainSpec{Name: "example.com", Record: "www"}
+			s.ProjectID = projWeb
+		}},
+		{name: "a domain the account lacks suggests the nearest", spec: func(s *Spec) { s.Domain = &DomainSpec{Name: "exmple.com", Record: "www"} },
+			want: []found{{"domain.name", "unknown_domain", []string{"example.com"}}}},
+		{name: "an upper-case domain is refused with the lower-case name", spec: func(s *Spec) { s.Domain = &DomainSpec{Name: "Example.com"} },
+			want: []found{{"domain.name", "not_lower_case", []string{"example.com"}}}},
+		{name: "an unknown domain name waits", spec: func(s *Spec) { s.Domain = &DomainSpec{Name: "nope.test"} },
+			unknown: []Path{AttrPath("domain", "name")}},
+		{name: "a project the account lacks", spec: func(s *Spec) { s.ProjectID = "9a2b1c3d-0000-4000-8000-000000000003" },
+			want: []found{{"project_id", "unknown_project", []string{projDefault, projWeb}}}},
 		{name: "unknown region suggests the nearest open ones and skips in-region checks",
 			spec: func(s *Spec) { s.Region = "nyc4"; s.VPCUUID = vpcAM; s.Droplet.Size = "s-2vcpu-4gb-amd" },
 			want: []found{{"region", "unknown_region", []string{"nyc1", "nyc3"}}}},

@@ -12,10 +12,14 @@ import (
 func (x *execution) recordStep(ctx context.Context, s Step) error {
 	d := x.spec.Domain
 	if s.Op == OpDeleteRecords {
+		records, domain := x.fleet.Records, x.fleet.RecordDomain
+		if d != nil { // the name moved: the old one's records go
+			records, domain = x.fleet.StaleRecords, x.fleet.StaleRecordDomain
+		}
 		var errs []error
-		for _, r := range x.fleet.Records {
-			if err := x.e.Cloud.DeleteRecord(ctx, x.recordDomain(), r.ID); err != nil {
-				errs = append(errs, fmt.Errorf("delete record %s %s: %w", r.Type, r.Name, err))
+		for _, r := range records {
+			if err := x.e.Cloud.DeleteRecord(ctx, domain, r.ID); err != nil {
+				errs = append(errs, fmt.Errorf("delete record %s %s.%s: %w", r.Type, r.Name, domain, err))
 			}
 		}
 		return errors.Join(errs...)
@@ -60,13 +64,6 @@ func (x *execution) putRecord(ctx context.Context, have []DomainRecord, w Record
 		}
 	}
 	return nil
-}
-
-func (x *execution) recordDomain() string {
-	if x.spec.Domain != nil {
-		return x.spec.Domain.Name
-	}
-	return x.fleet.RecordDomain
 }
 
 func (x *execution) certificateStep(ctx context.Context, s Step) error {
@@ -123,12 +120,12 @@ func (x *execution) setCertificate(c *Certificate) {
 func (x *execution) certificateIssued() bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.cert != nil && x.cert.State == "verified"
+	return certificateServes(x.cert, x.spec)
 }
 
 // assignProject moves every object of the tier that is not in the project
 // yet into it: the droplets the tier tag lists now (also the ones this
-// apply rolled in), the load balancer and the domain.
+// apply rolled in) and the load balancer.
 func (x *execution) assignProject(ctx context.Context) error {
 	ds, err := x.e.Cloud.ListDroplets(ctx, Tag(x.spec.Name))
 	if err != nil {
