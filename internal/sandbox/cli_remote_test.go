@@ -112,9 +112,8 @@ func TestCLIRemoteFromEnvironment(t *testing.T) {
 		t.Fatalf("env file %q", env)
 	}
 	for _, want := range []string{"listens on 0.0.0.0:0 for other hosts too", "(time scale 0.05)"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("stderr %q lacks %q", stderr.String(), want)
-		}
+		// The env file may be written before the banner is printed.
+		e.eventually(10*time.Second, "stderr says "+want, func() bool { return strings.Contains(stderr.String(), want) })
 	}
 	c, _ := newGodo(t, url, remoteToken)
 	if _, _, err := c.Account.Get(context.Background()); err != nil {
