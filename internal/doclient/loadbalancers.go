@@ -196,6 +196,9 @@ func (c *Client) loadBalancerRequest(ctx context.Context, req tier.LoadBalancerR
 		EnableBackendKeepalive: s.EnableBackendKeepalive,
 		VPCUUID:                req.VPCUUID,
 		HTTPIdleTimeoutSeconds: &idle,
+		// Always sent: godo omits a nil pointer and DigitalOcean's default
+		// (false) would write records of its own beside the tier's.
+		DisableLetsEncryptDNSRecords: godo.PtrTo(s.DisableLetsEncryptDNSRecords),
 		HealthCheck: &godo.HealthCheck{
 			Protocol:               s.HealthCheck.Protocol,
 			Port:                   s.HealthCheck.Port,
@@ -277,6 +280,9 @@ func (c *Client) loadBalancerFromGodo(ctx context.Context, lb *godo.LoadBalancer
 	s.EnableBackendKeepalive = lb.EnableBackendKeepalive
 	if lb.HTTPIdleTimeoutSeconds != nil {
 		s.HTTPIdleTimeoutSeconds = int(*lb.HTTPIdleTimeoutSeconds)
+	}
+	if lb.DisableLetsEncryptDNSRecords != nil {
+		s.DisableLetsEncryptDNSRecords = *lb.DisableLetsEncryptDNSRecords
 	}
 	if hc := lb.HealthCheck; hc != nil {
 		s.HealthCheck = tier.HealthCheck{

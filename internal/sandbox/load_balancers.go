@@ -339,6 +339,7 @@ func (s *Server) updateLoadBalancer(c *call) (int, any) {
 	if urn := loadBalancerURN(lb.ID); lb.ProjectID != "" && c.w.projectOf(urn) != lb.ProjectID {
 		c.w.assignProject(urn, lb.ProjectID, c.now)
 	}
+	c.w.letsEncryptRecords(lb, c.now)
 	c.s.observeHealth(lb, c.now)
 	return http.StatusOK, map[string]any{"load_balancer": c.w.renderLoadBalancer(lb)}
 }
@@ -433,6 +434,7 @@ func (s *Server) changeForwardingRules(add bool) handler {
 		}
 		lb.ForwardingRules = rules
 		lb.BusyUntil = c.after(c.s.delays.LoadBalancerUpdate)
+		c.w.letsEncryptRecords(lb, c.now)
 		return http.StatusNoContent, nil
 	}
 }
@@ -999,6 +1001,7 @@ func (s *Server) settleLoadBalancers(now time.Time) {
 		if lb.Status == "new" && !now.Before(lb.ActiveAt) {
 			lb.Status = "active"
 			s.world.assignAddresses(lb)
+			s.world.letsEncryptRecords(lb, now)
 		}
 		lb.DropletIDs = slices.DeleteFunc(lb.DropletIDs, func(id int) bool { return s.world.Droplets[id] == nil })
 		s.observeHealth(lb, now)

@@ -32,7 +32,7 @@ func baseSpec(n int) Spec {
 // fleetOf builds a fleet with a matching load balancer and n droplets of
 // spec's template (rev) or an older one.
 func fleetOf(spec Spec, current, outdated int) Fleet {
-	f := Fleet{LoadBalancer: &LoadBalancer{ID: "lb", Name: LoadBalancerName(spec.Name), Tag: Tag(spec.Name), Status: "active", Spec: spec.LoadBalancer}}
+	f := Fleet{LoadBalancer: &LoadBalancer{ID: "lb", Name: LoadBalancerName(spec.Name), Tag: Tag(spec.Name), Status: "active", Spec: loadBalancerFor(spec, false)}}
 	id := 100
 	add := func(tags []string) {
 		f.Droplets = append(f.Droplets, Droplet{ID: id, Name: fmt.Sprintf("hits-%d", id), Status: StatusActive, CreatedAt: t0.Add(time.Duration(id) * time.Minute), Tags: tags, Monitoring: true})

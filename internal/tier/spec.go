@@ -75,6 +75,10 @@ type LoadBalancerSpec struct {
 	StickySessions         StickySessions
 	FirewallAllow          []string
 	FirewallDeny           []string
+	// DisableLetsEncryptDNSRecords stops DigitalOcean writing A records for
+	// the names of a Let's Encrypt certificate the load balancer uses: set
+	// when the tier writes its name's records itself (a domain block).
+	DisableLetsEncryptDNSRecords bool
 }
 
 // ForwardingRule routes an entry port to a droplet port. Certificates are

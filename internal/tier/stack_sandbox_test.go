@@ -71,6 +71,11 @@ func TestStackApplyAgainstTheSandbox(t *testing.T) {
 	if len(f.Records) != 1 || f.Records[0].Data != f.LoadBalancer.IP || f.Records[0].TTL != 300 {
 		t.Fatalf("records %+v, want one A record at %s", f.Records, f.LoadBalancer.IP)
 	}
+	// The tier writes the name's records itself, so DigitalOcean must not
+	// write its own for the Let's Encrypt certificate.
+	if !f.LoadBalancer.Spec.DisableLetsEncryptDNSRecords {
+		t.Errorf("the load balancer lets DigitalOcean write records for the certificate beside the tier's")
+	}
 	if !slices.ContainsFunc(f.LoadBalancer.Spec.ForwardingRules, func(r tier.ForwardingRule) bool {
 		return r.EntryPort == 443 && r.CertificateName == tier.CertificateName("stack")
 	}) || !f.LoadBalancer.Spec.RedirectHTTPToHTTPS {
