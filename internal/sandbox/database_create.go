@@ -23,6 +23,10 @@ type databaseCreateRequest struct {
 	StorageSizeMib     int              `json:"storage_size_mib"`
 	Rules              []databaseRuleIn `json:"rules"`
 	BackupRestore      json.RawMessage  `json:"backup_restore"`
+	// The spec names autoscale.storage, godo storage_autoscale: either.
+	Autoscale        *DatabaseAutoscale        `json:"autoscale"`
+	StorageAutoscale *DatabaseStorageAutoscale `json:"storage_autoscale"`
+	DOSettings       *DatabaseDOSettings       `json:"do_settings"`
 }
 
 // mysqlDefaultSQLMode is the sql_mode of a new MySQL cluster, as
@@ -101,6 +105,17 @@ func (c *call) databaseFromRequest(in *databaseCreateRequest) (*DatabaseCluster,
 	if err := c.databasePlacement(in, engine, db); err != nil {
 		return nil, nil, err
 	}
+	storage := in.StorageAutoscale
+	if in.Autoscale != nil && in.Autoscale.Storage != nil {
+		storage = in.Autoscale.Storage
+	}
+	if err := checkDatabaseAutoscale(&DatabaseAutoscale{Storage: storage}); err != nil {
+		return nil, nil, err
+	}
+	if err := checkDatabaseDOSettings(in.DOSettings); err != nil {
+		return nil, nil, err
+	}
+	db.StorageAutoscale, db.DOSettings = storage, in.DOSettings
 	return db, engine, nil
 }
 

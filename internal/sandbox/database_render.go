@@ -30,6 +30,10 @@ type databaseJSON struct {
 	VersionEndOfAvailability string                  `json:"version_end_of_availability,omitempty"`
 	StorageSizeMib           int                     `json:"storage_size_mib,omitempty"`
 	MetricsEndpoints         []databaseEndpointJSON  `json:"metrics_endpoints"`
+	// Autoscale is the spec's shape, StorageAutoscale godo's (the same).
+	Autoscale        *DatabaseAutoscale        `json:"autoscale,omitempty"`
+	StorageAutoscale *DatabaseStorageAutoscale `json:"storage_autoscale,omitempty"`
+	DOSettings       *DatabaseDOSettings       `json:"do_settings,omitempty"`
 }
 
 // databaseConnectionJSON is how a client reaches a cluster.
@@ -75,6 +79,10 @@ func (w *World) renderDatabase(db *DatabaseCluster) databaseJSON {
 		MaintenanceWindow:  databaseMaintenanceJSON{Day: db.Maintenance.Day, Hour: db.Maintenance.Hour, Description: []string{}},
 		PrivateNetworkUUID: db.VPCUUID, ProjectID: w.projectOf(databaseURN(db.ID)), StorageSizeMib: db.StorageMib,
 		MetricsEndpoints: []databaseEndpointJSON{{Host: db.Host, Port: databaseMetricsPort}},
+		StorageAutoscale: db.StorageAutoscale, DOSettings: db.DOSettings,
+	}
+	if db.StorageAutoscale != nil {
+		out.Autoscale = &DatabaseAutoscale{Storage: db.StorageAutoscale}
 	}
 	if !v.endOfLife.IsZero() {
 		out.VersionEndOfLife = timestamp(v.endOfLife)

@@ -55,6 +55,10 @@ type DatabaseCluster struct {
 	// set through PATCH …/config, as sent.
 	Pools  []*DatabasePool            `json:"pools,omitempty"`
 	Config map[string]json.RawMessage `json:"config,omitempty"`
+	// StorageAutoscale and DOSettings are kept as set, on create or
+	// through their endpoints.
+	StorageAutoscale *DatabaseStorageAutoscale `json:"storage_autoscale,omitempty"`
+	DOSettings       *DatabaseDOSettings       `json:"do_settings,omitempty"`
 }
 
 // DatabaseMaintenance is a cluster's weekly maintenance window.
@@ -87,6 +91,7 @@ func (*DatabasesUnit) routes(s *Server) {
 	s.databaseSettingRoutes()
 	s.databasePoolRoutes()
 	s.databaseConfigRoutes()
+	s.databaseDOSettingRoutes()
 }
 
 // settle brings clusters whose creation, resize or migration is done
