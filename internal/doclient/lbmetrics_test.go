@@ -107,6 +107,23 @@ func TestLoadBalancerDropletResponsesCountWhatDropletsAnswered(t *testing.T) {
 	}
 }
 
+func TestLoadBalancerDropletResponsesSeeACanarysErrors(t *testing.T) {
+	c, srv := newClient(t, trafficSandbox)
+	ids, lb, url := servingTier(t, c, srv, "canary-500-10", 2)
+	since := time.Now()
+	seen := send(t, url, 200)
+	got, err := c.LoadBalancerDropletResponses(context.Background(), lb, since, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if got[id] != seen[id] || got[id].Total != 100 || got[id].ServerErrorRate() != 0.1 {
+			t.Errorf("droplet %d: metrics say %+v (5xx rate %v), the client saw %+v; want 100 responses, 10%% 5xx",
+				id, got[id], got[id].ServerErrorRate(), seen[id])
+		}
+	}
+}
+
 // The query goes through the client's retry path: a 503 is retried, and
 // a 429 storm is waited out.
 func TestLoadBalancerDropletResponsesRetry(t *testing.T) {

@@ -81,7 +81,7 @@ func (t trafficWorld) Snapshot() traffic.View {
 		v.Known[id] = true
 		if d.Status == "active" && !d.Killed {
 			v.Running[id] = traffic.Droplet{ID: id, Name: d.Name, Image: w.imageLabel(d.ImageID), Region: d.Region, FailsHealth: d.FailsHealth,
-				PublicIP: d.PublicIPv4, Ports: []int{80}}
+				ErrorPercent: d.ErrorPercent, PublicIP: d.PublicIPv4, Ports: []int{80}}
 		}
 	}
 	s.healthSeq++

@@ -282,7 +282,10 @@ type Droplet struct {
 	Image       string // slug, or the snapshot's name
 	Region      string
 	FailsHealth bool
-	PublicIP    string
+	// ErrorPercent of the requests other than health checks are answered
+	// with 500, spread evenly (a canary image's).
+	ErrorPercent int
+	PublicIP     string
 	// Ports are served on PublicIP: 80 and every target and health check
 	// port of the load balancers targeting the droplet, ascending.
 	Ports []int
