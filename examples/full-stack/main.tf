@@ -1,6 +1,9 @@
 # A full web stack from the web-stack module: droplets serving a static
-# nginx site that names the droplet, a load balancer with health checks,
-# CPU/memory/disk alerts, weekly backups and zero-downtime rollouts.
+# nginx site that names the droplet, a load balancer with health checks, a
+# cloud firewall letting only the load balancer reach the droplets, the
+# site's DNS name with a Let's Encrypt certificate (domain, record,
+# lets_encrypt), CPU/memory/disk alerts, weekly backups and zero-downtime
+# rollouts.
 #
 # Credentials come from DIGITALOCEAN_TOKEN; DIGITALOCEAN_API_URL points the
 # provider at the sandbox instead of DigitalOcean (`make demo` does that).
@@ -31,8 +34,13 @@ module "web" {
   app        = "nginx-static"
   site_title = "Hello from ${var.name}"
 
-  certificate_name = var.certificate_name
   domain           = var.domain
+  record           = var.record
+  lets_encrypt     = var.lets_encrypt
+  certificate_name = var.certificate_name
+
+  ssh_sources = var.ssh_sources
+  project_id  = var.project_id
 
   alert_emails = var.alert_emails
   alert_thresholds = {

@@ -3,6 +3,21 @@ output "url" {
   value       = module.web.url
 }
 
+output "fqdn" {
+  description = "The site's DNS name, when domain and record are set."
+  value       = module.web.fqdn
+}
+
+output "certificate_id" {
+  description = "ID of the Let's Encrypt certificate, with lets_encrypt."
+  value       = module.web.certificate_id
+}
+
+output "firewall_id" {
+  description = "ID of the droplets' cloud firewall."
+  value       = module.web.firewall_id
+}
+
 output "load_balancer_id" {
   description = "ID of the load balancer."
   value       = module.web.load_balancer_id

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,8 +57,8 @@ func createCertificate(t *testing.T, srv *sandbox.Server, name string) {
 }
 
 // sandboxPost creates something in the sandbox account, failing the test
-// unless it answers 201.
-func sandboxPost(t *testing.T, srv *sandbox.Server, path string, in map[string]any) {
+// unless it answers 201, and returns the answer.
+func sandboxPost(t *testing.T, srv *sandbox.Server, path string, in map[string]any) map[string]json.RawMessage {
 	t.Helper()
 	body, _ := json.Marshal(in)
 	req, err := http.NewRequest(http.MethodPost, srv.URL()+path, bytes.NewReader(body))
@@ -70,10 +71,26 @@ func sandboxPost(t *testing.T, srv *sandbox.Server, path string, in map[string]a
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)
 	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("POST %s: HTTP %d", path, resp.StatusCode)
+	defer resp.Body.Close()
+	var out map[string]json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST %s: HTTP %d %v", path, resp.StatusCode, err)
 	}
+	return out
+}
+
+// createProject adds a project to the sandbox account, as a user would
+// with doctl projects create, and returns its id.
+func createProject(t *testing.T, srv *sandbox.Server, name string) string {
+	t.Helper()
+	out := sandboxPost(t, srv, "/v2/projects", map[string]any{"name": name, "purpose": "Web Application", "environment": "Development"})
+	var p struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(out["project"], &p); err != nil || p.ID == "" {
+		t.Fatalf("POST /v2/projects: no project id in %s (%v)", out["project"], err)
+	}
+	return p.ID
 }
 
 // testPublicKey is the SSH key the tests add to their sandbox account:
@@ -115,13 +132,19 @@ func addSSHKey(t *testing.T, srv *sandbox.Server) {
 }
 
 // TestAccWebStackModule runs modules/web-stack/tests/*.tftest.hcl: apply,
-// scale out and in, switch to HTTPS, roll a new app, then destroy, and
-// checks that the destroy left nothing in the sandbox.
+// scale out and in, switch to HTTPS, open SSH and ports, keep a DNS name
+// with a Let's Encrypt certificate, move into a project, roll a new app,
+// then destroy; it checks that those paths reached the sandbox and that the
+// destroy left nothing in it.
 func TestAccWebStackModule(t *testing.T) {
 	requireAcc(t)
 	t.Parallel()
 	srv := startSandbox(t)
-	createCertificate(t, srv, "stack-test-cert")
+	createCertificate(t, srv, "stack-own-cert")
+	project := createProject(t, srv, "stack-test")
+	// ssh_sources names it: DigitalOcean refuses firewall rules naming a tag
+	// the account does not have.
+	sandboxPost(t, srv, "/v2/tags", map[string]any{"name": "bastion"})
 	addSSHKey(t, srv)
 
 	work := t.TempDir()
@@ -132,16 +155,31 @@ func TestAccWebStackModule(t *testing.T) {
 	defer cancel()
 	tf := newTerraform(t, sandboxEnv(srv)...)
 	tf.run(ctx, dir, "init", "-backend=false")
-	out := tf.run(ctx, dir, "test")
+	out := tf.run(ctx, dir, "test", fmt.Sprintf("-var=test_project_id=%q", project))
 	t.Logf("terraform test:\n%s", out)
 
+	// Each path of the module made its objects in the sandbox, as
+	// DigitalOcean would have been asked to.
+	counts := srv.Counts()
+	for _, ep := range []string{
+		"POST /v2/firewalls", "PUT /v2/firewalls/{id}", "DELETE /v2/firewalls/{id}",
+		"POST /v2/domains/{name}/records", "DELETE /v2/domains/{name}/records/{id}",
+		"POST /v2/certificates", "DELETE /v2/certificates/{id}",
+		"POST /v2/projects/{id}/resources",
+	} {
+		if n := counts.Of(ep); n == 0 {
+			t.Errorf("terraform test never called %s", ep)
+		}
+	}
 	if left := sandboxLeftovers(srv); len(left) > 0 {
 		t.Errorf("terraform test left these behind after destroying: %v", left)
 	}
 }
 
-// sandboxLeftovers lists the droplets, load balancers and alert policies
-// the sandbox still holds.
+// sandboxLeftovers lists the droplets, load balancers, alert policies,
+// autoscale pools, firewalls, DNS records (but a domain's own SOA and NS)
+// and certificates (but those a test made itself, named *-own-cert) the
+// sandbox still holds.
 func sandboxLeftovers(srv *sandbox.Server) []string {
 	var left []string
 	srv.Inspect(func(w *sandbox.World) {
@@ -157,6 +195,19 @@ func sandboxLeftovers(srv *sandbox.Server) []string {
 		for _, p := range w.AutoscalePools {
 			if p.Status != "deleting" {
 				left = append(left, "autoscale pool "+p.Name)
+			}
+		}
+		for _, f := range w.Firewalls {
+			left = append(left, "firewall "+f.Name)
+		}
+		for _, r := range w.DomainRecords {
+			if r.Type != "SOA" && r.Type != "NS" {
+				left = append(left, fmt.Sprintf("%s record %s in %s", r.Type, r.Name, r.Domain))
+			}
+		}
+		for _, c := range w.Certificates {
+			if !strings.HasSuffix(c.Name, "-own-cert") {
+				left = append(left, "certificate "+c.Name)
 			}
 		}
 	})

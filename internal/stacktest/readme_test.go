@@ -1,6 +1,7 @@
 package stacktest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // moduleBlocks parses the module's .tf files and returns, per block type
@@ -158,4 +160,67 @@ func TestReadmeTableParsing(t *testing.T) {
 	if _, ok := outputs["url"]; !ok || len(outputs) != 1 {
 		t.Errorf("outputs = %v, want just url", outputs)
 	}
+}
+
+// TestModuleReadmeExamplesUseTheInterface keeps the README's HCL examples
+// honest: each block parses, every argument of a module block using the
+// module is one of its variables (or source), every required variable is
+// given, and every module.<name>.<output> it refers to is an output.
+func TestModuleReadmeExamplesUseTheInterface(t *testing.T) {
+	dir := filepath.Join(repoRoot, "modules", "web-stack")
+	data, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := moduleBlocks(t, dir)
+	blocks := regexp.MustCompile("(?s)```hcl\n(.*?)```").FindAllStringSubmatch(string(data), -1)
+	if len(blocks) < 2 {
+		t.Fatalf("the README shows %d HCL examples, want the usage and the databases one", len(blocks))
+	}
+	modules := 0
+	for i, b := range blocks {
+		file, diags := hclsyntax.ParseConfig([]byte(b[1]), fmt.Sprintf("README block %d", i+1), hcl.InitialPos)
+		if diags.HasErrors() {
+			t.Errorf("README HCL block %d does not parse: %s", i+1, diags.Error())
+			continue
+		}
+		body := file.Body.(*hclsyntax.Body)
+		for _, blk := range body.Blocks {
+			if blk.Type != "module" || !strings.Contains(sourceOf(blk), "modules/web-stack") {
+				continue
+			}
+			modules++
+			name := blk.Labels[0]
+			for arg := range blk.Body.Attributes {
+				if _, ok := code["variable"][arg]; !ok && arg != "source" {
+					t.Errorf("README block %d: module %q sets %q, which variables.tf does not declare", i+1, name, arg)
+				}
+			}
+			for v, hasDefault := range code["variable"] {
+				if _, ok := blk.Body.Attributes[v]; !ok && !hasDefault {
+					t.Errorf("README block %d: module %q leaves out the required input %q", i+1, name, v)
+				}
+			}
+			for _, ref := range regexp.MustCompile(`module\.`+regexp.QuoteMeta(name)+`\.([a-z0-9_]+)`).FindAllStringSubmatch(b[1], -1) {
+				if _, ok := code["output"][ref[1]]; !ok {
+					t.Errorf("README block %d refers to module.%s.%s, which outputs.tf does not declare", i+1, name, ref[1])
+				}
+			}
+		}
+	}
+	if modules < 2 {
+		t.Errorf("found %d module blocks using modules/web-stack in the README, want at least 2", modules)
+	}
+}
+
+func sourceOf(b *hclsyntax.Block) string {
+	a, ok := b.Body.Attributes["source"]
+	if !ok {
+		return ""
+	}
+	v, diags := a.Expr.Value(nil)
+	if diags.HasErrors() || v.IsNull() || v.Type().FriendlyName() != "string" {
+		return ""
+	}
+	return v.AsString()
 }

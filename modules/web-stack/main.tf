@@ -1,5 +1,10 @@
 locals {
-  https = var.certificate_name != null
+  # HTTPS on 443: with your own certificate the module writes the rule; with
+  # lets_encrypt the tier adds it (and the redirect) once the certificate is
+  # issued.
+  own_certificate = var.certificate_name != null
+  https           = local.own_certificate || var.lets_encrypt
+  managed_dns     = var.domain != null && var.record != null
 
   # The bundled templates take the same variables; each uses what it needs.
   template_vars = {
@@ -19,14 +24,17 @@ locals {
     disk   = var.alert_thresholds.disk
   }
 
-  host = coalesce(var.domain, scalable_web_tier.this.load_balancer_ip)
+  # The tier's DNS name when it keeps one, else the domain you point
+  # yourself, else the load balancer's IP.
+  host = coalesce(scalable_web_tier.this.fqdn, var.domain, scalable_web_tier.this.load_balancer_ip)
 }
 
 resource "scalable_web_tier" "this" {
-  name     = var.name
-  region   = var.region
-  vpc_uuid = var.vpc_uuid
-  tags     = var.tags
+  name       = var.name
+  region     = var.region
+  vpc_uuid   = var.vpc_uuid
+  tags       = var.tags
+  project_id = var.project_id
 
   droplet {
     instances  = var.autoscale == null ? var.instances : null
@@ -48,7 +56,7 @@ resource "scalable_web_tier" "this" {
 
   load_balancer {
     size_unit              = var.load_balancer_size_unit
-    redirect_http_to_https = local.https
+    redirect_http_to_https = local.own_certificate
 
     forwarding_rule {
       entry_protocol  = "http"
@@ -58,7 +66,7 @@ resource "scalable_web_tier" "this" {
     }
 
     dynamic "forwarding_rule" {
-      for_each = local.https ? [var.certificate_name] : []
+      for_each = local.own_certificate ? [var.certificate_name] : []
       content {
         entry_protocol   = "https"
         entry_port       = 443
@@ -85,6 +93,31 @@ resource "scalable_web_tier" "this" {
       content {
         allow = firewall.value
       }
+    }
+  }
+
+  # Always on: the droplets accept the load balancer (forwarding and health
+  # checks) and nothing else unless ssh_sources or inbound_rules say so.
+  firewall {
+    ssh_sources = length(var.ssh_sources) > 0 ? var.ssh_sources : null
+
+    dynamic "inbound" {
+      for_each = var.inbound_rules
+      content {
+        protocol = inbound.value.protocol
+        ports    = inbound.value.ports
+        sources  = inbound.value.sources
+      }
+    }
+  }
+
+  dynamic "domain" {
+    for_each = local.managed_dns ? [1] : []
+    content {
+      name        = var.domain
+      record      = var.record
+      ttl         = var.dns_ttl
+      certificate = var.lets_encrypt ? "lets_encrypt" : null
     }
   }
 

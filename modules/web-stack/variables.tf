@@ -214,9 +214,73 @@ variable "certificate_name" {
 }
 
 variable "domain" {
-  description = "Domain pointing at the load balancer, used in the url output. null: the url uses the load balancer IP."
+  description = "The site's domain. With record: a domain of the DigitalOcean account, in which the tier keeps the A record `record` pointing at the load balancer (the url and fqdn are record.domain). Alone: only the host of the url output; pointing DNS at load_balancer_ip is yours. null: the url uses the load balancer IP."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.domain == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.domain))
+    error_message = "domain must be a lower-case domain name such as example.com, without a trailing dot; got \"${coalesce(var.domain, "null")}\"."
+  }
+}
+
+variable "record" {
+  description = "Name of the site in domain: www, app.eu, or @ for the domain itself. Set: the tier keeps an A record (and AAAA with IPv6) of that name pointing at its load balancer, also when the load balancer is replaced. null: no DNS record is managed."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.record == null || var.domain != null
+    error_message = "record needs domain: the domain of your DigitalOcean account that holds the record, such as example.com."
+  }
+
+  validation {
+    condition     = var.record == null || can(regex("^(@|(\\*|[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)*)$", var.record))
+    error_message = "record must be @ (the domain itself) or a name relative to the domain such as www or app.eu (lower-case labels, no trailing dot); got \"${coalesce(var.record, "null")}\"."
+  }
+
+  validation {
+    condition     = var.record == null || var.domain == null || !(var.record == var.domain || endswith(coalesce(var.record, "-"), ".${coalesce(var.domain, "-")}"))
+    error_message = "record is \"${coalesce(var.record, "null")}\", which includes domain \"${coalesce(var.domain, "null")}\": give the name relative to it (www for www.example.com in example.com), or @ for the domain itself."
+  }
+}
+
+variable "dns_ttl" {
+  description = "Time to live of the DNS records, in seconds (at least 30)."
+  type        = number
+  default     = 1800
+
+  validation {
+    condition     = var.dns_ttl >= 30 && floor(var.dns_ttl) == var.dns_ttl
+    error_message = "dns_ttl must be a whole number of seconds, at least 30."
+  }
+}
+
+variable "lets_encrypt" {
+  description = "Serve HTTPS on 443 with a DigitalOcean Let's Encrypt certificate issued for record.domain (named <name>-cert, renewals followed), HTTP redirected to HTTPS. Needs domain and record. The apply waits until the certificate is issued."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.lets_encrypt || (var.domain != null && var.record != null)
+    error_message = "lets_encrypt needs domain and record: the certificate is issued for the name the tier keeps in your DigitalOcean domain (record = \"www\", domain = \"example.com\")."
+  }
+
+  validation {
+    condition     = !var.lets_encrypt || var.certificate_name == null
+    error_message = "lets_encrypt and certificate_name both serve HTTPS on 443: set lets_encrypt for a certificate the tier obtains, or certificate_name for one of your own, not both."
+  }
+}
+
+variable "project_id" {
+  description = "ID of a DigitalOcean project: the droplets (rolled-in ones too) and the load balancer are assigned to it and put back when moved out. null: DigitalOcean's default project."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.project_id == null || can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", var.project_id))
+    error_message = "project_id must be a project UUID such as 4e1bfbc3-dc3e-41f2-a18f-1b4d7ba71679 (doctl projects list); got \"${coalesce(var.project_id, "null")}\"."
+  }
 }
 
 variable "sticky_sessions" {
@@ -237,13 +301,56 @@ variable "load_balancer_size_unit" {
 }
 
 variable "allowed_sources" {
-  description = "Sources allowed to reach the load balancer (ip:<address> or cidr:<network>). Empty: everyone."
+  description = "The load balancer's own firewall: who may reach the load balancer (ip:<address> or cidr:<network>). Empty: everyone. The droplets' cloud firewall (ssh_sources, inbound_rules) is another."
   type        = list(string)
   default     = []
 
   validation {
     condition     = alltrue([for s in var.allowed_sources : can(regex("^(ip|cidr):", s))])
     error_message = "Each allowed source must look like ip:203.0.113.7 or cidr:10.0.0.0/8."
+  }
+}
+
+variable "ssh_sources" {
+  description = "Who may reach the droplets' port 22 through the tier's cloud firewall: IPv4 or IPv6 addresses or CIDRs (203.0.113.0/24) and/or tag:<name> for droplets carrying a tag (a bastion; the tag must exist in the account). Empty: SSH is closed. The firewall always lets in the load balancer, and nothing else unless listed here or in inbound_rules."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.ssh_sources : can(cidrhost(s, 0)) || can(cidrhost("${s}/32", 0)) || can(cidrhost("${s}/128", 0)) || can(regex("^tag:[A-Za-z0-9:_-]{1,255}$", s))])
+    error_message = "Each of ssh_sources must be an IPv4 or IPv6 address or CIDR (203.0.113.7, 203.0.113.0/24, 2001:db8::/32) or tag:<name> (tag:bastion); got ${jsonencode([for s in var.ssh_sources : s if !(can(cidrhost(s, 0)) || can(cidrhost("${s}/32", 0)) || can(cidrhost("${s}/128", 0)) || can(regex("^tag:[A-Za-z0-9:_-]{1,255}$", s)))])}."
+  }
+}
+
+variable "inbound_rules" {
+  description = "Extra inbound rules of the droplets' cloud firewall, beyond the load balancer and SSH: protocol (tcp, udp or icmp), ports (a port such as 9100, a range such as 8000-9000, or all; none for icmp) and sources (addresses, CIDRs or tag:<name>)."
+  type = list(object({
+    protocol = string
+    ports    = optional(string)
+    sources  = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for r in var.inbound_rules : contains(["tcp", "udp", "icmp"], r.protocol)])
+    error_message = "Each inbound rule's protocol must be tcp, udp or icmp; got ${jsonencode([for r in var.inbound_rules : r.protocol])}."
+  }
+
+  validation {
+    # Terraform evaluates both sides of || and &&: conditionals keep a bad
+    # value from stopping the check with an error.
+    condition = alltrue([for r in var.inbound_rules : (
+      r.protocol == "icmp" ? r.ports == null :
+      r.ports == null ? false :
+      r.ports == "all" ? true :
+      can(regex("^[0-9]{1,5}(-[0-9]{1,5})?$", r.ports)) ? alltrue([for p in split("-", r.ports) : tonumber(p) >= 1 && tonumber(p) <= 65535]) : false
+    )])
+    error_message = "Each tcp or udp inbound rule needs ports: a port from 1 to 65535 (9100), a range (8000-9000) or all; icmp rules take no ports. Got ${jsonencode([for r in var.inbound_rules : "${r.protocol} ${coalesce(r.ports, "(no ports)")}"])}."
+  }
+
+  validation {
+    condition     = alltrue([for r in var.inbound_rules : length(r.sources) > 0 && alltrue([for s in r.sources : can(cidrhost(s, 0)) || can(cidrhost("${s}/32", 0)) || can(cidrhost("${s}/128", 0)) || can(regex("^tag:[A-Za-z0-9:_-]{1,255}$", s))])])
+    error_message = "Each inbound rule needs sources, each an IPv4 or IPv6 address or CIDR (10.0.0.0/8) or tag:<name> (tag:monitoring)."
   }
 }
 

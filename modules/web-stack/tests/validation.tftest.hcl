@@ -149,3 +149,155 @@ run "autoscale_plans_a_pool_without_backups" {
     error_message = "with autoscale, instances and backups must be left out"
   }
 }
+
+run "bad_ssh_source" {
+  command = plan
+  variables {
+    ssh_sources = ["203.0.113.0/24", "everyone"]
+  }
+  expect_failures = [var.ssh_sources]
+}
+
+run "inbound_rule_with_a_bad_protocol" {
+  command = plan
+  variables {
+    inbound_rules = [{ protocol = "http", ports = "80", sources = ["10.0.0.0/8"] }]
+  }
+  expect_failures = [var.inbound_rules]
+}
+
+run "tcp_inbound_rule_without_ports" {
+  command = plan
+  variables {
+    inbound_rules = [{ protocol = "tcp", sources = ["10.0.0.0/8"] }]
+  }
+  expect_failures = [var.inbound_rules]
+}
+
+run "inbound_port_out_of_range" {
+  command = plan
+  variables {
+    inbound_rules = [{ protocol = "tcp", ports = "70000", sources = ["10.0.0.0/8"] }]
+  }
+  expect_failures = [var.inbound_rules]
+}
+
+run "inbound_rule_without_sources" {
+  command = plan
+  variables {
+    inbound_rules = [{ protocol = "udp", ports = "53", sources = [] }]
+  }
+  expect_failures = [var.inbound_rules]
+}
+
+run "firewall_plans_ssh_and_rules" {
+  command = plan
+  variables {
+    ssh_sources = ["198.51.100.7", "2001:db8::/32", "tag:bastion"]
+    inbound_rules = [
+      { protocol = "tcp", ports = "8000-9000", sources = ["tag:monitoring"] },
+      { protocol = "udp", ports = "all", sources = ["10.0.0.0/8"] },
+      { protocol = "icmp", sources = ["0.0.0.0/0"] },
+    ]
+  }
+  assert {
+    condition     = scalable_web_tier.this.firewall.ssh_sources == tolist(["198.51.100.7", "2001:db8::/32", "tag:bastion"]) && length(scalable_web_tier.this.firewall.inbound) == 3
+    error_message = "ssh_sources and inbound_rules do not reach the firewall"
+  }
+}
+
+run "record_needs_a_domain" {
+  command = plan
+  variables {
+    record = "www"
+  }
+  expect_failures = [var.record]
+}
+
+run "record_with_the_domain_in_it" {
+  command = plan
+  variables {
+    domain = "example.com"
+    record = "www.example.com"
+  }
+  expect_failures = [var.record]
+}
+
+run "domain_with_a_trailing_dot" {
+  command = plan
+  variables {
+    domain = "example.com."
+  }
+  expect_failures = [var.domain]
+}
+
+run "lets_encrypt_needs_a_record" {
+  command = plan
+  variables {
+    domain       = "example.com"
+    lets_encrypt = true
+  }
+  expect_failures = [var.lets_encrypt]
+}
+
+run "lets_encrypt_and_own_certificate" {
+  command = plan
+  variables {
+    domain           = "example.com"
+    record           = "www"
+    lets_encrypt     = true
+    certificate_name = "my-cert"
+  }
+  expect_failures = [var.lets_encrypt]
+}
+
+run "dns_ttl_too_short" {
+  command = plan
+  variables {
+    domain  = "example.com"
+    record  = "www"
+    dns_ttl = 10
+  }
+  expect_failures = [var.dns_ttl]
+}
+
+run "bad_project_id" {
+  command = plan
+  variables {
+    project_id = "my-project"
+  }
+  expect_failures = [var.project_id]
+}
+
+run "apex_with_lets_encrypt_plans_the_domain_block" {
+  command = plan
+  variables {
+    domain       = "example.com"
+    record       = "@"
+    lets_encrypt = true
+  }
+  assert {
+    condition     = scalable_web_tier.this.domain.name == "example.com" && scalable_web_tier.this.domain.record == "@" && scalable_web_tier.this.domain.certificate == "lets_encrypt"
+    error_message = "domain, record and lets_encrypt do not reach the domain block"
+  }
+  assert {
+    condition     = scalable_web_tier.this.fqdn == "example.com" && output.fqdn == "example.com"
+    error_message = "the apex record's fqdn is the domain itself"
+  }
+  assert {
+    condition     = length(scalable_web_tier.this.load_balancer.forwarding_rule) == 1 && !scalable_web_tier.this.load_balancer.redirect_http_to_https
+    error_message = "with lets_encrypt the tier adds HTTPS 443 itself: the module must not write the rule"
+  }
+}
+
+run "domain_alone_names_the_url_only" {
+  command = plan
+  variables {
+    domain           = "www.example.com"
+    certificate_name = "my-cert"
+  }
+  assert {
+    condition     = scalable_web_tier.this.domain == null && output.url == "https://www.example.com"
+    error_message = "domain without record must only name the url, as before"
+  }
+}
