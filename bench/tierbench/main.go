@@ -56,7 +56,7 @@ func main() {
 
 	var report strings.Builder
 	fmt.Fprintf(&report, "# %s\n\nProduced by `go run ./bench/tierbench %s` on %s (%s).\n\n",
-		*title, strings.Join(os.Args[1:], " "), time.Now().UTC().Format("2006-01-02"), cpuInfo())
+		*title, shellArgs(os.Args[1:]), time.Now().UTC().Format("2006-01-02"), cpuInfo())
 	fmt.Fprintf(&report, "Sandbox time scale %g: a droplet boots in %s, a load balancer provisions in %s (DigitalOcean: 45 s and 90 s). "+
 		"Provider `time_scale` %g, so it polls every %s. Default rate limits (250/minute, 5000/hour, windows scaled alike). "+
 		"Each figure is the median of %d runs (min-max in brackets). The tier has an alert policy and weekly backups.\n\n",
@@ -583,6 +583,19 @@ func sortedKeys(m map[string]sandbox.EndpointCount) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// shellArgs joins arguments as a shell would need them typed: empty ones
+// and ones with spaces or quotes in double quotes.
+func shellArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\"'$`\\") {
+			out[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(a) + `"`
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func mib(kib int) string {
