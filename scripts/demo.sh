@@ -296,6 +296,7 @@ for _ in 1 2 3 4 5 6; do request || true; done
 victim=${last_droplet_id:-${droplet_ids[0]}}
 step "Killing droplet $victim"
 api -X POST -o /dev/null "$DIGITALOCEAN_API_URL/_sandbox/droplets/$victim/kill" || die "the kill failed"
+outcome "droplet $victim powered off, as a crash would (POST /_sandbox/droplets/$victim/kill)"
 
 step "The site still answers"
 # Until the health check marks the dead droplet down a request may fail,
