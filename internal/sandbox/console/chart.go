@@ -60,8 +60,8 @@ func renderChart(times []time.Time, revs []string, series [][]int, steps []Step)
 		}
 		if n > 0 {
 			color := palette[r%len(palette)]
-			fmt.Fprintf(&b, `<path data-revision="%s" d="%s" fill="%s" fill-opacity="0.8" stroke="%s"><title>%s</title></path>`,
-				html.EscapeString(rev), stepArea(times, lower, upper, x, y), color, color, html.EscapeString(revisionLabel(rev)))
+			fmt.Fprintf(&b, `<path data-revision="%s" d="%s" fill="%s" fill-opacity="0.85" stroke="none"><title>%s</title></path>`,
+				html.EscapeString(rev), stepArea(times, lower, upper, x, y), color, html.EscapeString(revisionLabel(rev)))
 		}
 		lower = upper
 	}

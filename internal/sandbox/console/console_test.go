@@ -119,8 +119,18 @@ func TestTierDropletReadsTheTiersTags(t *testing.T) {
 	if d.Revision != "abc" || !d.Draining {
 		t.Errorf("%+v: want revision abc, draining", d)
 	}
-	if got := tierOf([]string{"x", "scalable-tier:shop"}); got != "shop" {
-		t.Errorf("tier %q, want shop", got)
+	for _, c := range []struct {
+		tags []string
+		want string
+	}{
+		{[]string{"x", "scalable-tier:shop"}, "shop"},
+		{[]string{"scalable-drain:shop", "scalable-rev:abc"}, "shop"}, // drained: the tier tag is gone
+		{[]string{"scalable-drain:old", "scalable-tier:new"}, "new"},
+		{[]string{"env:prod"}, ""},
+	} {
+		if got := tierOf(c.tags); got != c.want {
+			t.Errorf("tags %v: tier %q, want %q", c.tags, got, c.want)
+		}
 	}
 }
 

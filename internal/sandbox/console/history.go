@@ -273,14 +273,20 @@ func tierDroplet(d Droplet) TierDroplet {
 	return td
 }
 
-// tierOf is the tier a droplet's tags put it in, "" for none.
+// tierOf is the tier a droplet's tags put it in, "" for none. A draining
+// droplet has lost the tier's tag (the load balancer no longer targets it)
+// but is still the tier's until deleted: its drain tag names the tier.
 func tierOf(tags []string) string {
+	drained := ""
 	for _, t := range tags {
 		if name, ok := strings.CutPrefix(t, tierTagPrefix); ok {
 			return name
 		}
+		if name, ok := strings.CutPrefix(t, drainTagPrefix); ok && drained == "" {
+			drained = name
+		}
 	}
-	return ""
+	return drained
 }
 
 // nonNil makes an empty list encode as [] for the page.
