@@ -135,6 +135,18 @@ func TestConsoleNeedsTheToken(t *testing.T) {
 	}
 }
 
+// A view is bounded: what the limits leave out is counted, not copied.
+func TestConsoleViewIsBounded(t *testing.T) {
+	e := newTestEnv(t)
+	for _, name := range []string{"a", "b", "c"} {
+		e.activeDroplet(name)
+	}
+	v := consoleWorld{e.srv}.View(console.Limits{Droplets: 2, LoadBalancers: 1, Pools: 1})
+	if len(v.Droplets) != 2 || v.Truncated != 1 || v.Droplets[0].Name != "a" {
+		t.Errorf("view of 3 droplets limited to 2: %d droplets (first %+v), %d left out", len(v.Droplets), v.Droplets[0], v.Truncated)
+	}
+}
+
 // Taking the console's view holds the world's lock for the copy only:
 // this measures one view of a world of 1000 droplets in 10 tiers (all of
 // it under the lock but the fault rules' copy).
