@@ -122,7 +122,7 @@ func TestBrowserWatchesARollout(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#token")),
 		chromedp.SendKeys(chromedp.CSS("#token"), srv.Token()),
 		chromedp.Click(chromedp.CSS("#sign-in")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-tier="roll"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#tiers")), // the console's own page: a container never re-rendered
 		until(`document.querySelectorAll('[data-tier="roll"] tr[data-droplet-id]').length === 3`),
 		until(`document.querySelectorAll('[data-lb] tr.healthy').length === 3`),
 	)
@@ -224,7 +224,8 @@ func TestBrowserWatchesARollout(t *testing.T) {
 	if err := chromedp.Do(bctx, until(`document.querySelectorAll('[data-tier="roll"] tr[data-droplet-id]').length === 3`)); err != nil {
 		t.Fatalf("after the rollout the page does not show 3 droplets: %v", err)
 	}
-	step, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#steps li")))
+	// The page re-renders as snapshots arrive: read in one script, never by node.
+	step, err := chromedp.Run(bctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#steps li')].map(li => li.textContent).join('\n')`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,16 +124,27 @@ function renderSteps(steps) {
   return steps.map((s) => el("li", {}, el("time", {}, clock(s.at)), " ", s.text));
 }
 
+// shown keeps what each section last showed: a section is rebuilt only when
+// its data changed, so what a reader selects in a quiet one stays.
+const shown = {};
+
+function section(id, data, build) {
+  const key = JSON.stringify(data);
+  if (shown[id] === key) return;
+  shown[id] = key;
+  document.getElementById(id).replaceChildren(...build(data));
+}
+
 function render(snap) {
   document.getElementById("meta").textContent =
     `time scale ${snap.time_scale} · traffic ${snap.traffic ? "on" : "off"} · charts span ${Math.round(snap.window_seconds)}s · updated ${clock(snap.at)}` +
     (snap.truncated ? ` · ${snap.truncated} objects not shown` : "");
-  document.getElementById("steps").replaceChildren(...renderSteps(snap.steps));
-  document.getElementById("tiers").replaceChildren(...renderTiers(snap.tiers));
-  document.getElementById("load-balancers").replaceChildren(...renderLBs(snap.load_balancers));
-  document.getElementById("pools").replaceChildren(...renderPools(snap.pools));
-  document.getElementById("faults").replaceChildren(...renderFaults(snap.faults));
-  document.getElementById("requests").replaceChildren(...renderRequests(snap.requests));
+  section("steps", snap.steps, renderSteps);
+  section("tiers", snap.tiers, renderTiers);
+  section("load-balancers", snap.load_balancers, renderLBs);
+  section("pools", snap.pools, renderPools);
+  section("faults", snap.faults, renderFaults);
+  section("requests", snap.requests, renderRequests);
   for (const s of document.querySelectorAll(".swatch[data-color]")) s.style.setProperty("background", s.dataset.color);
 }
 
