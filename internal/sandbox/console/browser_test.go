@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/digitalocean/godo"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/doclient"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/testkeys"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
@@ -274,4 +276,87 @@ func revisions(t *testing.T, ctx context.Context) []string {
 		out = append(out, rev)
 	}
 	return out
+}
+
+// The page shows an autoscale pool with its members and the utilization
+// the sandbox reports, a fault rule with what it matched and failed, and
+// text from the world as text: a step with markup shows its characters.
+// The page itself sends the API nothing (no favicon request either).
+func TestBrowserShowsPoolsAndFaults(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	bctx := browser(t, ctx)
+	srv, err := sandbox.New(sandbox.Options{Token: "browser-token", TimeScale: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	client, err := godo.New(&http.Client{Transport: bearer(srv.Token())}, godo.SetBaseURL(srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := testkeys.Add(ctx, client, "pool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, _, err := client.DropletAutoscale.Create(ctx, &godo.DropletAutoscalePoolRequest{
+		Name:   "auto-pool",
+		Config: &godo.DropletAutoscaleConfiguration{MinInstances: 2, MaxInstances: 5, TargetCPUUtilization: 0.6, CooldownMinutes: 5},
+		DropletTemplate: &godo.DropletAutoscaleResourceTemplate{Size: "s-1vcpu-1gb", Region: "nyc3", Image: "ubuntu-24-04-x64",
+			Tags: []string{"scalable-tier:auto"}, SSHKeys: []string{key}, WithDropletAgent: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddFault(sandbox.FaultRule{Endpoint: "GET /v2/account", FailNext: 2, Status: 503}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := client.Account.Get(ctx); err == nil {
+		t.Fatal("the fault rule let GET /v2/account through")
+	}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/_sandbox/console/steps", strings.NewReader(`{"text":"scale <b>up</b>"}`))
+	req.Header.Set("Authorization", "Bearer "+srv.Token())
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST step: %v %v", resp, err)
+	}
+	before := srv.Counts().Total
+
+	err = chromedp.Do(bctx,
+		chromedp.Navigate(srv.URL()+"/_sandbox/console"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), srv.Token()),
+		chromedp.Click(chromedp.CSS("#sign-in")),
+		chromedp.WaitVisible(chromedp.CSS("#tiers")),
+		until(fmt.Sprintf(`(() => {
+  const rows = [...document.querySelectorAll('[data-pool=%q] tr[data-member]')];
+  return rows.length === 2 && rows.every(r => r.cells[1].textContent === 'active' && r.cells[2].textContent === '20%%' && r.cells[3].textContent === '30%%');
+})()`, pool.ID)),
+		until(`[...document.querySelectorAll('table.faults tbody tr')].some(r => r.cells[0].textContent === 'GET /v2/account' && r.cells[2].textContent === '1' && r.cells[3].textContent === '1')`),
+		until(`document.querySelectorAll('[data-tier="auto"] tr[data-droplet-id]').length === 2`),
+	)
+	if err != nil {
+		t.Fatalf("the page never showed the pool's 2 active members at 20%% CPU and 30%% memory, the fault rule's counts and the tier: %v", err)
+	}
+	steps, err := chromedp.Run(bctx, chromedp.Evaluate[[]any](`[document.querySelector('#steps').textContent, document.querySelectorAll('#steps b').length]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, _ := steps[0].(string); !strings.Contains(text, "scale <b>up</b>") || steps[1] != float64(0) {
+		t.Errorf("the step shows as %v: want its text with the markup as characters, and no element made of it", steps)
+	}
+	if got := srv.Counts().Total; got != before {
+		t.Errorf("opening the console sent %d API requests (want none: no favicon, no /v2 call)", got-before)
+	}
+}
+
+// bearer adds the token to every request.
+type bearer string
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
 }
