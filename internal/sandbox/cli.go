@@ -12,6 +12,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox/console"
 )
 
 // Main runs `terraform-provider-scalable sandbox [flags]` until interrupted
@@ -100,6 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, env)
 	fmt.Fprintf(stderr, "sandbox: DigitalOcean API v2 on %s (time scale %g); control API under %s/_sandbox/\n", s.URL(), *timeScale, s.URL())
+	fmt.Fprintf(stderr, "sandbox: live console at %s%s (asks for the token once)\n", s.URL(), console.Prefix)
 	fmt.Fprintf(stderr, "sandbox: public addresses come from %s (IPv6 from 2001:db8::/32): nothing handed out routes off this machine\n", s.AddressBlock())
 	if *remote {
 		fmt.Fprintf(stderr, "sandbox: --allow-remote: the API listens on %s for other hosts too (with the token); the droplets' and load balancers' 127.x.y.z addresses stay on this host's loopback\n", *listen)

@@ -125,7 +125,7 @@ type controlEndpoint struct {
 
 // controlAPI is every endpoint under /_sandbox/, in the order the README
 // lists them.
-var controlAPI = []controlEndpoint{
+var controlAPI = append([]controlEndpoint{
 	{"POST /_sandbox/faults", `{"endpoint":"POST /v2/droplets","fail_next":1,"status":500,"after_commit":true}`,
 		"add a fault rule (`error_rate`, `latency`, `after`, `fail_next`, `status`, `message`, `after_commit`)", (*Server).ctlAddFault},
 	{"PUT /_sandbox/faults", `{"rules":[...]}`, "replace every fault rule", (*Server).ctlSetFaults},
@@ -151,7 +151,7 @@ var controlAPI = []controlEndpoint{
 	{"PUT /_sandbox/droplets/{id}/utilization", `{"cpu":0.9,"memory":0.4}`,
 		"the load a droplet reports to its autoscale pool (default 0.2 CPU, 0.3 memory)", (*Server).ctlUtilization},
 	{"POST /_sandbox/reset", "", "empty the world, faults and counts", (*Server).ctlReset},
-}
+}, consoleEndpoints()...)
 
 func (s *Server) controlRoutes() {
 	for _, e := range controlAPI {

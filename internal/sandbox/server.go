@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox/console"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox/traffic"
 )
 
@@ -102,8 +103,9 @@ type Server struct {
 	httpSrv  *http.Server
 	baseURL  string
 
-	traffic   *traffic.Engine // nil unless Options.Traffic
-	healthSeq uint64          // orders health views given to traffic; guarded by mu
+	traffic   *traffic.Engine  // nil unless Options.Traffic
+	console   *console.Console // /_sandbox/console (console.go)
+	healthSeq uint64           // orders health views given to traffic; guarded by mu
 
 	// block is the 127.B.0.0/16 the world's public addresses come from;
 	// bindable is false where only 127.0.0.1 exists on loopback.
@@ -142,6 +144,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.routes()
 	s.controlRoutes()
+	s.console = s.newConsole()
 	if opts.Traffic {
 		if err := s.startTraffic(); err != nil {
 			s.block.release()
@@ -281,6 +284,7 @@ func (s *Server) Close() error {
 	if s.traffic != nil {
 		s.traffic.Close()
 	}
+	s.console.Close() // its update streams would hold Shutdown up
 	var errs []error
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -298,7 +302,7 @@ func (s *Server) Close() error {
 // through auth, rate limiting and the DigitalOcean routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_sandbox/") || r.URL.Path == "/_sandbox" {
-		if !s.authorized(r) {
+		if !s.authorized(r) && !consolePath(r.URL.Path) {
 			writeJSON(w, http.StatusUnauthorized, apiErr(http.StatusUnauthorized, ""))
 			return
 		}
@@ -306,7 +310,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	requestID := newUUID()
+	requestID, started := newUUID(), time.Now()
 	_, pattern := s.api.Handler(r)
 	if pattern == "/" {
 		pattern = "unmatched"
@@ -314,6 +318,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		s.counts.add(pattern, rec.status)
+		s.recordRequest(r, rec.status, started, requestID)
 		if s.logger != nil {
 			s.logger.Printf("%s %s -> %d (%s)", r.Method, r.URL.RequestURI(), rec.status, requestID)
 		}

@@ -24,6 +24,7 @@ package traffic
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -550,6 +551,24 @@ func (e *Engine) count(lbID string, droplet int, open bool) int {
 		return rt.inflight[droplet]
 	}
 	return rt.sent[droplet]
+}
+
+// SentCounts copies every active load balancer's Sent counts, for the
+// console: load balancer id -> droplet id -> requests and connections.
+func (e *Engine) SentCounts() map[string]map[int]int {
+	e.mu.RLock()
+	lbs := make([]*lbRuntime, 0, len(e.lbs))
+	for _, rt := range e.lbs {
+		lbs = append(lbs, rt)
+	}
+	e.mu.RUnlock()
+	out := make(map[string]map[int]int, len(lbs))
+	for _, rt := range lbs {
+		rt.mu.Lock()
+		out[rt.id] = maps.Clone(rt.sent)
+		rt.mu.Unlock()
+	}
+	return out
 }
 
 // Runtimes counts the droplet servers and load balancer runtimes open.
