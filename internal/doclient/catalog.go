@@ -75,6 +75,9 @@ func (c *Client) fillCatalog(ctx context.Context, needs tier.CatalogNeeds, src p
 	if needs.Projects {
 		g.Go(func() (err error) { cat.Projects, err = part(gctx, src, "projects", c.catalogProjects); return err })
 	}
+	if needs.Tags {
+		g.Go(func() (err error) { cat.Tags, err = part(gctx, src, "tags", c.catalogTags); return err })
+	}
 	if err := g.Wait(); err != nil {
 		return tier.Catalog{}, fmt.Errorf("read the catalog for preflight: %w", err)
 	}
@@ -219,6 +222,15 @@ func (c *Client) catalogDomains(ctx context.Context) ([]string, error) {
 	out := make([]string, len(all))
 	for i, d := range all {
 		out[i] = d.Name
+	}
+	return out, err
+}
+
+func (c *Client) catalogTags(ctx context.Context) ([]string, error) {
+	all, err := listAll(ctx, c, "list tags", c.godo.Tags.List)
+	out := make([]string, len(all))
+	for i, t := range all {
+		out[i] = t.Name
 	}
 	return out, err
 }

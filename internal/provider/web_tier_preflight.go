@@ -114,13 +114,26 @@ func unknownPaths(m *webTierModel) []tier.Path {
 		add(d.Name, "domain", "name")
 	}
 	add(m.ProjectID, "project_id")
+	if fw := m.Firewall; fw != nil {
+		out = append(out, listUnknowns(fw.SSHSources, "firewall", "ssh_sources")...)
+		for i, r := range fw.Inbound {
+			out = append(out, listUnknownsAt(r.Sources, tier.AttrPath("firewall", "inbound").AtIndex(i).AtName("sources"))...)
+		}
+		for i, r := range fw.Outbound {
+			out = append(out, listUnknownsAt(r.Destinations, tier.AttrPath("firewall", "outbound").AtIndex(i).AtName("destinations"))...)
+		}
+	}
 	return out
 }
 
 // listUnknowns is the whole list's path when it is unknown, else the
 // paths of its unknown elements.
 func listUnknowns(l types.List, names ...string) []tier.Path {
-	p := tier.AttrPath(names...)
+	return listUnknownsAt(l, tier.AttrPath(names...))
+}
+
+// listUnknownsAt is listUnknowns for a list at p.
+func listUnknownsAt(l types.List, p tier.Path) []tier.Path {
 	if l.IsUnknown() {
 		return []tier.Path{p}
 	}

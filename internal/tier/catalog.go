@@ -19,6 +19,7 @@ type Catalog struct {
 	Account      CatalogAccount
 	Domains      []string // the account's domains, by name
 	Projects     []CatalogProject
+	Tags         []string // the account's tags, by name
 }
 
 // CatalogPart is a set of catalog parts.
@@ -39,6 +40,7 @@ const (
 	PartAccount
 	PartDomains
 	PartProjects
+	PartTags
 )
 
 // Has reports whether every part of q was loaded.
@@ -134,6 +136,7 @@ type CatalogNeeds struct {
 	VPCs         bool
 	Domains      bool
 	Projects     bool
+	Tags         bool // the firewall names "tag:" peers
 }
 
 // Parts is the set of parts a catalog filled for these needs holds.
@@ -156,6 +159,9 @@ func (n CatalogNeeds) Parts() CatalogPart {
 	}
 	if n.Projects {
 		p |= PartProjects
+	}
+	if n.Tags {
+		p |= PartTags
 	}
 	return p
 }
@@ -191,5 +197,6 @@ func CatalogNeedsFor(spec Spec, unknown ...Path) CatalogNeeds {
 	n.VPCs = spec.VPCUUID != "" && !u.has(pathVPC)
 	n.Domains = spec.Domain != nil && !u.has(pathDomainName)
 	n.Projects = spec.ProjectID != "" && !u.has(pathProject)
+	n.Tags = len(firewallTagRefs(spec, u)) > 0
 	return n
 }

@@ -43,6 +43,7 @@ const (
 	ProblemDropletLimit       ProblemCode = "droplet_limit"
 	ProblemUnknownDomain      ProblemCode = "unknown_domain"
 	ProblemUnknownProject     ProblemCode = "unknown_project"
+	ProblemUnknownTag         ProblemCode = "unknown_tag"
 )
 
 var problemSummaries = map[ProblemCode]string{
@@ -65,15 +66,21 @@ var problemSummaries = map[ProblemCode]string{
 	ProblemDropletLimit:       "Droplet limit too low",
 	ProblemUnknownDomain:      "Unknown domain",
 	ProblemUnknownProject:     "Unknown project",
+	ProblemUnknownTag:         "Unknown tag",
 }
 
 // Provisional reports a problem that may clear before the tier is built: a
 // certificate named but not in the account yet (another resource of the
 // same apply may create it, and its name is known before it exists) or
-// still being issued, and likewise a domain not in the account yet. A plan-time check may report these as warnings; the
+// still being issued, and likewise a domain or a firewall's tag not in the
+// account yet. A plan-time check may report these as warnings; the
 // check before the first write refuses them like any other.
 func (p Problem) Provisional() bool {
-	return p.Code == ProblemUnknownCertificate || p.Code == ProblemCertificatePending || p.Code == ProblemUnknownDomain
+	switch p.Code {
+	case ProblemUnknownCertificate, ProblemCertificatePending, ProblemUnknownDomain, ProblemUnknownTag:
+		return true
+	}
+	return false
 }
 
 // Summary is a short title for the problem (a diagnostic's summary).
@@ -115,7 +122,8 @@ func (e *PreflightError) Error() string {
 // unknown or bad. Problems come in a fixed order: region, vpc_uuid,
 // droplet.size, droplet.image, the size's disk against the image,
 // droplet.ssh_keys in list order, forwarding rules' certificates in rule
-// order, domain.name, project_id, then the droplet limit. Like ComputePlan it is pure: fleet is the
+// order, domain.name, project_id, the firewall's tags, then the droplet
+// limit. Like ComputePlan it is pure: fleet is the
 // tier's observed fleet, used for the droplet limit.
 func Preflight(spec Spec, cat Catalog, fleet Fleet, unknown ...Path) []Problem {
 	c := &preflight{spec: spec, cat: cat, fleet: fleet, unknown: unknownSet(unknown)}
@@ -128,6 +136,7 @@ func Preflight(spec Spec, cat Catalog, fleet Fleet, unknown ...Path) []Problem {
 	c.checkCertificates()
 	c.checkDomain()
 	c.checkProject()
+	c.checkFirewallTags()
 	c.checkDropletLimit()
 	return c.problems
 }

@@ -22,7 +22,7 @@ const (
 func testCatalog() Catalog {
 	all := []string{"nyc1", "nyc3", "ams3", "fra1", "sfo2"}
 	return Catalog{
-		Loaded: PartRegions | PartSizes | PartImages | PartCertificates | PartSSHKeys | PartVPCs | PartAccount | PartDomains | PartProjects,
+		Loaded: PartRegions | PartSizes | PartImages | PartCertificates | PartSSHKeys | PartVPCs | PartAccount | PartDomains | PartProjects | PartTags,
 		Regions: []CatalogRegion{
 			{"nyc1", "New York 1", true}, {"sfo1", "San Francisco 1", false}, {"nyc3", "New York 3", true},
 			{"ams3", "Amsterdam 3", true}, {"fra1", "Frankfurt 1", true}, {"sfo2", "San Francisco 2", true},
@@ -55,6 +55,7 @@ func testCatalog() Catalog {
 		Account:  CatalogAccount{DropletLimit: 25},
 		Domains:  []string{"example.com", "example.org"},
 		Projects: []CatalogProject{{ID: projDefault, Name: "default", Default: true}, {ID: projWeb, Name: "web"}},
+		Tags:     []string{"bastion", "office"},
 	}
 }
 
@@ -99,6 +100,22 @@ func TestPreflightReferences(t *testing.T) {
 		want    []found
 	}{
 		{name: "a spec naming only what exists passes"},
+		{name: "firewall tags the account has, and the tier's own, pass", spec: func(s *Spec) {
+			s.Firewall = &FirewallSpec{SSHSources: []string{"tag:bastion", "192.0.2.0/24", "tag:" + Tag(s.Name)},
+				Inbound: []FirewallRuleSpec{{Protocol: "tcp", Ports: "9100", Peers: []string{"tag:office"}}}}
+		}},
+		{name: "firewall tags the account lacks, by where they are, with the nearest", spec: func(s *Spec) {
+			s.Firewall = &FirewallSpec{SSHSources: []string{"10.0.0.0/8", "tag:bastoin"},
+				Inbound:  []FirewallRuleSpec{{Protocol: "tcp", Ports: "9100", Peers: []string{"tag:ofice"}}},
+				Outbound: []FirewallRuleSpec{{Protocol: "tcp", Ports: "all", Peers: []string{"0.0.0.0/0", "tag:db"}}}}
+		}, want: []found{
+			{"firewall.ssh_sources[1]", "unknown_tag", []string{"bastion"}},
+			{"firewall.inbound[0].sources[0]", "unknown_tag", []string{"office"}},
+			{"firewall.outbound[0].destinations[1]", "unknown_tag", nil},
+		}},
+		{name: "an unknown firewall source waits", spec: func(s *Spec) {
+			s.Firewall = &FirewallSpec{SSHSources: []string{"tag:later"}}
+		}, unknown: []Path{AttrPath("firewall", "ssh_sources").AtIndex(0)}},
 		{name: "a domain and project the account has pass", spec: func(s *Spec) {
 			s.Domain = &DomainSpec{Name: "example.com", Record: "www"}
 			s.ProjectID = projWeb
@@ -268,6 +285,15 @@ func TestCatalogNeedsFor(t *testing.T) {
 	}
 	if got := (CatalogNeeds{Image: "5001"}).Parts(); got != PartRegions|PartSizes|PartAccount|PartImages {
 		t.Errorf("parts %b", got)
+	}
+	fw := baseSpec(1)
+	fw.Firewall = &FirewallSpec{SSHSources: []string{"192.0.2.1"}}
+	if CatalogNeedsFor(fw).Tags {
+		t.Error("a firewall without tag: peers needs the tags")
+	}
+	fw.Firewall.Outbound = []FirewallRuleSpec{{Protocol: "tcp", Ports: "443", Peers: []string{"tag:db"}}}
+	if !CatalogNeedsFor(fw).Tags || CatalogNeedsFor(fw).Parts()&PartTags == 0 {
+		t.Error("a firewall naming a tag does not need the tags")
 	}
 }
 
