@@ -30,12 +30,6 @@ func (f *fakeSource) View(Limits) View {
 	return f.view
 }
 
-func (f *fakeSource) set(v View) {
-	f.mu.Lock()
-	f.view = v
-	f.mu.Unlock()
-}
-
 func tierDroplets(tier string, revs ...string) []Droplet {
 	var out []Droplet
 	for i, rev := range revs {
