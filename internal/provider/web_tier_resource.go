@@ -144,6 +144,9 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 		}
 	}
 	state.observe(fleet, importing)
+	if importing {
+		state.dropDefaultBlocks()
+	}
 	if found != nil {
 		state.observeDomain(fleet, found)
 	}
