@@ -1,6 +1,7 @@
 package tier
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 )
@@ -100,6 +101,21 @@ func (f Fleet) AdoptedView(tier string) Fleet {
 		if f.AdoptionPending(tier, d) {
 			out.Droplets[i].Tags = append(slices.Clone(d.Tags), Tag(tier))
 		}
+	}
+	if len(f.AdoptedAlerts) > 0 {
+		// Adopted policies take the free alert indexes, in the import's order.
+		byIndex, _ := TierAlerts(tier, f.Alerts)
+		out.Alerts = slices.Clone(f.Alerts)
+		next := 0
+		for _, p := range f.AdoptedAlerts {
+			for byIndex[next].UUID != "" {
+				next++
+			}
+			p.Description += fmt.Sprintf(" [scalable-tier:%s#%d]", tier, next)
+			out.Alerts = append(out.Alerts, p)
+			next++
+		}
+		out.AdoptedAlerts = nil
 	}
 	return out
 }

@@ -133,3 +133,33 @@ func TestAdoptedViewTagsPendingDroplets(t *testing.T) {
 		}
 	}
 }
+
+func TestReplacementReasons(t *testing.T) {
+	spec := baseSpec(3)
+	spec.Name = "legacy"
+	f := handBuilt(spec)
+	f.Droplets[1].Size = "s-2vcpu-2gb"
+	got := ReplacementReasons(spec, f)
+	want := []string{
+		"1 droplet is of size s-2vcpu-2gb, the configuration says s-1vcpu-1gb",
+		"1 droplet runs image ubuntu-22-04-x64, the configuration says ubuntu-24-04-x64",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("reasons\n%q\nwant\n%q", got, want)
+	}
+
+	// Our own tier: two droplets on an older image, one built from other
+	// user_data (same image and size, another revision).
+	own := fleetOf(spec, 0, 3)
+	for i := range own.Droplets {
+		own.Droplets[i].Size, own.Droplets[i].Region, own.Droplets[i].Image = "s-1vcpu-1gb", "nyc3", "ubuntu-22-04-x64"
+	}
+	own.Droplets[2].Image = "ubuntu-24-04-x64"
+	got = ReplacementReasons(spec, own)
+	if len(got) != 2 || got[0] != "2 droplets run image ubuntu-22-04-x64, the configuration says ubuntu-24-04-x64" || !strings.HasPrefix(got[1], "1 droplet was built with other user_data or ssh_keys") {
+		t.Errorf("reasons %q", got)
+	}
+	if r := ReplacementReasons(spec, fleetOf(spec, 3, 0)); len(r) != 0 {
+		t.Errorf("a fleet in line has reasons %q", r)
+	}
+}
