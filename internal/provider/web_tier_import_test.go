@@ -1,10 +1,12 @@
 package provider_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/acctest"
 )
@@ -54,4 +56,84 @@ func TestAccWebTierImportRoundTrip(t *testing.T) {
 			},
 		},
 	})
+}
+
+// A tier built with user_data: -generate-config-out cannot know it (the
+// API never returns it), so the generated configuration's plan replaces
+// the droplets, and the import and plan warn that droplet.user_data must
+// be set (TestImportNotesUserData, tier.TestReplacementReasons).
+func TestAccWebTierImportGeneratedConfigUserData(t *testing.T) {
+	e := acctest.New(t)
+	cfg := minimalTierConfig(e, "userdata", `    user_data = "#cloud-config\n"`)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{Config: cfg, ConfigPlanChecks: emptyPlan()},
+			{
+				// With its own configuration the import plans only recording
+				// user_data in the state (an imported state cannot hold it):
+				// no droplet changes.
+				ResourceName: "scalable_web_tier.web", ImportState: true, ImportStateId: "userdata",
+				ImportStateKind: resource.ImportBlockWithID, ExpectNonEmptyPlan: true,
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectKnown("scalable_web_tier.web", "droplets"), expectKnown("scalable_web_tier.web", "load_balancer_id"),
+				}},
+			},
+			{
+				ResourceName: "scalable_web_tier.web", ImportState: true, ImportStateId: "userdata",
+				ImportStateKind: resource.ImportBlockWithID, GenerateConfig: true, ExpectNonEmptyPlan: true,
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{
+					expectChanging("scalable_web_tier.generated", "droplets"),
+				}},
+			},
+		},
+	})
+}
+
+// expectKnown checks a resource's attribute is known in the plan: the
+// apply will not change it.
+func expectKnown(addr, attr string) plancheck.PlanCheck { return knownCheck{addr, attr, false} }
+
+// expectChanging checks some part of the attribute is unknown in the plan.
+func expectChanging(addr, attr string) plancheck.PlanCheck { return knownCheck{addr, attr, true} }
+
+type knownCheck struct {
+	addr, attr string
+	unknown    bool
+}
+
+// anyUnknown reports a true anywhere in an after_unknown value.
+func anyUnknown(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case []any:
+		for _, e := range v {
+			if anyUnknown(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range v {
+			if anyUnknown(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c knownCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	for _, rc := range req.Plan.ResourceChanges {
+		if rc.Address != c.addr {
+			continue
+		}
+		u, _ := rc.Change.AfterUnknown.(map[string]any)
+		if got := anyUnknown(u[c.attr]); got != c.unknown {
+			resp.Error = fmt.Errorf("%s.%s unknown in the plan: %v, want %v", c.addr, c.attr, got, c.unknown)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("no resource change for %s", c.addr)
 }
