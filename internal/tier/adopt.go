@@ -39,7 +39,12 @@ func (r Ref) withAdoption() Ref {
 	if a == nil {
 		return r
 	}
-	r.KnownDroplets = slices.Concat(r.KnownDroplets, a.DropletIDs)
+	r.KnownDroplets = slices.Clone(r.KnownDroplets)
+	for _, id := range a.DropletIDs {
+		if !slices.Contains(r.KnownDroplets, id) {
+			r.KnownDroplets = append(r.KnownDroplets, id)
+		}
+	}
 	if r.LoadBalancerID == "" {
 		r.LoadBalancerID = a.LoadBalancerID
 	}

@@ -163,3 +163,15 @@ func TestReplacementReasons(t *testing.T) {
 		t.Errorf("a fleet in line has reasons %q", r)
 	}
 }
+
+// Droplets known from state and named by the adoption are read once.
+func TestWithAdoptionReadsEachDropletOnce(t *testing.T) {
+	r := Ref{Name: "legacy", KnownDroplets: []int{1, 2}, Adopt: &Adoption{DropletIDs: []int{2, 3}, LoadBalancerID: "lb"}}
+	got := r.withAdoption()
+	if !slices.Equal(got.KnownDroplets, []int{1, 2, 3}) || got.LoadBalancerID != "lb" {
+		t.Errorf("withAdoption: %+v", got)
+	}
+	if !slices.Equal(r.KnownDroplets, []int{1, 2}) {
+		t.Errorf("withAdoption wrote into its input: %v", r.KnownDroplets)
+	}
+}
