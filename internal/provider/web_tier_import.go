@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -237,7 +238,11 @@ func adoptionNotes(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.
 		if lb.Tag != "" {
 			target = "the tag " + lb.Tag
 		}
-		parts = append(parts, fmt.Sprintf("then, in one update, points load balancer %s (%s, now targeting %s) at %s and names it %s; its id and IP stay, and it never has fewer targets than before", lb.Name, lb.ID, target, tier.Tag(spec.Name), tier.LoadBalancerName(spec.Name)))
+		rename := ""
+		if lb.Name != tier.LoadBalancerName(spec.Name) {
+			rename = " and renames it " + tier.LoadBalancerName(spec.Name)
+		}
+		parts = append(parts, fmt.Sprintf("then, in one update, points load balancer %s (%s, now targeting %s) at %s%s; its id and IP stay, and it never has fewer targets than before", lb.Name, lb.ID, target, tier.Tag(spec.Name), rename))
 	}
 	if n := len(fleet.AdoptedAlerts); n > 0 {
 		parts = append(parts, fmt.Sprintf("updates %d of the %d adopted alert policies in place into the tier's alerts of the same metric (they keep their ids); the others, which no alert block matches, are deleted", s.AlertsAdopted, n))
@@ -294,8 +299,8 @@ func importNotes(m *webTierModel, fleet tier.Fleet) diag.Diagnostics {
 			replace = "to be replaced in waves by the first apply (user_data=differs)"
 		}
 		diags.AddWarning("scalable_web_tier "+name+": adopting a stack made outside Terraform",
-			fmt.Sprintf("The import found %d droplet(s) %v, %s and %d alert policies. It changed nothing; `terraform plan` shows what the first apply will do (tag the droplets, then point the load balancer at %s). The droplets are %s.",
-				len(a.DropletIDs), a.DropletIDs, lb, len(a.AlertIDs), tier.Tag(name), replace))
+			fmt.Sprintf("The import found %d droplet(s) %v, %s and %d alert polic%s. It changed nothing; `terraform plan` shows what the first apply will do (tag the droplets, then point the load balancer at %s). The droplets are %s.",
+				len(a.DropletIDs), a.DropletIDs, lb, len(a.AlertIDs), map[bool]string{true: "y", false: "ies"}[len(a.AlertIDs) == 1], tier.Tag(name), replace))
 	}
 	var serving []tier.Droplet
 	for _, d := range fleet.AdoptedView(name).Droplets {
@@ -312,8 +317,12 @@ func importNotes(m *webTierModel, fleet tier.Fleet) diag.Diagnostics {
 			for _, d := range serving {
 				seen[f.of(d)]++
 			}
+			var counts []string
+			for _, v := range slices.Sorted(maps.Keys(seen)) {
+				counts = append(counts, fmt.Sprintf("%d on %s", seen[v], v))
+			}
 			diags.AddWarning("scalable_web_tier "+name+": droplet."+f.attr+" left empty",
-				fmt.Sprintf("The droplets do not share one %s (%v): set droplet.%s to the one the tier should run; the plan then says which droplets are replaced.", f.attr, seen, f.attr))
+				fmt.Sprintf("The droplets do not share one %s (%s): set droplet.%s to the one the tier should run; the plan then says which droplets are replaced.", f.attr, strings.Join(counts, ", "), f.attr))
 		}
 	}
 	if fleet.Adopt == nil && m.Droplet != nil && len(serving) > 0 {
