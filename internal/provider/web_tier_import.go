@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
@@ -221,6 +222,11 @@ func importAdopting(ctx context.Context, req tier.AdoptRequest, p privateSetter)
 func adoptionNotes(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.Plan) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if !fleet.Adopting(spec.Name) {
+		return diags
+	}
+	if spec.Autoscale != nil {
+		diags.AddAttributeError(path.Root("autoscale"), "Cannot adopt into an autoscale pool",
+			"The import adopted droplets made outside Terraform; a pool would not take them in. Adopt them as fixed droplets first (droplet.instances, no autoscale block), apply, then add the autoscale block: the tier switches to a pool without downtime.")
 		return diags
 	}
 	plan.Tag = types.StringValue(tier.Tag(spec.Name))

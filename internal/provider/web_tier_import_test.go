@@ -3,6 +3,8 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -136,4 +138,50 @@ func (c knownCheck) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest,
 		return
 	}
 	resp.Error = fmt.Errorf("no resource change for %s", c.addr)
+}
+
+// A bad import id fails before any request, naming the key, the value and
+// the forms; an id naming something that does not exist fails at the
+// lookup and changes nothing.
+func TestAccWebTierImportBadID(t *testing.T) {
+	e := acctest.New(t)
+	cfg := minimalTierConfig(e, "legacy", "")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg, ResourceName: "scalable_web_tier.web", ImportState: true,
+				ImportStateId: "name=legacy,lb=legacy-lb",
+				ExpectError:   wrapped(`Invalid import id`, `lb="legacy-lb": unknown key; the keys are name, load_balancer, droplets, alert_policies and user_data.`),
+			},
+			{
+				Config: cfg, ResourceName: "scalable_web_tier.web", ImportState: true,
+				ImportStateId: "name=legacy,droplets=12|web",
+				ExpectError:   wrapped(`Invalid import id`, `droplets="web": tag:<tag>, or droplet ids (positive integers) separated by '|' or ','`),
+			},
+			{
+				Config: cfg, ResourceName: "scalable_web_tier.web", ImportState: true,
+				ImportStateId: "name=legacy,load_balancer=legacy-lb",
+				ExpectError:   wrapped(`Cannot adopt into web tier legacy`, `Import id load_balancer=legacy-lb: no load balancer has this id or name (the account's: none). Nothing was changed.`),
+			},
+			{
+				Config: cfg, ResourceName: "scalable_web_tier.web", ImportState: true,
+				ImportStateId: "legacy",
+				ExpectError:   wrapped(`Cannot import web tier legacy`, `Nothing carries the tag scalable-tier:legacy and no load balancer targets it. To adopt a stack made outside Terraform, import by an id that names it, e.g. name=legacy,load_balancer=<its id or name>;`),
+			},
+		},
+	})
+	if inv := e.Inventory(); inv != (acctest.Inventory{}) {
+		t.Errorf("a failed import wrote %+v", inv)
+	}
+}
+
+// wrapped matches a diagnostic's summary and a sentence of its detail as
+// Terraform prints them, wrapped at any space.
+func wrapped(summary, detail string) *regexp.Regexp {
+	words := strings.Fields(detail)
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return regexp.MustCompile(`(?s)` + regexp.QuoteMeta(summary) + `.*` + strings.Join(words, `\s+`))
 }
