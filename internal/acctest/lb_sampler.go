@@ -28,6 +28,7 @@ type TrafficSampler struct {
 // TrafficFigures are what a TrafficSampler saw.
 type TrafficFigures struct {
 	Samples    int // health samples
+	Start      int // healthy targets at the first sample
 	Requests   int
 	Failed     int // requests not answered 200 by a droplet
 	MinHealthy int
@@ -35,7 +36,7 @@ type TrafficFigures struct {
 }
 
 func (f TrafficFigures) String() string {
-	return fmt.Sprintf("%d samples, %d requests, %d failed, healthy targets min %d max %d", f.Samples, f.Requests, f.Failed, f.MinHealthy, f.MaxHealthy)
+	return fmt.Sprintf("%d samples, %d requests, %d failed, healthy targets %d at the start, min %d, max %d", f.Samples, f.Requests, f.Failed, f.Start, f.MinHealthy, f.MaxHealthy)
 }
 
 // SampleTraffic starts sampling the load balancer lbID.
@@ -80,6 +81,9 @@ func (s *TrafficSampler) sample() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := &s.figures
+	if f.Samples == 0 {
+		f.Start = healthy
+	}
 	f.Samples++
 	if f.MinHealthy < 0 || healthy < f.MinHealthy {
 		f.MinHealthy = healthy

@@ -198,8 +198,8 @@ func TestAccWebTierAdoptHandBuiltStack(t *testing.T) {
 							if fig.Requests == 0 || fig.Failed > 0 {
 								return fmt.Errorf("%s: %s; first failure: %s", name, fig, first)
 							}
-							if fig.MinHealthy < 2 {
-								return fmt.Errorf("%s: healthy targets fell to %d (2 at the start)", name, fig.MinHealthy)
+							if fig.Start != 2 || fig.MinHealthy < fig.Start {
+								return fmt.Errorf("%s: healthy targets fell to %d (%d at the start, 2 built)", name, fig.MinHealthy, fig.Start)
 							}
 						}
 						return nil

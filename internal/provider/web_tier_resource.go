@@ -191,9 +191,9 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	state := plan
 	if err != nil {
 		// Partial work is state: record what exists, so the next plan shows
-		// what is still to do.
-		state.observe(fleet, false)
-		state.setComputed(fleet)
+		// what is still to do (adopted droplets not tagged yet included).
+		state.observe(fleet.AdoptedView(spec.Name), false)
+		state.setComputed(fleet.AdoptedView(spec.Name))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		resp.Diagnostics.AddError("Unable to update web tier "+spec.Name, applyErrorDetail(err, fleet, timeout, "update"))
 		return
