@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,20 @@ import {
 		`+ tag = "scalable-tier:legacy"`,
 		"1 to import, 0 to add, 1 to change, 0 to destroy",
 	)
+	// Importing and planning wrote nothing: the load balancer still targets
+	// the three droplets by id, and no droplet carries the tier's tag.
+	srv.Inspect(func(w *sandbox.World) {
+		for _, lb := range w.LoadBalancers {
+			if lb.Tag != "" || len(lb.DropletIDs) != 3 {
+				t.Errorf("after import and plan the load balancer targets tag %q, droplets %v: the import wrote", lb.Tag, lb.DropletIDs)
+			}
+		}
+		for _, d := range w.Droplets {
+			if slices.Contains(d.Tags, "scalable-tier:legacy") {
+				t.Errorf("after import and plan droplet %s carries the tier's tag: the import wrote", d.Name)
+			}
+		}
+	})
 	tf.run(ctx, dir, "apply", "-auto-approve", "-input=false")
 	out, code = tf.exitCode(ctx, dir, "plan", "-detailed-exitcode", "-input=false")
 	if code != 0 {
