@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -267,4 +268,93 @@ func checkAdopted(e *acctest.Env, legacy, shop handStack, alertID string, before
 		return fmt.Errorf("the account holds %+v after adopting, %+v before: adoption makes nothing new but the replacement", after, before)
 	}
 	return nil
+}
+
+// An adopting apply that fails after tagging the droplets (the load
+// balancer refuses its update) loses nothing: the load balancer still
+// serves the droplets by id, the adoption is kept, and the next apply
+// points it at the tier's tag. No request fails throughout.
+func TestAccWebTierAdoptResumesAfterFailure(t *testing.T) {
+	e := acctest.New(t, func(o *sandbox.Options) { o.Traffic = true })
+	legacy := buildByHand(t, e, "legacy-web", "legacy-lb-prod", "", false, "ubuntu-24-04-x64", "ubuntu-24-04-x64")
+	cfg := e.ProviderConfig() + fmt.Sprintf(`
+import {
+  to = scalable_web_tier.legacy
+  id = "name=legacy,load_balancer=%s"
+}
+
+resource "scalable_web_tier" "legacy" {
+  name   = "legacy"
+  region = "nyc3"
+  droplet {
+    instances = 2
+    size      = "s-1vcpu-1gb"
+    image     = "ubuntu-24-04-x64"
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+}
+`, legacy.lb.ID)
+	var sampler *acctest.TrafficSampler
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					sampler = e.SampleTraffic(legacy.lb.ID)
+					if err := e.Sandbox.AddFault(sandbox.FaultRule{Endpoint: "PUT /v2/load_balancers/{id}", ErrorRate: 1, Status: 422, Message: "injected: the update is refused"}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      cfg,
+				ExpectError: regexp.MustCompile(`(?s)Unable to update web tier legacy.*update load balancer`),
+			},
+			{
+				PreConfig: func() {
+					lb, _, err := e.Godo().LoadBalancers.Get(context.Background(), legacy.lb.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if lb.Tag != "" || !slices.Equal(lb.DropletIDs, legacy.dropletIDs()) {
+						t.Errorf("after the failed apply the load balancer targets tag %q, droplets %v; want still %v by id", lb.Tag, lb.DropletIDs, legacy.dropletIDs())
+					}
+					if n := len(e.Tagged("scalable-tier:legacy")); n != 2 {
+						t.Errorf("%d droplets carry the tier's tag after the failed apply, want 2 (tagged before the load balancer update)", n)
+					}
+					e.Sandbox.ClearFaults()
+				},
+				Config: cfg,
+				Check: resource.ComposeAggregateTestCheckFunc(
+					resource.TestCheckResourceAttr("scalable_web_tier.legacy", "load_balancer_id", legacy.lb.ID),
+					resource.TestCheckResourceAttr("scalable_web_tier.legacy", "tag", "scalable-tier:legacy"),
+					func(*terraform.State) error {
+						fig, first := sampler.Stop()
+						t.Logf("traffic through the load balancer over the failed and the resumed apply: %s", fig)
+						if fig.Failed > 0 || fig.MinHealthy < fig.Start || fig.Start != 2 {
+							return fmt.Errorf("%s; first failure: %s", fig, first)
+						}
+						lb, _, err := e.Godo().LoadBalancers.Get(context.Background(), legacy.lb.ID)
+						if err != nil {
+							return err
+						}
+						if lb.Tag != "scalable-tier:legacy" || lb.IP != legacy.lb.IP {
+							return fmt.Errorf("load balancer targets %q at %s; want scalable-tier:legacy at %s", lb.Tag, lb.IP, legacy.lb.IP)
+						}
+						if dels := e.Sandbox.DropletDeletions(); len(dels) != 0 {
+							return fmt.Errorf("deleted %+v", dels)
+						}
+						return nil
+					},
+				),
+			},
+			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
+	})
 }
