@@ -19,6 +19,7 @@ type TrafficSampler struct {
 	client *http.Client
 	stop   chan struct{}
 	done   chan struct{}
+	once   sync.Once
 
 	mu         sync.Mutex
 	figures    TrafficFigures
@@ -58,6 +59,7 @@ func (e *Env) SampleTraffic(lbID string) *TrafficSampler {
 	s := &TrafficSampler{env: e, lbID: lbID, addr: addr, client: &http.Client{Timeout: 5 * time.Second},
 		stop: make(chan struct{}), done: make(chan struct{}), figures: TrafficFigures{MinHealthy: -1}}
 	go s.run()
+	e.T.Cleanup(func() { s.Stop() }) // a step that failed before its check
 	return s
 }
 
@@ -113,7 +115,7 @@ func (s *TrafficSampler) request() (bool, string) {
 
 // Stop ends sampling and returns the figures and the first failure seen.
 func (s *TrafficSampler) Stop() (TrafficFigures, string) {
-	close(s.stop)
+	s.once.Do(func() { close(s.stop) })
 	<-s.done
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -358,3 +358,17 @@ resource "scalable_web_tier" "legacy" {
 		},
 	})
 }
+
+// The first thing a new user tries, `terraform import ... legacy` on a
+// hand-built stack, says which id adopts it.
+func TestAccWebTierImportByNameSuggestsAdoption(t *testing.T) {
+	e := acctest.New(t)
+	legacy := buildByHand(t, e, "web", "legacy-lb", "", false, "ubuntu-24-04-x64")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		Steps: []resource.TestStep{{
+			Config: minimalTierConfig(e, "legacy", ""), ResourceName: "scalable_web_tier.web", ImportState: true, ImportStateId: "legacy",
+			ExpectError: wrapped("Cannot import web tier legacy", fmt.Sprintf("A load balancer named legacy-lb exists (%s) but does not target the tag: to adopt it and its droplets, import with the id name=legacy,load_balancer=legacy-lb.", legacy.lb.ID)),
+		}},
+	})
+}

@@ -343,3 +343,19 @@ func importNotes(m *webTierModel, fleet tier.Fleet) diag.Diagnostics {
 	}
 	return diags
 }
+
+// adoptHint names, for an import by a bare name that found nothing, a load
+// balancer the name may mean (named like the tier or as the tier names its
+// own), with the id that adopts it. One list request, on this failure only.
+func (r *webTierResource) adoptHint(ctx context.Context, name string) string {
+	all, err := r.data.client.ListLoadBalancers(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, lb := range all {
+		if lb.Name == name || lb.Name == tier.LoadBalancerName(name) {
+			return fmt.Sprintf(" A load balancer named %s exists (%s) but does not target the tag: to adopt it and its droplets, import with the id name=%s,load_balancer=%s.", lb.Name, lb.ID, name, lb.Name)
+		}
+	}
+	return ""
+}

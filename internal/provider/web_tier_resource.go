@@ -133,7 +133,7 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if len(fleet.Droplets) == 0 && fleet.LoadBalancer == nil && len(fleet.Alerts) == 0 {
 		if importing {
 			resp.Diagnostics.AddError("Cannot import web tier "+ref.Name,
-				fmt.Sprintf("Nothing carries the tag %s and no load balancer targets it. To adopt a stack made outside Terraform, import by an id that names it, e.g. name=%s,load_balancer=<its id or name>; %s", tier.Tag(ref.Name), ref.Name, importIDForms))
+				fmt.Sprintf("Nothing carries the tag %s and no load balancer targets it.%s To adopt a stack made outside Terraform, import by an id that names it, e.g. name=%s,load_balancer=<its id or name>; %s", tier.Tag(ref.Name), r.adoptHint(ctx, ref.Name), ref.Name, importIDForms))
 			return
 		}
 		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan a new one
