@@ -121,6 +121,10 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if importing {
 		ref.Alerts, ref.Backups, ref.Pool, ref.Firewall = true, true, true, true
 	}
+	var ok bool
+	if ref.Adopt, ok = r.readAdoption(ctx, req.Private, resp.Private, &resp.Diagnostics); !ok {
+		return
+	}
 	fleet, err := tier.Observe(ctx, r.data.client, ref)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to read web tier "+ref.Name, err.Error())
@@ -129,7 +133,7 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 	if len(fleet.Droplets) == 0 && fleet.LoadBalancer == nil && len(fleet.Alerts) == 0 {
 		if importing {
 			resp.Diagnostics.AddError("Cannot import web tier "+ref.Name,
-				fmt.Sprintf("Nothing carries the tag %s and no load balancer targets it.", tier.Tag(ref.Name)))
+				fmt.Sprintf("Nothing carries the tag %s and no load balancer targets it.%s To adopt a stack made outside Terraform, import by an id that names it, e.g. name=%s,load_balancer=<its id or name>; %s", tier.Tag(ref.Name), r.adoptHint(ctx, ref.Name), ref.Name, importIDForms))
 			return
 		}
 		resp.State.RemoveResource(ctx) // deleted outside Terraform: plan a new one
@@ -143,11 +147,19 @@ func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, re
 			return
 		}
 	}
-	state.observe(fleet, importing)
-	if found != nil {
-		state.observeDomain(fleet, found)
+	view := fleet.AdoptedView(ref.Name) // the state shows adopted objects as the tier's
+	state.observe(view, importing)
+	if importing {
+		state.dropDefaultBlocks()
+		resp.Diagnostics.Append(importNotes(&state, fleet)...)
 	}
-	state.setComputed(fleet)
+	if found != nil {
+		state.observeDomain(view, found)
+	}
+	state.setComputed(view)
+	if fleet.Adopting(ref.Name) {
+		state.Tag = types.StringNull() // nothing carries it yet: the plan shows it coming
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
 }
@@ -170,6 +182,7 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	defer cancel()
 
 	ref := prior.ref(ctx)
+	ref.Adopt = privateAdoption(ctx, req.Private)
 	fleet, _, err := r.data.executor().Apply(ctx, spec, ref)
 	if preflightError(&resp.Diagnostics, err) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...) // nothing was written
@@ -178,15 +191,19 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	state := plan
 	if err != nil {
 		// Partial work is state: record what exists, so the next plan shows
-		// what is still to do.
-		state.observe(fleet, false)
-		state.setComputed(fleet)
+		// what is still to do (adopted droplets not tagged yet included).
+		state.observe(fleet.AdoptedView(spec.Name), false)
+		state.setComputed(fleet.AdoptedView(spec.Name))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 		resp.Diagnostics.AddError("Unable to update web tier "+spec.Name, applyErrorDetail(err, fleet, timeout, "update"))
 		return
 	}
 	state.setComputedKeepingPlanned(fleet, plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if ref.Adopt != nil && !fleet.Adopting(spec.Name) {
+		fleet.Adopt = nil // adopted: from now on the tag is the inventory
+		resp.Diagnostics.Append(setPrivateJSON(ctx, resp.Private, privateAdoptionKey, nil)...)
+	}
 	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
 }
 
@@ -203,7 +220,9 @@ func (r *webTierResource) Delete(ctx context.Context, req resource.DeleteRequest
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := r.data.executor().Destroy(ctx, state.ref(ctx)); err != nil {
+	ref := state.ref(ctx)
+	ref.Adopt = privateAdoption(ctx, req.Private) // imported, never applied: adopted objects go too
+	if err := r.data.executor().Destroy(ctx, ref); err != nil {
 		detail := err.Error()
 		if errors.Is(err, context.DeadlineExceeded) {
 			detail += fmt.Sprintf("\n\nThe delete timeout (%s) passed. What is left still carries the tag %s; run destroy again to finish.", timeout, tier.Tag(state.Name.ValueString()))
@@ -213,14 +232,19 @@ func (r *webTierResource) Delete(ctx context.Context, req resource.DeleteRequest
 }
 
 // ImportState imports a tier by name: `terraform import scalable_web_tier.web hits`.
+// An id of key=value pairs adopts a stack made outside Terraform
+// (web_tier_import.go): `name=legacy,load_balancer=legacy-lb,droplets=tag:web`.
 func (r *webTierResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !tierNamePattern.MatchString(req.ID) {
-		resp.Diagnostics.AddError("Invalid import id",
-			fmt.Sprintf("%q is not a tier name: import by the tier's name, 1 to 40 characters of a-z, 0-9 and '-' (e.g. terraform import scalable_web_tier.web hits).", req.ID))
+	ar, adopt, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error()+".")
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), ar.Name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ar.Name)...)
+	if adopt {
+		resp.Diagnostics.Append(importAdopting(ctx, ar, resp.Private)...)
+	}
 }
 
 // ModifyPlan shows what an apply will do to the fleet: it plans with the
@@ -315,6 +339,8 @@ func privateFleet(ctx context.Context, private interface {
 func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.Plan) diag.Diagnostics {
 	var diags diag.Diagnostics
 	s := p.Summary
+	diags.Append(adoptionNotes(plan, spec, fleet, p)...)
+	diags.Append(replacementNotes(spec, fleet, p)...)
 	if s.Create+s.Replace+s.Remove+s.Repair > 0 {
 		diags.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
 	}

@@ -33,9 +33,6 @@ resource "scalable_web_tier" "web" {
       port     = 80
       path     = "/health"
     }
-    sticky_sessions {
-      type = "none"
-    }
   }
 %s
 }

@@ -46,6 +46,7 @@ func TestAccPlanOutputAnnouncesRollouts(t *testing.T) {
 			"Warning: scalable_web_tier shown: 3 droplets will be replaced in 3 waves of 1",
 			"each wave creates up to 1 new droplet(s), waits until they are healthy (load_balancer, at most 10m0s)",
 			"at least 3 droplet(s) keep serving throughout",
+			"Warning: scalable_web_tier shown: droplets replaced: 3 droplets run image ubuntu-22-04-x64, the configuration says ubuntu-24-04-x64",
 			"~ droplets =",
 		}},
 		{"ubuntu-22-04-x64", 5, []string{

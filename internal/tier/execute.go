@@ -196,7 +196,7 @@ func (e *Executor) Destroy(ctx context.Context, ref Ref) error {
 			return nil
 		})
 	}
-	for _, p := range fleet.Alerts {
+	for _, p := range slices.Concat(fleet.Alerts, fleet.AdoptedAlerts) {
 		deletes = append(deletes, func() error {
 			if err := e.Cloud.DeleteAlertPolicy(ctx, p.UUID); err != nil {
 				return fmt.Errorf("delete alert policy %s: %w", p.UUID, err)

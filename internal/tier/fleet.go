@@ -41,6 +41,10 @@ type Fleet struct {
 	Certificate *Certificate `json:",omitempty"`
 	// ProjectURNs are the objects of the tier's project, when it has one.
 	ProjectURNs []string `json:",omitempty"`
+	// Adopt is what an import adopts (adopt.go); AdoptedAlerts are its
+	// alert policies not yet the tier's.
+	Adopt         *Adoption     `json:",omitempty"`
+	AdoptedAlerts []AlertPolicy `json:",omitempty"`
 }
 
 // Firewall is an observed cloud firewall: what was asked for, and its id.

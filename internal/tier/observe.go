@@ -40,6 +40,8 @@ type Ref struct {
 	// tag (one more list): drained by an apply that was killed before it
 	// could record them or delete them. Applies and destroys ask for it.
 	Drained bool
+	// Adopt is what an import adopts, until the first apply has (adopt.go).
+	Adopt *Adoption
 }
 
 // Observe reads the tier's fleet: one list by tag (a page per 200
@@ -50,6 +52,8 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 		f        Fleet
 		policies map[int]BackupSpec
 	)
+	ref = ref.withAdoption()
+	f.Adopt = ref.Adopt.clone()
 	tags := []string{Tag(ref.Name)}
 	if ref.Drained {
 		tags = append(tags, DrainTag(ref.Name))
@@ -76,6 +80,7 @@ func Observe(ctx context.Context, cloud Cloud, ref Ref) (Fleet, error) {
 				return fmt.Errorf("list alert policies: %w", err)
 			}
 			f.Alerts = policiesOf(ref.Name, all)
+			f.AdoptedAlerts = adoptedPolicies(ref.Name, ref.Adopt, all)
 			return nil
 		})
 	}

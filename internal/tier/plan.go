@@ -165,6 +165,8 @@ type Summary struct {
 	Certificate        string // the Let's Encrypt certificate: "requested", "deleted"
 	Project            string // "assigned" when objects move into the project
 	Switch             string // the droplet side switches: "to an autoscale pool", "to fixed droplets"
+	Adopted            int    // adopted droplets tagged into the tier (adopt.go)
+	AlertsAdopted      int    // adopted alert policies made the tier's
 }
 
 // Empty reports whether the summary records no change.
@@ -182,6 +184,9 @@ func (s Summary) String() string {
 			return fmt.Sprintf("1 %s", one)
 		}
 		return fmt.Sprintf("%d %ss", n, one)
+	}
+	if s.Adopted > 0 {
+		parts = append(parts, fmt.Sprintf("%s will be adopted", plural(s.Adopted, "droplet")))
 	}
 	if s.Replace > 0 {
 		parts = append(parts, fmt.Sprintf("%s will be replaced in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize))
@@ -218,6 +223,9 @@ func (s Summary) String() string {
 	}
 	if s.ExtraLoadBalancers > 0 {
 		parts = append(parts, fmt.Sprintf("%s targeting the tier's tag will be deleted", plural(s.ExtraLoadBalancers, "extra load balancer")))
+	}
+	if s.AlertsAdopted > 0 {
+		parts = append(parts, fmt.Sprintf("%s will be adopted", plural(s.AlertsAdopted, "alert policy")))
 	}
 	if n := s.AlertsCreate + s.AlertsUpdate + s.AlertsDelete; n > 0 {
 		parts = append(parts, fmt.Sprintf("alert policies: %d to create, %d to update, %d to delete", s.AlertsCreate, s.AlertsUpdate, s.AlertsDelete))
@@ -282,6 +290,10 @@ func (p *planner) plan() Plan {
 	p.loadBalancerSteps()
 	lbPhase := slices.Concat(p.alertSteps(), p.firewallSteps())
 	p.dropletSettingSteps(current)
+	var adoptFirst, adoptAfterLB Phase
+	if p.fleet.Adopt != nil {
+		adoptFirst, adoptAfterLB = p.adoptionSteps(outdated)
+	}
 	after := p.domainPhases()
 
 	var pending []int // current droplets still booting: wait for them too
@@ -304,6 +316,12 @@ func (p *planner) plan() Plan {
 	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
 		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
 	}
+	if len(adoptFirst) > 0 {
+		phases = slices.Insert(phases, 0, adoptFirst)
+	}
+	if len(adoptAfterLB) > 0 {
+		phases = insertAfterLoadBalancerUpdate(phases, adoptAfterLB)
+	}
 	phases = append(phases, after...)
 	if len(lbPhase) > 0 {
 		// Alerts on load balancer metrics need its id: after its creation.
@@ -320,6 +338,12 @@ func (p *planner) classify() (current, outdated, broken []Droplet) {
 	rev := p.spec.Droplet.Revision()
 	for _, d := range p.fleet.Droplets {
 		switch {
+		case p.fleet.AdoptionPending(p.spec.Name, d) && d.Status != StatusOff && d.Status != StatusArchive:
+			if p.adoptsAsCurrent(d) {
+				current = append(current, d)
+			} else {
+				outdated = append(outdated, d)
+			}
 		case !d.InService(p.spec.Name) || d.Status == StatusOff || d.Status == StatusArchive:
 			broken = append(broken, d)
 		case d.Revision() == rev:
@@ -476,11 +500,18 @@ func (p *planner) alertSteps() Phase {
 		lbID = p.fleet.LoadBalancer.ID
 	}
 	var afterLB Phase
+	used := map[string]bool{} // adopted policies taken
 	for i, a := range p.spec.Alerts {
 		m, _ := LookupAlertMetric(a.Metric)
 		needsLB := m.LoadBalancer && lbID == ""
 		have, ok := byIndex[i]
 		var step Step
+		if !ok {
+			if pol, found := p.adoptedAlert(a, used); found {
+				have, ok = pol, true
+				p.summary.AlertsAdopted++
+			}
+		}
 		switch {
 		case !ok:
 			step = Step{Op: OpCreateAlert, Alert: i, Reason: describeAlert(a)}
@@ -504,6 +535,11 @@ func (p *planner) alertSteps() Phase {
 		}
 	}
 	stale = append(stale, extra...)
+	for _, pol := range p.fleet.AdoptedAlerts {
+		if !used[pol.UUID] {
+			stale = append(stale, pol)
+		}
+	}
 	sort.Slice(stale, func(i, j int) bool { return stale[i].UUID < stale[j].UUID })
 	for _, pol := range stale {
 		p.setup = append(p.setup, Step{Op: OpDeleteAlert, AlertID: pol.UUID})
