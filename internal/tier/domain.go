@@ -143,7 +143,7 @@ func httpsRule(spec Spec) ForwardingRule {
 // HTTPS rule of the tier's certificate once it is issued.
 func loadBalancerFor(spec Spec, certIssued bool) LoadBalancerSpec {
 	lb := spec.LoadBalancer
-	lb.DisableLetsEncryptDNSRecords = spec.Domain != nil
+	lb.DisableLetsEncryptDNSRecords = true // see LoadBalancerSpec
 	if spec.Domain == nil || !spec.Domain.LetsEncrypt || !certIssued {
 		return lb
 	}

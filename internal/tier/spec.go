@@ -76,8 +76,9 @@ type LoadBalancerSpec struct {
 	FirewallAllow          []string
 	FirewallDeny           []string
 	// DisableLetsEncryptDNSRecords stops DigitalOcean writing A records for
-	// the names of a Let's Encrypt certificate the load balancer uses: set
-	// when the tier writes its name's records itself (a domain block).
+	// the names of a Let's Encrypt certificate the load balancer uses. The
+	// tier always sets it: records are the domain block's, which the tier
+	// keeps and deletes; ones DigitalOcean wrote would outlive the tier.
 	DisableLetsEncryptDNSRecords bool
 }
 
