@@ -23,7 +23,6 @@ import (
 type handStack struct {
 	lb       *godo.LoadBalancer
 	droplets []godo.Droplet
-	alert    string
 }
 
 // buildByHand makes droplets of the images given (tagged tag when not
