@@ -121,8 +121,8 @@ type autoscaleModel struct {
 }
 
 type rolloutModel struct {
-	MaxSurge       types.Int64   `tfsdk:"max_surge"`
-	MaxUnavailable types.Int64   `tfsdk:"max_unavailable"`
+	MaxSurge       types.String  `tfsdk:"max_surge"`
+	MaxUnavailable types.String  `tfsdk:"max_unavailable"`
 	Health         types.String  `tfsdk:"health"`
 	HealthTimeout  durationValue `tfsdk:"health_timeout"`
 	ScaleInPolicy  types.String  `tfsdk:"scale_in_policy"`

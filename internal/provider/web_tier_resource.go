@@ -417,8 +417,9 @@ func planWarningDetail(spec tier.Spec, s tier.Summary) string {
 		msg += fmt.Sprintf(" The droplets move to a new autoscale pool built from the new template, which grows in waves of up to %d while the old droplets leave: each wave waits until its new members are healthy (%s, at most %s), then drains and deletes old ones. The pool holds a fixed size during the rollout and takes the autoscale settings once no old droplet serves.",
 			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout)
 	} else if s.Replace > 0 {
+		_, unavailable := spec.Rollout.Budgets(spec.Droplet.Instances)
 		msg += fmt.Sprintf(" Droplets are replaced in waves: each wave creates up to %d new droplet(s), waits until they are healthy (%s, at most %s), then drains and deletes old ones; at least %d droplet(s) keep serving throughout.",
-			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout, max(spec.Droplet.Instances-spec.Rollout.MaxUnavailable, 0))
+			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout, max(spec.Droplet.Instances-unavailable, 0))
 	}
 	if s.Repair > 0 {
 		msg += " Droplets that are off or were left half-removed by an interrupted apply are deleted and replaced."

@@ -31,9 +31,7 @@ import (
 
 // Rollout defaults.
 const (
-	defaultMaxSurge       = 1
-	defaultMaxUnavailable = 0
-	defaultHealthTimeout  = "10m"
+	defaultHealthTimeout = "10m"
 )
 
 var (
@@ -58,6 +56,7 @@ func webTierSchema(ctx context.Context) schema.Schema {
 	maps.Copy(attrs, computedAttributes())
 	maps.Copy(attrs, domainComputedAttributes())
 	return schema.Schema{
+		Version:             webTierSchemaVersion,
 		MarkdownDescription: webTierDescription,
 		Attributes:          attrs,
 		Blocks: map[string]schema.Block{
@@ -514,15 +513,18 @@ func rolloutBlock() schema.SingleNestedBlock {
 			"built from the new template, which grows wave by wave while the old droplets leave, and takes the autoscale " +
 			"settings once the last old droplet is gone (the tier holds its size, without autoscaling, during the rollout).",
 		Attributes: map[string]schema.Attribute{
-			"max_surge": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Extra droplets allowed during a rollout. Default `%d`.", defaultMaxSurge),
-				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
+			"max_surge": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Extra droplets allowed during a rollout: a whole number (`2`) or a percentage of the fleet " +
+					"(`\"25%\"`, rounded up, as Kubernetes does). Default `\"" + defaultMaxSurge + "\"`: 100 droplets roll in 4 waves of 25.",
+				Validators: []validator.String{budgetValidator{}},
 			},
-			"max_unavailable": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Droplets allowed out of service at once. Default `%d`. Not both 0 with `max_surge`.", defaultMaxUnavailable),
-				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
+			"max_unavailable": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Droplets allowed out of service at once: a whole number (`1`) or a percentage of the fleet " +
+					"(`\"10%\"`, rounded down). Default `" + defaultMaxUnavailable + "`. Not both 0 with `max_surge`; when percentages " +
+					"of a small fleet both come to 0, one droplet may be out of service so the rollout moves.",
+				Validators: []validator.String{budgetValidator{}},
 			},
 			"health": schema.StringAttribute{
 				Optional: true,

@@ -115,13 +115,13 @@ func (a *alertModel) spec() tier.AlertSpec {
 // is all defaults.
 func (r *rolloutModel) spec() tier.RolloutSpec {
 	s := tier.RolloutSpec{
-		MaxSurge: defaultMaxSurge, MaxUnavailable: defaultMaxUnavailable,
+		MaxSurge: budgetOr(types.StringNull(), defaultMaxSurge), MaxUnavailable: budgetOr(types.StringNull(), defaultMaxUnavailable),
 		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst,
 	}
 	timeout := defaultHealthTimeout
 	if r != nil {
-		s.MaxSurge = intOr(r.MaxSurge, defaultMaxSurge)
-		s.MaxUnavailable = intOr(r.MaxUnavailable, defaultMaxUnavailable)
+		s.MaxSurge = budgetOr(r.MaxSurge, defaultMaxSurge)
+		s.MaxUnavailable = budgetOr(r.MaxUnavailable, defaultMaxUnavailable)
 		s.Health = stringOr(r.Health, tier.HealthLoadBalancer)
 		s.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
 		timeout = stringOr(r.HealthTimeout.StringValue, defaultHealthTimeout)

@@ -156,7 +156,8 @@ func (x *execution) rollPool(ctx context.Context, s Step) error {
 		if len(old) == 0 {
 			break
 		}
-		w := NextWave(s.Count, len(members), len(old), r.MaxSurge, r.MaxUnavailable)
+		surge, unavailable := r.Budgets(s.Count)
+		w := NextWave(s.Count, len(members), len(old), surge, unavailable)
 		x.e.info(ctx, fmt.Sprintf("autoscale rollout wave %d: %d new members, %d old droplets leave", wave, w.Add, w.RemoveFirst+w.RemoveAfter),
 			map[string]any{"tier": x.spec.Name, "members": len(members), "old": len(old), "target": s.Count})
 		if err := x.retire(ctx, old[:w.RemoveFirst]); err != nil {

@@ -393,7 +393,8 @@ func (p *planner) waves(n, current int, outdated []Droplet) []wave {
 	p.sortOutdated(old)
 	var out []wave
 	created, replacedOld := 0, 0
-	for _, w := range Waves(n, current, len(old), p.spec.Rollout.MaxSurge, p.spec.Rollout.MaxUnavailable) {
+	surge, unavailable := p.spec.Rollout.Budgets(n)
+	for _, w := range Waves(n, current, len(old), surge, unavailable) {
 		var step wave
 		step.removeFirst, old = old[:w.RemoveFirst:w.RemoveFirst], old[w.RemoveFirst:]
 		step.create = w.Add

@@ -125,8 +125,8 @@ type SlackTarget struct {
 
 // RolloutSpec bounds how droplets are replaced.
 type RolloutSpec struct {
-	MaxSurge       int
-	MaxUnavailable int
+	MaxSurge       Budget // extra droplets during a rollout (rollout_budget.go)
+	MaxUnavailable Budget // droplets out of service at once
 	Health         string // load_balancer | droplet_status | http
 	HealthTimeout  time.Duration
 	ScaleInPolicy  string // newest_first | oldest_first
