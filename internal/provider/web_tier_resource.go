@@ -159,9 +159,9 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() || !r.client(&resp.Diagnostics) {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
 	spec, d := plan.spec(ctx)
+	resp.Diagnostics.Append(d...)
+	timeout, d := plan.Timeouts.Update(ctx, r.defaultUpdateTimeout(ctx, req.Private, spec))
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -170,7 +170,8 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	defer cancel()
 
 	ref := prior.ref(ctx)
-	fleet, _, err := r.data.executor().Apply(ctx, spec, ref)
+	started := time.Now()
+	fleet, applied, err := r.data.executor().Apply(ctx, spec, ref)
 	if preflightError(&resp.Diagnostics, err) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...) // nothing was written
 		return
@@ -187,6 +188,7 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	}
 	state.setComputedKeepingPlanned(fleet, plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(appliedSummary(spec.Name, applied.Summary, time.Since(started))...)
 	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
 }
 
@@ -290,7 +292,17 @@ func (r *webTierResource) modifyUpdatePlan(ctx context.Context, req resource.Mod
 	if r.data != nil && !r.preflight(ctx, plan, fleet, &resp.Diagnostics) {
 		return
 	}
-	resp.Diagnostics.Append(planFleetChange(plan, spec, *fleet, p)...)
+	scale := 1.0
+	if r.data != nil {
+		scale = r.data.timeScale
+	}
+	var progress string
+	if p.Summary.Waves > 0 && spec.Autoscale == nil {
+		p.Summary.Estimate = "about " + rolloutEstimate(spec, p.Summary, scale).String()
+		progress = rolloutEstimateDetail(ctx, plan, spec, p.Summary, scale)
+		resp.Diagnostics.Append(timeoutWarning(ctx, plan, spec, p.Summary, scale)...)
+	}
+	resp.Diagnostics.Append(planFleetChange(plan, spec, *fleet, p, progress)...)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 }
 
@@ -312,11 +324,11 @@ func privateFleet(ctx context.Context, private interface {
 
 // planFleetChange warns what the apply will do to the fleet and marks the
 // computed attributes it will change as unknown.
-func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.Plan) diag.Diagnostics {
+func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.Plan, progress string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	s := p.Summary
 	if s.Create+s.Replace+s.Remove+s.Repair > 0 {
-		diags.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
+		diags.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s)+progress)
 	}
 	if s.DropletsChange() {
 		if spec.Autoscale != nil {

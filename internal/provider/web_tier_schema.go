@@ -74,7 +74,8 @@ func webTierSchema(ctx context.Context) schema.Schema {
 					"members). Transient create failures are retried within it. A duration such as `\"45m\"`. Default `30m`.",
 				UpdateDescription: "How long one update may take, a whole rollout included: every wave created and healthy (each within " +
 					"`rollout.health_timeout`), old droplets drained and deleted, scaling, and load balancer, firewall and alert changes. A " +
-					"rollout stopped by it is resumed by the next apply. A duration such as `\"2h\"`. Default `60m`.",
+					"rollout stopped by it is resumed by the next apply. A duration such as `\"2h\"`. Default `60m`, or 1.5 times the " +
+					"rollout's estimate when that is longer (the plan gives the estimate, and warns when a timeout set here is shorter).",
 				DeleteDescription: "How long destroying the tier may take: its droplets (or autoscale pool), load balancer, firewall and " +
 					"alert policies deleted. A duration such as `\"30m\"`. Default `20m`.",
 			}),

@@ -254,6 +254,7 @@ type execution struct {
 	waves map[int][]Droplet // new droplets by wave
 	byID  map[int]Droplet
 	taken map[string]bool // droplet names in use
+	clock *waveClock      // tells the rollout's waves (rollout_progress.go)
 }
 
 func (x *execution) knownIDs() []int {
@@ -268,6 +269,7 @@ func (x *execution) knownIDs() []int {
 }
 
 func (x *execution) run(ctx context.Context, plan Plan) error {
+	x.clock = newWaveClock(plan)
 	for i, phase := range plan.Phases {
 		if err := fanOut(len(phase), len(phase), func(j int) error { return x.step(ctx, phase[j]) }); err != nil {
 			return err
@@ -314,7 +316,11 @@ func (x *execution) step(ctx context.Context, s Step) error {
 	case OpWaitDrained:
 		return Sleep(ctx, x.drainWait())
 	case OpDeleteDroplets:
-		return x.deleteDroplets(ctx, s.Droplets)
+		if err := x.deleteDroplets(ctx, s.Droplets); err != nil {
+			return err
+		}
+		x.clock.done(ctx, x, s.Wave, len(s.Droplets))
+		return nil
 	case OpSetBackups:
 		return x.setBackups(ctx, s)
 	case OpTagDroplets:
@@ -476,6 +482,7 @@ func (x *execution) scaled(d time.Duration) time.Duration {
 // createDroplets makes count droplets in batches of 10, all batches at
 // once. Droplets that exist are kept even when a batch fails.
 func (x *execution) createDroplets(ctx context.Context, wave, count int) error {
+	x.clock.started(ctx, x, wave, count)
 	names := x.newNames(count)
 	d := x.spec.Droplet
 	batches := (len(names) + batchSize - 1) / batchSize
@@ -568,6 +575,7 @@ func (x *execution) waitDroplets(ctx context.Context, s Step) error {
 		}
 		return err
 	}
+	x.clock.healthy(ctx, x, s.Wave, len(healthy))
 	return nil
 }
 

@@ -144,12 +144,17 @@ func (p Plan) String() string {
 
 // Summary counts what a plan changes, for plan-time messages.
 type Summary struct {
-	Create       int // droplets added for capacity
-	Replace      int // outdated droplets replaced by new ones
-	Remove       int // droplets removed without replacement (scale in, strangers)
-	Repair       int // broken or half-drained droplets deleted (and replaced by Create)
-	Waves        int // rollout waves
-	WaveSize     int // largest number of droplets a wave creates
+	Create      int // droplets added for capacity
+	Replace     int // outdated droplets replaced by new ones
+	Remove      int // droplets removed without replacement (scale in, strangers)
+	Repair      int // broken or half-drained droplets deleted (and replaced by Create)
+	Waves       int // rollout waves
+	WaveSize    int // largest number of droplets a wave creates
+	Checkpoints int // pauses of a canary rollout
+	Resize      int // droplets of Replace resized in place (same ids and IPs)
+	// Estimate, set by a caller that knows the clock (RolloutEstimate), is
+	// shown after the waves: "about 4m30s".
+	Estimate     string
 	LoadBalancer string
 	// ExtraLoadBalancers counts load balancers other than the tier's that
 	// target its tag: deleted.
@@ -184,7 +189,14 @@ func (s Summary) String() string {
 		return fmt.Sprintf("%d %ss", n, one)
 	}
 	if s.Replace > 0 {
-		parts = append(parts, fmt.Sprintf("%s will be replaced in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize))
+		part := fmt.Sprintf("%s will be replaced in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize)
+		if s.Resize > 0 {
+			part = fmt.Sprintf("%s will be resized in place in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize)
+		}
+		if s.Estimate != "" {
+			part += ", " + s.Estimate
+		}
+		parts = append(parts, part)
 	}
 	if s.Create > 0 {
 		parts = append(parts, fmt.Sprintf("%s will be created", plural(s.Create, "droplet")))
@@ -360,7 +372,7 @@ func (p *planner) wavePhases(waves []wave, pending []int, rollout bool) []Phase 
 		if len(w.removeAfter) > 0 {
 			phases = append(phases, drain(w.removeAfter))
 			phases = append(phases, Phase{{Op: OpWaitDrained, Droplets: ids(w.removeAfter)}})
-			phases = append(phases, Phase{{Op: OpDeleteDroplets, Droplets: ids(w.removeAfter)}})
+			phases = append(phases, Phase{{Op: OpDeleteDroplets, Wave: num, Droplets: ids(w.removeAfter)}})
 		}
 	}
 	if len(first) > 0 {

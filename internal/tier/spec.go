@@ -130,6 +130,10 @@ type RolloutSpec struct {
 	Health         string // load_balancer | droplet_status | http
 	HealthTimeout  time.Duration
 	ScaleInPolicy  string // newest_first | oldest_first
+	// MinReady is how long a new droplet must stay healthy before it counts.
+	MinReady time.Duration
+	// CheckpointDelay is the pause at each checkpoint (rollout_checkpoint.go).
+	CheckpointDelay time.Duration
 }
 
 // Health modes of a rollout.
