@@ -126,6 +126,7 @@ type rolloutModel struct {
 	Health         types.String  `tfsdk:"health"`
 	HealthTimeout  durationValue `tfsdk:"health_timeout"`
 	ScaleInPolicy  types.String  `tfsdk:"scale_in_policy"`
+	MinReady       durationValue `tfsdk:"min_ready"`
 }
 
 // dropletObjectType is one element of the computed droplets list.

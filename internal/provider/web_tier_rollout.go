@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -51,4 +52,38 @@ func budgetOr(v types.String, fallback string) tier.Budget {
 		b, _ = tier.ParseBudget(fallback)
 	}
 	return b
+}
+
+// zeroOrDurationValidator accepts Go duration text that is 0 or more
+// ("0s", "30s", "2m").
+type zeroOrDurationValidator struct{}
+
+func (zeroOrDurationValidator) Description(context.Context) string {
+	return `a duration of 0 or more such as "0s", "30s" or "2m"`
+}
+
+func (v zeroOrDurationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+
+func (v zeroOrDurationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	s := req.ConfigValue.ValueString()
+	if d, err := time.ParseDuration(s); err != nil || d < 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
+			fmt.Sprintf("Attribute %s value %q is not %s.", req.Path, s, v.Description(ctx)))
+	}
+}
+
+// durationOr is a duration attribute's value, or fallback when it is not
+// set (or not valid, which validation reports).
+func durationOr(v durationValue, fallback time.Duration) time.Duration {
+	if v.IsNull() || v.IsUnknown() {
+		return fallback
+	}
+	d, err := time.ParseDuration(v.ValueString())
+	if err != nil {
+		return fallback
+	}
+	return d
 }

@@ -542,6 +542,16 @@ func rolloutBlock() schema.SingleNestedBlock {
 				Validators:    []validator.String{durationValidator{}},
 				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
 			},
+			"min_ready": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long a new droplet must stay healthy, without a failed check, before it counts and old " +
+					"droplets leave for it (Kubernetes' `minReadySeconds`, AWS's instance warmup). A droplet that fails a check " +
+					"in that time starts again; the wave fails when its droplets have not made it within `health_timeout` plus " +
+					"`min_ready`. A duration such as `\"30s\"`. Default `0s`.",
+				CustomType:    durationType{},
+				Validators:    []validator.String{zeroOrDurationValidator{}},
+				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
+			},
 			"scale_in_policy": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Which droplets go first when scaling in: `newest_first` (default) or `oldest_first`.",

@@ -125,6 +125,7 @@ func (r *rolloutModel) spec() tier.RolloutSpec {
 		s.Health = stringOr(r.Health, tier.HealthLoadBalancer)
 		s.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
 		timeout = stringOr(r.HealthTimeout.StringValue, defaultHealthTimeout)
+		s.MinReady = durationOr(r.MinReady, 0)
 	}
 	s.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
 	return s

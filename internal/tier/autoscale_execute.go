@@ -129,7 +129,7 @@ func countActive(ds []Droplet) int {
 
 func (x *execution) healthContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if x.spec.Rollout.HealthTimeout > 0 {
-		return context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout)
+		return context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout+x.scaled(x.spec.Rollout.MinReady))
 	}
 	return context.WithCancel(ctx)
 }
@@ -247,6 +247,9 @@ func (x *execution) waitNewMembers(ctx context.Context, had map[int]bool, want i
 			}
 			if active := countActive(members); active >= want && active == len(members) {
 				healthy, seen, err := x.waitHealthy(ctx, fresh)
+				if err == nil {
+					healthy, seen, err = x.stayHealthy(ctx, 0, healthy)
+				}
 				return fresh, healthy, seen, err
 			}
 		}

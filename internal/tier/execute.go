@@ -555,7 +555,7 @@ func (x *execution) waitDroplets(ctx context.Context, s Step) error {
 	healthCtx := ctx
 	if s.Health && x.spec.Rollout.HealthTimeout > 0 {
 		var cancel context.CancelFunc
-		healthCtx, cancel = context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout)
+		healthCtx, cancel = context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout+x.scaled(x.spec.Rollout.MinReady))
 		defer cancel()
 	}
 	active, err := x.waitActive(healthCtx, want)
@@ -576,6 +576,13 @@ func (x *execution) waitDroplets(ctx context.Context, s Step) error {
 		return err
 	}
 	x.clock.healthy(ctx, x, s.Wave, len(healthy))
+	if healthy, seen, err = x.stayHealthy(healthCtx, s.Wave, healthy); err != nil {
+		if ctx.Err() == nil {
+			return x.failWave(ctx, s.Wave, want, healthy, seen, err)
+		}
+		return err
+	}
+	x.clock.ready(ctx, x, s.Wave)
 	return nil
 }
 

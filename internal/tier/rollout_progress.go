@@ -127,6 +127,14 @@ func (c *waveClock) healthy(ctx context.Context, x *execution, wave, n int) {
 	}
 	x.e.info(ctx, fmt.Sprintf("%s: %d new droplets healthy (%s) after %s", c.name(wave), n, x.spec.Rollout.Health, c.elapsed(wave)),
 		map[string]any{"tier": x.spec.Name, "wave": wave, "waves": c.total})
+}
+
+// ready ends a wave whose new droplets count (after min_ready) when no
+// old droplets leave after it.
+func (c *waveClock) ready(ctx context.Context, x *execution, wave int) {
+	if c == nil || c.total == 0 || wave == 0 {
+		return
+	}
 	c.mu.Lock()
 	ends := c.ends[wave]
 	c.mu.Unlock()
