@@ -62,7 +62,9 @@ func (zeroOrDurationValidator) Description(context.Context) string {
 	return `a duration of 0 or more such as "0s", "30s" or "2m"`
 }
 
-func (v zeroOrDurationValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v zeroOrDurationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v zeroOrDurationValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
