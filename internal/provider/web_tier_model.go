@@ -127,6 +127,7 @@ type rolloutModel struct {
 	HealthTimeout  durationValue `tfsdk:"health_timeout"`
 	ScaleInPolicy  types.String  `tfsdk:"scale_in_policy"`
 	MinReady       durationValue `tfsdk:"min_ready"`
+	OnFailure      types.String  `tfsdk:"on_failure"`
 }
 
 // dropletObjectType is one element of the computed droplets list.

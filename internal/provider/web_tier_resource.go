@@ -108,6 +108,7 @@ func (r *webTierResource) Create(ctx context.Context, req resource.CreateRequest
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
+	resp.Diagnostics.Append(setPrivateTemplates(ctx, resp.Private, []tier.DropletSpec{spec.Droplet})...)
 }
 
 func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -170,6 +171,7 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	defer cancel()
 
 	ref := prior.ref(ctx)
+	spec.Rollout.Previous = priorTemplates(ctx, &prior, req.Private)
 	started := time.Now()
 	fleet, applied, err := r.data.executor().Apply(ctx, spec, ref)
 	if preflightError(&resp.Diagnostics, err) {
@@ -183,9 +185,11 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 		state.observe(fleet, false)
 		state.setComputed(fleet)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		resp.Diagnostics.Append(setPrivateTemplates(ctx, resp.Private, mergeTemplates(spec.Rollout.Previous, []tier.DropletSpec{spec.Droplet}))...)
 		resp.Diagnostics.AddError("Unable to update web tier "+spec.Name, applyErrorDetail(err, fleet, timeout, "update"))
 		return
 	}
+	resp.Diagnostics.Append(setPrivateTemplates(ctx, resp.Private, mergeTemplates([]tier.DropletSpec{spec.Droplet}, spec.Rollout.Previous))...)
 	state.setComputedKeepingPlanned(fleet, plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(appliedSummary(spec.Name, applied.Summary, time.Since(started))...)
@@ -476,7 +480,12 @@ func setPrivateFleet(ctx context.Context, p interface {
 func applyErrorDetail(err error, fleet tier.Fleet, timeout time.Duration, op string) string {
 	detail := err.Error()
 	var rollout *tier.RolloutError
+	var rollback *tier.RollbackError
 	switch {
+	case errors.As(err, &rollback) && rollback.Err == nil && !rollback.Missing:
+		detail += "\n\nThe configuration still asks for the new template: fix the cause (the image, user_data or health check) and apply again to retry the rollout, or put the previous template back in the configuration."
+	case errors.As(err, &rollback):
+		detail += "\n\nFix the cause and apply again: the rollout resumes from what exists."
 	case errors.As(err, &rollout):
 		detail += "\n\nFix the cause (the image, user_data or health check) and apply again: the rollout resumes from here."
 	case errors.Is(err, context.DeadlineExceeded):

@@ -2,13 +2,19 @@ package provider_test
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/scalable-tf/terraform-provider-scalable/internal/acctest"
+	"github.com/scalable-tf/terraform-provider-scalable/internal/sandbox"
 )
 
 // A rollout with percentages and min_ready through Terraform: 5 droplets
@@ -44,6 +50,130 @@ func TestAccWebTierRolloutPercentAndMinReady(t *testing.T) {
 						return nil
 					},
 				),
+			},
+		},
+	})
+}
+
+// failNewTemplateAfter marks new droplets of the tier that do not carry
+// the revision tag the tier had at the call as failing their health
+// check, once ok of them have appeared: droplets a rollback builds from
+// the previous template stay healthy. It returns those it let pass.
+func failNewTemplateAfter(e *acctest.Env, tag string, ok int) (passed func() []int, stop func()) {
+	old := map[int]bool{}
+	oldRev := ""
+	for _, d := range e.Tagged(tag) {
+		old[d.ID] = true
+		for _, t := range d.Tags {
+			if strings.HasPrefix(t, "scalable-rev:") {
+				oldRev = t
+			}
+		}
+	}
+	var mu sync.Mutex
+	var good []int
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			var fresh []int
+			e.Sandbox.Inspect(func(w *sandbox.World) {
+				for id, d := range w.Droplets {
+					if !old[id] && slices.Contains(d.Tags, tag) && !slices.Contains(d.Tags, oldRev) {
+						fresh = append(fresh, id)
+					}
+				}
+			})
+			slices.Sort(fresh)
+			mu.Lock()
+			for _, id := range fresh {
+				old[id] = true
+				if len(good) < ok {
+					good = append(good, id)
+				} else {
+					_ = e.Sandbox.SetDropletFailsHealth(id, true)
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+	var once sync.Once
+	return func() []int {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(good)
+		}, func() {
+			once.Do(func() { close(done) })
+		}
+}
+
+// on_failure = "rollback": wave 2 of an image change fails; the droplet
+// wave 1 replaced returns to the previous template, the apply fails
+// saying so, and the fleet ends on the old image and revision, with the
+// state saying what exists.
+func TestAccWebTierRollbackAfterFailedWave(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:rollback"
+	rollout := "    max_surge      = 1\n    health_timeout = \"3s\"\n    on_failure     = \"rollback\""
+	var passed func() []int
+	var stop func()
+	oldRev := map[string]int{}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{
+				Config: rolloutConfig(e, "rollback", 3, "ubuntu-22-04-x64", rollout),
+				Check: func(*terraform.State) error {
+					for _, d := range e.Tagged(tag) {
+						for _, t := range d.Tags {
+							if strings.HasPrefix(t, "scalable-rev:") {
+								oldRev[t]++
+							}
+						}
+					}
+					if len(oldRev) != 1 {
+						return fmt.Errorf("revision tags %v, want one", oldRev)
+					}
+					return nil
+				},
+			},
+			{
+				PreConfig: func() { passed, stop = failNewTemplateAfter(e, tag, 1) },
+				Config:    rolloutConfig(e, "rollback", 3, "ubuntu-24-04-x64", rollout),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped:\s+wave\s+2\s+was\s+not\s+healthy.*Rolled\s+back:\s+1\s+droplet\s+of\s+the\s+new\s+template\s+was\s+returned\s+to\s+the\s+previous\s+template.*image\s+ubuntu-22-04-x64.*` +
+					`every\s+droplet\s+runs\s+the\s+previous\s+template\s+again.*The\s+configuration\s+still\s+asks\s+for\s+the\s+new\s+template`),
+			},
+			{
+				PreConfig:          func() { stop() },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true, // the configuration still asks for the new image
+				Check: func(s *terraform.State) error {
+					ids, err := dropletIDs(s)
+					if err != nil {
+						return err
+					}
+					ds := e.Tagged(tag)
+					if len(passed()) != 1 || len(ids) != 3 || len(ds) != 3 {
+						return fmt.Errorf("wave 1 made %v; state %v; sandbox %d droplets; want 1, 3 and 3", passed(), ids, len(ds))
+					}
+					for _, d := range ds {
+						rev := ""
+						for _, t := range d.Tags {
+							if strings.HasPrefix(t, "scalable-rev:") {
+								rev = t
+							}
+						}
+						if d.Image == nil || d.Image.Slug != "ubuntu-22-04-x64" || oldRev[rev] == 0 || slices.Contains(passed(), d.ID) || !slices.Contains(ids, d.ID) {
+							return fmt.Errorf("droplet %s (%d) runs %v with %s after the rollback; want the old image and revision %v, in the state %v", d.Name, d.ID, d.Image, rev, oldRev, ids)
+						}
+					}
+					return nil
+				},
 			},
 		},
 	})

@@ -552,6 +552,15 @@ func rolloutBlock() schema.SingleNestedBlock {
 				Validators:    []validator.String{zeroOrDurationValidator{}},
 				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
 			},
+			"on_failure": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "What a wave that does not become healthy leads to: `stop` (default: its unhealthy droplets are " +
+					"removed, the droplets already replaced stay on the new template, the old ones keep serving, the next apply " +
+					"resumes) or `rollback` (also every replaced droplet returns to the previous template, kept in the resource's " +
+					"private state with its revision tag, in waves under the same `max_surge` and `max_unavailable`; the apply " +
+					"fails saying what was rolled back).",
+				Validators: []validator.String{stringvalidator.OneOf(tier.OnFailureStop, tier.OnFailureRollback)},
+			},
 			"scale_in_policy": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Which droplets go first when scaling in: `newest_first` (default) or `oldest_first`.",

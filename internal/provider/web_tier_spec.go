@@ -116,7 +116,7 @@ func (a *alertModel) spec() tier.AlertSpec {
 func (r *rolloutModel) spec() tier.RolloutSpec {
 	s := tier.RolloutSpec{
 		MaxSurge: budgetOr(types.StringNull(), defaultMaxSurge), MaxUnavailable: budgetOr(types.StringNull(), defaultMaxUnavailable),
-		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst,
+		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst, OnFailure: tier.OnFailureStop,
 	}
 	timeout := defaultHealthTimeout
 	if r != nil {
@@ -126,6 +126,7 @@ func (r *rolloutModel) spec() tier.RolloutSpec {
 		s.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
 		timeout = stringOr(r.HealthTimeout.StringValue, defaultHealthTimeout)
 		s.MinReady = durationOr(r.MinReady, 0)
+		s.OnFailure = stringOr(r.OnFailure, tier.OnFailureStop)
 	}
 	s.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
 	return s

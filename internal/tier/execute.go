@@ -118,6 +118,9 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 		if obsErr != nil {
 			return fleet, first, errors.Join(runErr, obsErr)
 		}
+		if runErr != nil && spec.Rollout.OnFailure == OnFailureRollback && failedRollout(runErr) {
+			after, runErr = e.rollBack(ctx, spec, ref, after, runErr)
+		}
 		if runErr != nil {
 			return after, first, runErr
 		}

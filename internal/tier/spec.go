@@ -134,6 +134,12 @@ type RolloutSpec struct {
 	MinReady time.Duration
 	// CheckpointDelay is the pause at each checkpoint (rollout_checkpoint.go).
 	CheckpointDelay time.Duration
+	// OnFailure is what a failed wave leads to: OnFailureStop (default) or
+	// OnFailureRollback (rollout_rollback.go).
+	OnFailure string
+	// Previous are templates the tier ran before, newest first: a rollback
+	// returns to the one the outdated droplets carry.
+	Previous []DropletSpec
 }
 
 // Health modes of a rollout.
