@@ -128,6 +128,8 @@ type rolloutModel struct {
 	ScaleInPolicy  types.String  `tfsdk:"scale_in_policy"`
 	MinReady       durationValue `tfsdk:"min_ready"`
 	OnFailure      types.String  `tfsdk:"on_failure"`
+	Resize         types.String  `tfsdk:"resize"`
+	ResizeDisk     types.Bool    `tfsdk:"resize_disk"`
 }
 
 // dropletObjectType is one element of the computed droplets list.

@@ -338,7 +338,7 @@ func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tie
 		if spec.Autoscale != nil {
 			plan.Droplets = types.ListUnknown(dropletObjectType) // the pool decides how many
 		} else {
-			plan.Droplets = plannedDroplets(fleet, p, spec.Droplet.Instances)
+			plan.Droplets = plannedDroplets(fleet, p, spec.Droplet)
 		}
 	}
 	if s.LoadBalancer == "created" {
@@ -369,7 +369,8 @@ func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tie
 // plannedDroplets is the droplets list after the apply: droplets that stay
 // (and are active) are known, every new one is unknown, so the plan shows
 // exactly which droplets change.
-func plannedDroplets(fleet tier.Fleet, p tier.Plan, instances int) types.List {
+func plannedDroplets(fleet tier.Fleet, p tier.Plan, template tier.DropletSpec) types.List {
+	instances := template.Instances
 	byID := map[int]tier.Droplet{}
 	for _, d := range fleet.Droplets {
 		byID[d.ID] = d
@@ -378,6 +379,7 @@ func plannedDroplets(fleet tier.Fleet, p tier.Plan, instances int) types.List {
 	for _, id := range p.Keep {
 		d, ok := byID[id]
 		if ok && d.Status == tier.StatusActive {
+			d.Size = template.Size // resized in place, or already of that size
 			elems = append(elems, dropletObject(d))
 		} else {
 			elems = append(elems, types.ObjectUnknown(dropletObjectType.AttrTypes))

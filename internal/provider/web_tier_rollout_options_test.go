@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalocean/godo"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -178,3 +180,96 @@ func TestAccWebTierRollbackAfterFailedWave(t *testing.T) {
 		},
 	})
 }
+
+func resizeConfig(e *acctest.Env, size string) string {
+	return e.ProviderConfig() + fmt.Sprintf(`
+resource "scalable_web_tier" "web" {
+  name   = "resize"
+  region = "nyc3"
+  droplet {
+    instances = 3
+    size      = %q
+    image     = "ubuntu-24-04-x64"
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+  }
+  rollout {
+    resize      = "in_place"
+    resize_disk = true
+  }
+}
+`, size)
+}
+
+// resize = "in_place" through Terraform: a size change keeps every
+// droplet id and IP (in the state and in the sandbox), the size and disk
+// change, the plan shows the droplets with their new size and no id
+// unknown, and the plan after it is empty.
+func TestAccWebTierResizeInPlaceKeepsIDsAndIPs(t *testing.T) {
+	e := acctest.New(t)
+	const tag = "scalable-tier:resize"
+	type kept struct{ ip, private string }
+	before := map[int]kept{}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{
+				Config: resizeConfig(e, "s-1vcpu-1gb"),
+				Check: func(*terraform.State) error {
+					for _, d := range e.Tagged(tag) {
+						before[d.ID] = kept{publicIP(d), privateIP(d)}
+					}
+					if len(before) != 3 {
+						return fmt.Errorf("%d droplets, want 3", len(before))
+					}
+					return nil
+				},
+			},
+			{
+				Config: resizeConfig(e, "s-2vcpu-2gb"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfpath("droplets").AtSliceIndex(0).AtMapKey("size"), knownString("s-2vcpu-2gb")),
+						plancheck.ExpectKnownValue(addr, tfpath("droplets").AtSliceIndex(2).AtMapKey("size"), knownString("s-2vcpu-2gb")),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: func(s *terraform.State) error {
+					ids, err := dropletIDs(s)
+					if err != nil {
+						return err
+					}
+					ds := e.Tagged(tag)
+					if len(ids) != 3 || len(ds) != 3 {
+						return fmt.Errorf("state %v, sandbox %d droplets; want the 3 droplets", ids, len(ds))
+					}
+					for _, d := range ds {
+						was, ok := before[d.ID]
+						switch {
+						case !ok || !slices.Contains(ids, d.ID):
+							return fmt.Errorf("droplet %d is new (before: %v, state: %v)", d.ID, before, ids)
+						case publicIP(d) != was.ip || privateIP(d) != was.private:
+							return fmt.Errorf("droplet %d changed IPs %v -> %s, %s", d.ID, was, publicIP(d), privateIP(d))
+						case d.Size == nil || d.Size.Slug != "s-2vcpu-2gb" || d.Disk != 60:
+							return fmt.Errorf("droplet %d is %v with %d GB, want s-2vcpu-2gb with 60 GB", d.ID, d.Size, d.Disk)
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+func publicIP(d godo.Droplet) string  { ip, _ := d.PublicIPv4(); return ip }
+func privateIP(d godo.Droplet) string { ip, _ := d.PrivateIPv4(); return ip }
+
+func knownString(s string) knownvalue.Check { return knownvalue.StringExact(s) }

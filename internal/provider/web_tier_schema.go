@@ -561,6 +561,21 @@ func rolloutBlock() schema.SingleNestedBlock {
 					"fails saying what was rolled back).",
 				Validators: []validator.String{stringvalidator.OneOf(tier.OnFailureStop, tier.OnFailureRollback)},
 			},
+			"resize": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How a change of `droplet.size` alone rolls out: `replace` (default: new droplets, as for any " +
+					"template change) or `in_place`: each wave is drained from the load balancer, powered off, resized " +
+					"(DigitalOcean's resize action), powered on and waited for until healthy, one wave at a time of " +
+					"`max_unavailable` droplets (at least 1), keeping every droplet's id, IPs and disk. Changes of more than the " +
+					"size, or together with a change of `instances`, are replaced.",
+				Validators: []validator.String{stringvalidator.OneOf(tier.ResizeReplace, tier.ResizeInPlace)},
+			},
+			"resize_disk": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "With `resize = \"in_place\"`, also grow the disk to the new size's. DigitalOcean cannot shrink a " +
+					"disk: afterwards no size with a smaller disk can be set in place (nor by replacement on a snapshot of it). " +
+					"Default `false` (the disk stays; the size can go down again).",
+			},
 			"scale_in_policy": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Which droplets go first when scaling in: `newest_first` (default) or `oldest_first`.",

@@ -117,6 +117,7 @@ func (r *rolloutModel) spec() tier.RolloutSpec {
 	s := tier.RolloutSpec{
 		MaxSurge: budgetOr(types.StringNull(), defaultMaxSurge), MaxUnavailable: budgetOr(types.StringNull(), defaultMaxUnavailable),
 		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst, OnFailure: tier.OnFailureStop,
+		Resize: tier.ResizeReplace,
 	}
 	timeout := defaultHealthTimeout
 	if r != nil {
@@ -127,6 +128,8 @@ func (r *rolloutModel) spec() tier.RolloutSpec {
 		timeout = stringOr(r.HealthTimeout.StringValue, defaultHealthTimeout)
 		s.MinReady = durationOr(r.MinReady, 0)
 		s.OnFailure = stringOr(r.OnFailure, tier.OnFailureStop)
+		s.Resize = stringOr(r.Resize, tier.ResizeReplace)
+		s.ResizeDisk = r.ResizeDisk.ValueBool()
 	}
 	s.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
 	return s

@@ -312,6 +312,8 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return x.deletePool(ctx, s.Pool)
 	case OpCreateDroplets:
 		return x.createDroplets(ctx, s.Wave, s.Count)
+	case OpResizeDroplets:
+		return x.resizeWave(ctx, s)
 	case OpWaitDroplets:
 		return x.waitDroplets(ctx, s)
 	case OpDrainDroplets:

@@ -275,6 +275,10 @@ type planner struct {
 func (p *planner) plan() Plan {
 	current, outdated, broken := p.classify()
 	n := max(p.spec.Droplet.Instances, 0)
+	resize := p.resizable(n, current, outdated, broken) // in place (rollout_resize.go)
+	if len(resize) > 0 {
+		outdated = nil
+	}
 
 	// Broken and half-drained droplets serve nothing: delete them now.
 	if len(broken) > 0 {
@@ -290,7 +294,7 @@ func (p *planner) plan() Plan {
 		scaleIn, current = slices.Clone(current[:len(current)-n]), slices.Clone(current[len(current)-n:])
 	}
 
-	waves := p.waves(n, len(current), outdated)
+	waves := p.waves(n, len(current)+len(resize), outdated)
 	p.loadBalancerSteps()
 	lbPhase := slices.Concat(p.alertSteps(), p.firewallSteps())
 	p.dropletSettingSteps(current)
@@ -312,7 +316,7 @@ func (p *planner) plan() Plan {
 		waves[0].removeFirst = slices.Concat(scaleIn, waves[0].removeFirst)
 	}
 
-	phases := p.wavePhases(waves, pending, len(outdated) > 0)
+	phases := slices.Concat(p.wavePhases(waves, pending, len(outdated) > 0), p.resizePhases(n, resize))
 	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
 		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
 	}
@@ -321,7 +325,7 @@ func (p *planner) plan() Plan {
 		// Alerts on load balancer metrics need its id: after its creation.
 		phases = insertAfterLoadBalancer(phases, lbPhase)
 	}
-	keep := slices.Clone(current)
+	keep := slices.Concat(current, resize)
 	SortDroplets(keep)
 	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
 }

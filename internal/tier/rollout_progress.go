@@ -112,6 +112,16 @@ func (c *waveClock) started(ctx context.Context, x *execution, wave, count int) 
 	x.e.info(ctx, fmt.Sprintf("%s started: creating %d droplets", c.name(wave), count), map[string]any{"tier": x.spec.Name, "wave": wave, "waves": c.total})
 }
 
+func (c *waveClock) startedResize(ctx context.Context, x *execution, wave, count int) {
+	if c == nil || c.total == 0 || wave == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.start[wave] = time.Now()
+	c.mu.Unlock()
+	x.e.info(ctx, fmt.Sprintf("%s started: resizing %d droplets in place to %s", c.name(wave), count, x.spec.Droplet.Size), map[string]any{"tier": x.spec.Name, "wave": wave, "waves": c.total})
+}
+
 func (c *waveClock) elapsed(wave int) time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -137,6 +137,10 @@ type RolloutSpec struct {
 	// OnFailure is what a failed wave leads to: OnFailureStop (default) or
 	// OnFailureRollback (rollout_rollback.go).
 	OnFailure string
+	// Resize is how a change of size alone rolls out: ResizeReplace
+	// (default) or ResizeInPlace, which with ResizeDisk grows the disks.
+	Resize     string
+	ResizeDisk bool
 	// Previous are templates the tier ran before, newest first: a rollback
 	// returns to the one the outdated droplets carry.
 	Previous []DropletSpec
