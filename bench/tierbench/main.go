@@ -28,6 +28,9 @@ import (
 )
 
 func main() {
+	if real := os.Getenv(wrapEnv); real != "" {
+		wrapProvider(real) // standing in for the provider, under Terraform
+	}
 	var (
 		scale     = flag.Float64("scale", 0.1, "sandbox time scale (every realistic delay is multiplied by it)")
 		runs      = flag.Int("runs", 3, "repetitions of each measurement (median reported)")
@@ -36,6 +39,9 @@ func main() {
 		autoSurge = flag.String("autoscale-surge", "1,2,5", "max_surge values of the rolling update of an autoscale pool of 10 members")
 		out       = flag.String("out", "", "also write the results as markdown to this file")
 		terraform = flag.String("terraform", "/usr/local/bin/terraform", "terraform binary")
+		limit     = flag.Int("droplet-limit", 0, "the sandbox account's droplet limit (default: 250, or twice the largest N when that is more)")
+		title     = flag.String("title", "Benchmarks", "the report's heading")
+		appendOut = flag.Bool("append", false, "append the report to -out as a section (headings one level down) instead of replacing it")
 	)
 	flag.Parse()
 	b, err := newBench(*terraform, *scale)
@@ -43,10 +49,14 @@ func main() {
 		fail(err)
 	}
 	defer os.RemoveAll(b.dir)
+	b.dropletLimit = *limit
+	if b.dropletLimit == 0 {
+		b.dropletLimit = max(250, 2*slices.Max(append(ints(*sizes), 0)))
+	}
 
 	var report strings.Builder
-	fmt.Fprintf(&report, "# Benchmarks\n\nProduced by `go run ./bench/tierbench %s` on %s (%s).\n\n",
-		strings.Join(os.Args[1:], " "), time.Now().UTC().Format("2006-01-02"), cpuInfo())
+	fmt.Fprintf(&report, "# %s\n\nProduced by `go run ./bench/tierbench %s` on %s (%s).\n\n",
+		*title, shellArgs(os.Args[1:]), time.Now().UTC().Format("2006-01-02"), cpuInfo())
 	fmt.Fprintf(&report, "Sandbox time scale %g: a droplet boots in %s, a load balancer provisions in %s (DigitalOcean: 45 s and 90 s). "+
 		"Provider `time_scale` %g, so it polls every %s. Default rate limits (250/minute, 5000/hour, windows scaled alike). "+
 		"Each figure is the median of %d runs (min-max in brackets). The tier has an alert policy and weekly backups.\n\n",
@@ -94,10 +104,33 @@ func main() {
 
 	fmt.Print(report.String())
 	if *out != "" {
-		if err := os.WriteFile(*out, []byte(report.String()), 0o644); err != nil {
+		if err := writeReport(*out, report.String(), *appendOut); err != nil {
 			fail(err)
 		}
 	}
+}
+
+// writeReport writes the report to path, or appends it as a section with
+// every heading one level down.
+func writeReport(path, report string, appendTo bool) error {
+	if !appendTo {
+		return os.WriteFile(path, []byte(report), 0o644)
+	}
+	lines := strings.Split(report, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "#") {
+			lines[i] = "#" + l
+		}
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString("\n" + strings.Join(lines, "\n")); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func fail(err error) {
@@ -106,10 +139,12 @@ func fail(err error) {
 }
 
 type bench struct {
-	terraform string
-	scale     float64
-	dir       string // provider binary, CLI config, work dirs
-	env       []string
+	terraform    string
+	scale        float64
+	dir          string // provider binary, CLI config, work dirs
+	env          []string
+	rssFile      string // where the provider wrapper records peaks
+	dropletLimit int
 }
 
 func newBench(terraform string, scale float64) (*bench, error) {
@@ -118,20 +153,25 @@ func newBench(terraform string, scale float64) (*bench, error) {
 		return nil, err
 	}
 	bin := filepath.Join(dir, "bin")
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-scalable"), ".")
+	real := filepath.Join(dir, "real", "terraform-provider-scalable")
+	build := exec.Command("go", "build", "-o", real, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return nil, fmt.Errorf("build provider: %w", err)
+	}
+	rssFile := filepath.Join(dir, "provider-rss")
+	wrap, err := installWrapper(bin, "terraform-provider-scalable", real, rssFile)
+	if err != nil {
+		return nil, fmt.Errorf("install the provider wrapper: %w", err)
 	}
 	cfg := filepath.Join(dir, "terraformrc")
 	rc := fmt.Sprintf("provider_installation {\n  dev_overrides { \"registry.terraform.io/scalable-tf/scalable\" = %q }\n  direct {}\n}\n", bin)
 	if err := os.WriteFile(cfg, []byte(rc), 0o644); err != nil {
 		return nil, err
 	}
-	return &bench{terraform: terraform, scale: scale, dir: dir, env: append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		fmt.Sprintf("SCALABLE_TIME_SCALE=%g", scale),
-	)}, nil
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		fmt.Sprintf("SCALABLE_TIME_SCALE=%g", scale))
+	return &bench{terraform: terraform, scale: scale, dir: dir, rssFile: rssFile, env: append(env, wrap...)}, nil
 }
 
 // world is one sandbox and a work directory with a tier config.
@@ -142,13 +182,16 @@ type world struct {
 	// sshKey is the fingerprint of the account's key, which autoscaled
 	// tiers name: DigitalOcean refuses pool templates without a known key.
 	sshKey string
+	// peakKiB is the largest peak resident set of the provider processes
+	// the last terraform command ran; providers how many ran.
+	peakKiB, providers int
 }
 
 // benchPublicKey is the key every bench sandbox account holds.
 const benchPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g tierbench"
 
 func (b *bench) newWorld() (*world, error) {
-	srv, err := sandbox.New(sandbox.Options{TimeScale: b.scale, DropletLimit: 250})
+	srv, err := sandbox.New(sandbox.Options{TimeScale: b.scale, DropletLimit: max(b.dropletLimit, 250)})
 	if err != nil {
 		return nil, err
 	}
@@ -273,6 +316,7 @@ func (w *world) writeAutoscaled(n int, image string, surge int) error {
 // requests it made.
 func (w *world) tf(args ...string) (time.Duration, sandbox.RequestCounts, error) {
 	w.srv.ResetCounts()
+	providerPeak(w.b.rssFile) // forget any earlier command's
 	cmd := exec.Command(w.b.terraform, args...)
 	cmd.Dir = w.dir
 	cmd.Env = w.b.env
@@ -281,6 +325,7 @@ func (w *world) tf(args ...string) (time.Duration, sandbox.RequestCounts, error)
 	start := time.Now()
 	err := cmd.Run()
 	took := time.Since(start)
+	w.peakKiB, w.providers = providerPeak(w.b.rssFile)
 	if err != nil {
 		return took, sandbox.RequestCounts{}, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}
@@ -304,6 +349,10 @@ type row struct {
 	applyReq, refreshReq    sandbox.RequestCounts
 	destroyReq              sandbox.RequestCounts
 	floor                   time.Duration
+	// peak resident set of the provider in each phase, KiB, largest over
+	// the runs, and how many provider processes the phase ran
+	applyMem, refreshMem, destroyMem int
+	applyProcs                       int
 }
 
 func (b *bench) lifecycle(n, runs int) (row, error) {
@@ -323,12 +372,15 @@ func (b *bench) lifecycle(n, runs int) (row, error) {
 			w.close()
 			return r, err
 		}
+		r.applyMem, r.applyProcs = max(r.applyMem, w.peakKiB), w.providers
 		p, pc, err := w.tf("plan", "-input=false", "-detailed-exitcode")
 		if err != nil {
 			w.close()
 			return r, fmt.Errorf("plan after apply is not empty (or failed): %w", err)
 		}
+		r.refreshMem = max(r.refreshMem, w.peakKiB)
 		d, dc, err := w.tf("destroy", "-auto-approve", "-input=false")
+		r.destroyMem = max(r.destroyMem, w.peakKiB)
 		w.close()
 		if err != nil {
 			return r, err
@@ -447,14 +499,22 @@ func writeAutoscaleRollouts(w *strings.Builder, rows []rollRow) {
 func writeLifecycle(w *strings.Builder, rows []row) {
 	fmt.Fprintf(w, "## Create, refresh, destroy\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.Debug)
-	fmt.Fprintln(tw, "| N\t apply\t floor\t apply/floor\t refresh (plan)\t destroy\t droplet creates\t refresh requests\t 429s (apply)\t")
+	fmt.Fprintln(tw, "| N\t apply\t floor\t apply/floor\t refresh (plan)\t destroy\t droplet creates\t requests (apply/refresh/destroy)\t 429s (apply/refresh/destroy)\t")
 	fmt.Fprintln(tw, "|---\t---\t---\t---\t---\t---\t---\t---\t---\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "| %d\t %s\t %.2f s\t %.2f\t %s\t %s\t %d (limit %d)\t %d\t %d\t\n", r.n, r.apply, r.floor.Seconds(),
+		fmt.Fprintf(tw, "| %d\t %s\t %.2f s\t %.2f\t %s\t %s\t %d (limit %d)\t %d / %d / %d\t %d / %d / %d\t\n", r.n, r.apply, r.floor.Seconds(),
 			r.apply.med.Seconds()/r.floor.Seconds(), r.refresh, r.destroy,
-			r.applyReq.Of("POST /v2/droplets"), int(math.Ceil(float64(r.n)/10)), r.refreshReq.Total, status(r.applyReq, "429"))
+			r.applyReq.Of("POST /v2/droplets"), int(math.Ceil(float64(r.n)/10)),
+			r.applyReq.Total, r.refreshReq.Total, r.destroyReq.Total,
+			status(r.applyReq, "429"), status(r.refreshReq, "429"), status(r.destroyReq, "429"))
 	}
 	tw.Flush()
+	fmt.Fprintf(w, "\nProvider peak memory: the largest peak resident set size (the kernel's ru_maxrss of the provider process, "+
+		"recorded by a wrapper the bench puts where Terraform starts the provider; exact, not sampled) of the provider processes "+
+		"each command ran, largest over the runs.\n\n| N | apply | refresh (plan) | destroy | provider processes per apply |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %d |\n", r.n, mib(r.applyMem), mib(r.refreshMem), mib(r.destroyMem), r.applyProcs)
+	}
 	fmt.Fprintf(w, "\n### API requests by endpoint (last run)\n\n")
 	for _, r := range rows {
 		fmt.Fprintf(w, "N=%d\n\n| phase | endpoint | requests |\n|---|---|---|\n", r.n)
@@ -523,6 +583,26 @@ func sortedKeys(m map[string]sandbox.EndpointCount) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// shellArgs joins arguments as a shell would need them typed: empty ones
+// and ones with spaces or quotes in double quotes.
+func shellArgs(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\"'$`\\") {
+			out[i] = `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`").Replace(a) + `"`
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func mib(kib int) string {
+	if kib == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(kib)/1024)
 }
 
 func scaled(d time.Duration, f float64) time.Duration {

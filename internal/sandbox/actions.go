@@ -137,6 +137,7 @@ func (w *World) applyDropletAction(d *Droplet, a *Action) {
 		}
 	case "rebuild":
 		d.ImageID, d.Status, d.Killed = a.ImageID, "active", false
+		d.ErrorPercent = w.errorPercentOf(a.ImageID)
 		if img, ok := w.catalog.imageByID(a.ImageID); ok {
 			d.FailsHealth = img.Broken
 		} else {

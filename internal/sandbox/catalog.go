@@ -74,6 +74,10 @@ type Image struct {
 	// Broken marks a sandbox-only image: droplets booted from it run, but
 	// their app never answers health checks (Droplet.FailsHealth).
 	Broken bool
+	// ErrorPercent marks a sandbox-only canary image: droplets booted
+	// from it pass health checks but answer this share of the other
+	// requests with 500 (catalog_canary.go).
+	ErrorPercent int
 	// Retired marks a build DigitalOcean no longer offers: it cannot be
 	// named in a create, and droplets made from it show it without a slug.
 	Retired bool
@@ -96,7 +100,7 @@ type Catalog struct {
 	sizes         []Size   // listing order
 	distributions []Image  // GET /v2/images?type=distribution
 	applications  []Image  // GET /v2/images?type=application
-	unlisted      []Image  // broken twins and retired builds
+	unlisted      []Image  // broken twins, canary images and retired builds
 }
 
 // region finds a region by slug, available or not.
@@ -151,7 +155,7 @@ func (c *Catalog) imageByID(id int) (Image, bool) {
 func (c *Catalog) maxImageID() int {
 	most := 0
 	for _, img := range c.allImages() {
-		if !img.Broken {
+		if !img.sandboxOnly() {
 			most = max(most, img.ID)
 		}
 	}

@@ -32,7 +32,8 @@ const CatalogFileHelp = `Catalog file (--catalog FILE)
     {"regions": <GET /v2/regions answer>, "sizes": <GET /v2/sizes answer>,
      "images": <GET /v2/images?type=distribution answer>}
   Regions, sizes and distribution images are replaced; 1-Click application
-  images and the broken-<slug> twins of the distribution images remain.
+  images, the broken-<slug> twins of the distribution images and the
+  canary-500-<n> images (twins of ubuntu-24-04-x64, else the first) remain.
   A file with a mistake is refused, naming the entry and field. (The
   scalable provider's own plan-time region check keeps its built-in list.)
 `

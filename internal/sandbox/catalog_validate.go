@@ -66,6 +66,7 @@ func newCatalog(regions []Region, sizes []Size, dists, apps, retiredBuilds []Ima
 	}
 	c := &Catalog{regions: regions, sizes: sizes, distributions: dists, applications: apps}
 	c.unlisted = brokenTwins(dists, ids)
+	c.unlisted = append(c.unlisted, canaryImages(dists, ids, brokenImageIDBase+len(c.unlisted))...)
 	for _, img := range retiredBuilds {
 		if _, clash := ids[img.ID]; !clash {
 			c.unlisted = append(c.unlisted, img)
@@ -167,6 +168,8 @@ func checkImages(p *catalogProblems, kind string, images []Image, regions []stri
 			p.add(at, "slug %q is not an image slug (lowercase letters, digits, '-', '_' and '.', such as ubuntu-24-04-x64)", img.Slug)
 		case strings.HasPrefix(img.Slug, brokenImagePrefix):
 			p.add(at, "slug %q starts with %q, which the sandbox keeps for its broken twins of distribution images", img.Slug, brokenImagePrefix)
+		case strings.HasPrefix(img.Slug, canaryImagePrefix):
+			p.add(at, "slug %q starts with %q, which the sandbox keeps for its canary images", img.Slug, canaryImagePrefix)
 		case dup:
 			p.add(at, "slug %q is also the slug of %s", img.Slug, other)
 		default:

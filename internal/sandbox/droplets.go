@@ -328,7 +328,8 @@ func (s *Server) provisionDroplets(now time.Time, req *createDropletRequest, spe
 			Tags: slices.Clone(spec.tags), VPCUUID: vpc.ID, PrivateIPv4: privateIPs[i],
 			Monitoring: req.Monitoring, DropletAgent: agent, BackupIDs: []int{}, SnapshotIDs: []int{},
 			UserData: req.UserData, SSHKeys: spec.sshKeys, NoPublicNetworking: noPublic,
-			FailsHealth: spec.image.snapshot == nil && spec.image.public.Broken,
+			FailsHealth:  spec.image.snapshot == nil && spec.image.public.Broken,
+			ErrorPercent: w.errorPercentOf(spec.image.id()),
 		}
 		w.NextDropletID++
 		if !noPublic {

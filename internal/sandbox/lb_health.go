@@ -243,26 +243,41 @@ const maxMetricSamples = 300
 
 func (s *Server) loadBalancerMetricRoutes() {
 	s.handle("GET /v2/monitoring/metrics/load_balancer/droplets_health_checks", s.dropletsHealthChecks)
+	s.loadBalancerResponseRoutes()
+}
+
+// lbMetricQuery reads a load balancer metric's query: lb_id, start and end
+// (unix seconds), all required, end not before start.
+func lbMetricQuery(c *call) (lbID string, start, end int64, err *APIError) {
+	q := c.r.URL.Query()
+	lbID = q.Get("lb_id")
+	if lbID == "" {
+		return "", 0, 0, errBadRequest("lb_id is required")
+	}
+	start, err1 := strconv.ParseInt(q.Get("start"), 10, 64)
+	end, err2 := strconv.ParseInt(q.Get("end"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return "", 0, 0, errBadRequest("start and end are required: unix timestamps in seconds")
+	}
+	if end < start {
+		return "", 0, 0, errBadRequest("end %d is before start %d", end, start)
+	}
+	return lbID, start, end, nil
+}
+
+func emptyMatrix() metricsResponse {
+	return metricsResponse{Status: "success", Data: metricsData{ResultType: "matrix", Result: []metricSeries{}}}
 }
 
 // dropletsHealthChecks samples the health view over [start, end]: one
 // series per target droplet, "1" healthy and "0" unhealthy. An unknown
 // lb_id matches no series, as a metrics query does.
 func (s *Server) dropletsHealthChecks(c *call) (int, any) {
-	q := c.r.URL.Query()
-	lbID := q.Get("lb_id")
-	if lbID == "" {
-		return http.StatusBadRequest, errBadRequest("lb_id is required")
+	lbID, start, end, apiErr := lbMetricQuery(c)
+	if apiErr != nil {
+		return http.StatusBadRequest, apiErr
 	}
-	start, err1 := strconv.ParseInt(q.Get("start"), 10, 64)
-	end, err2 := strconv.ParseInt(q.Get("end"), 10, 64)
-	if err1 != nil || err2 != nil {
-		return http.StatusBadRequest, errBadRequest("start and end are required: unix timestamps in seconds")
-	}
-	if end < start {
-		return http.StatusBadRequest, errBadRequest("end %d is before start %d", end, start)
-	}
-	out := metricsResponse{Status: "success", Data: metricsData{ResultType: "matrix", Result: []metricSeries{}}}
+	out := emptyMatrix()
 	lb := c.w.LoadBalancers[lbID]
 	if lb == nil {
 		return http.StatusOK, out

@@ -40,6 +40,10 @@ type Droplet struct {
 	// answers health checks (booted from a "broken-*" image, or set by the
 	// control API), so rollout failures can be tested.
 	FailsHealth bool `json:"fails_health,omitempty"`
+	// ErrorPercent is sandbox-only: the share of requests other than
+	// health checks the droplet's app answers with 500 (booted from a
+	// "canary-500-*" image).
+	ErrorPercent int `json:"error_percent,omitempty"`
 	// PendingActionID is the action in progress on the droplet (its create
 	// included); DigitalOcean runs one at a time.
 	PendingActionID int `json:"pending_action_id,omitempty"`

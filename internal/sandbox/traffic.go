@@ -54,6 +54,7 @@ type notFoundError = traffic.NotFoundError
 func (s *Server) startTraffic() error {
 	s.traffic = traffic.New(trafficWorld{s}, traffic.Options{
 		TimeScale: s.factor, LocalPortsOnly: s.opts.LocalPortsOnly || !s.bindable, Notice: s.notice, DNSListen: s.opts.DNSListen,
+		Now: s.clock.Now,
 	})
 	if err := s.traffic.ListenDNS(); err != nil {
 		s.traffic.Close()
@@ -75,16 +76,17 @@ func (t trafficWorld) Snapshot() traffic.View {
 	s.settle(s.clock.Now())
 	w := s.world
 	v := traffic.View{Known: map[int]bool{}, Running: map[int]traffic.Droplet{}, Balancers: map[string]*traffic.Balancer{},
-		Firewall: w.trafficFirewall(), Zones: w.trafficZones()}
+		KnownBalancers: map[string]bool{}, Firewall: w.trafficFirewall(), Zones: w.trafficZones()}
 	for id, d := range w.Droplets {
 		v.Known[id] = true
 		if d.Status == "active" && !d.Killed {
 			v.Running[id] = traffic.Droplet{ID: id, Name: d.Name, Image: w.imageLabel(d.ImageID), Region: d.Region, FailsHealth: d.FailsHealth,
-				PublicIP: d.PublicIPv4, Ports: []int{80}}
+				ErrorPercent: d.ErrorPercent, PublicIP: d.PublicIPv4, Ports: []int{80}}
 		}
 	}
 	s.healthSeq++
 	for id, lb := range w.LoadBalancers {
+		v.KnownBalancers[id] = true
 		if lb.Status != "active" {
 			continue
 		}

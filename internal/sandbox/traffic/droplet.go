@@ -36,6 +36,7 @@ type dropletServer struct {
 
 	info      atomic.Pointer[Droplet]
 	behaviour atomic.Pointer[Behaviour]
+	requests  atomic.Uint64 // requests other than health checks, for ErrorPercent
 	closeOnce sync.Once
 }
 
@@ -167,7 +168,7 @@ func (d *dropletServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	healthPath := slices.Contains(info.HealthPaths, r.URL.Path)
 	switch {
-	case b.Kind == BehaviourFailing || healthPath && info.FailsHealth:
+	case b.Kind == BehaviourFailing || healthPath && info.FailsHealth || !healthPath && d.canaryFails(info.ErrorPercent):
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
 		fmt.Fprintf(w, "<html><head><title>500 Internal Server Error</title></head>\n<body><h1>500 Internal Server Error</h1><p>%s</p></body></html>\n", html.EscapeString(info.Name))
@@ -179,6 +180,19 @@ func (d *dropletServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "<!DOCTYPE html>\n<html><head><title>%[1]s</title></head>\n<body><h1>%[1]s</h1>\n<p>Droplet %[2]d (%[1]s) running %[3]s in %[4]s.</p></body></html>\n",
 			html.EscapeString(info.Name), info.ID, html.EscapeString(info.Image), html.EscapeString(info.Region))
 	}
+}
+
+// canaryFails decides whether this request is one of the pct in 100 a
+// canary answers with 500: request k (from 0) fails when it takes
+// floor(k x pct / 100) up a step, so the failures spread evenly and any
+// run of 100 requests holds exactly pct of them.
+func (d *dropletServer) canaryFails(pct int) bool {
+	if pct <= 0 {
+		return false
+	}
+	k := d.requests.Add(1) - 1
+	p := uint64(pct)
+	return (k+1)*p/100 > k*p/100
 }
 
 // clientAddress is the client the app sees: the one a PROXY header named,

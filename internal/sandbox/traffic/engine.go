@@ -52,6 +52,9 @@ type Options struct {
 	// DNSListen is the loopback address the DNS server binds (UDP and
 	// TCP; port 0 picks one); "" serves no DNS.
 	DNSListen string
+	// Now is the sandbox's clock, for the response log's timestamps;
+	// nil means the wall clock.
+	Now func() time.Time
 }
 
 // Droplet web server behaviours.
@@ -132,12 +135,17 @@ type Engine struct {
 	conns lbConns                  // load balancers' connections to droplets
 	fw    atomic.Pointer[Firewall] // cloud firewalls, from the last view
 	dns   *dnsServer               // nil until ListenDNS
+
+	responses *responseLog // HTTP responses per load balancer, droplet and second
 }
 
 // New makes an engine serving w; Start runs it.
 func New(w World, opts Options) *Engine {
 	if opts.TimeScale <= 0 {
 		opts.TimeScale = 1
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{
@@ -153,6 +161,7 @@ func New(w World, opts Options) *Engine {
 		lbs:        map[string]*lbRuntime{},
 		tls:        newTLSStore(),
 		bind:       newBinder(opts.LocalPortsOnly, opts.Notice),
+		responses:  newResponseLog(opts.Now),
 	}
 	e.proxy = newUpstreams(&e.conns)
 	return e
@@ -236,6 +245,7 @@ func (e *Engine) Reset() {
 	clear(e.behaviours)
 	clear(e.ports)
 	e.mu.Unlock()
+	e.responses.reset()
 	e.proxy.closeIdle()
 	e.Kick()
 }
@@ -258,9 +268,12 @@ func (e *Engine) closeAll() {
 type View struct {
 	Known     map[int]bool // every droplet in the world
 	Running   map[int]Droplet
-	Balancers map[string]*Balancer
-	Firewall  *Firewall
-	Zones     []Zone // the account's domains, for the DNS server
+	Balancers map[string]*Balancer // active ones
+	// KnownBalancers are every load balancer in the world, active or not:
+	// the response log keeps theirs.
+	KnownBalancers map[string]bool
+	Firewall       *Firewall
+	Zones          []Zone // the account's domains, for the DNS server
 }
 
 type Droplet struct {
@@ -269,7 +282,10 @@ type Droplet struct {
 	Image       string // slug, or the snapshot's name
 	Region      string
 	FailsHealth bool
-	PublicIP    string
+	// ErrorPercent of the requests other than health checks are answered
+	// with 500, spread evenly (a canary image's).
+	ErrorPercent int
+	PublicIP     string
 	// Ports are served on PublicIP: 80 and every target and health check
 	// port of the load balancers targeting the droplet, ascending.
 	Ports []int
@@ -349,6 +365,7 @@ func (e *Engine) reconcile() {
 	v := e.world.Snapshot()
 	e.fw.Store(v.Firewall)
 	e.dns.setZones(v.Zones)
+	e.responses.forget(v)
 
 	e.mu.Lock()
 	stop := e.syncDroplets(v)

@@ -398,7 +398,9 @@ func (rt *lbRuntime) httpHandler(spec *Balancer, rule Rule, tlsEntry bool) http.
 		},
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		w := &statusWriter{ResponseWriter: rw}
+		defer func() { rt.e.responses.frontend(rt.id, w.status) }()
 		spec := rt.spec.Load()
 		if spec.Redirect && !tlsEntry {
 			if target := rt.redirectTarget(r); target != "" {
@@ -448,6 +450,31 @@ func (rt *lbRuntime) redirectTarget(r *http.Request) string {
 	return "https://" + host + r.URL.RequestURI()
 }
 
+// statusWriter remembers the status a load balancer answered a client
+// with, for the response log; 0 when it answered nothing (the client left).
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController (the proxy's flushes, upgrades)
+// reach the connection's writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func writePage(w http.ResponseWriter, status int, page string) {
 	w.Header().Set("Content-Type", "text/html")
 	w.Header().Set("Cache-Control", "no-cache")
@@ -491,6 +518,7 @@ func (t *lbTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.base.RoundTrip(out)
 		if err == nil {
 			a.served = id
+			t.rt.e.responses.droplet(t.rt.id, id, resp.StatusCode)
 			return resp, nil
 		}
 		var op *net.OpError
