@@ -33,6 +33,7 @@ func (r *webTierResource) ConfigValidators(context.Context) []resource.ConfigVal
 		alertRecipientsValidator{},
 		timeoutsValidator{},
 		rolloutValidator{},
+		rolloutOptionsValidator{},
 		firewallPortsValidator{},
 		domainValidator{},
 	}

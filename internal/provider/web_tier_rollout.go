@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/scalable-tf/terraform-provider-scalable/internal/doclient"
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
@@ -88,4 +91,84 @@ func durationOr(v durationValue, fallback time.Duration) time.Duration {
 		return fallback
 	}
 	return d
+}
+
+// responseReader adapts doclient's droplets_http_responses reading to what
+// canary checkpoints judge: each droplet's responses and 5xx among them.
+func responseReader(c *doclient.Client) tier.ResponseReader {
+	return func(ctx context.Context, lbID string, since, until time.Time) (map[int]tier.Responses, error) {
+		counts, err := c.LoadBalancerDropletResponses(ctx, lbID, since, until)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int]tier.Responses, len(counts))
+		for id, rc := range counts {
+			out[id] = tier.Responses{Total: rc.Total, ServerErrors: rc.Status5xx}
+		}
+		return out, nil
+	}
+}
+
+// Canary checkpoint defaults.
+const (
+	defaultCheckpointDelay         = "5m"
+	defaultCheckpointDelayDuration = 5 * time.Minute
+)
+
+// checkpointsOf is the checkpoints list as percentages; nil when unset.
+func checkpointsOf(l types.List) []int {
+	if l.IsNull() || l.IsUnknown() {
+		return nil
+	}
+	var out []int
+	for _, e := range l.Elements() {
+		if v, ok := e.(types.Int64); ok && !v.IsNull() && !v.IsUnknown() {
+			out = append(out, int(v.ValueInt64()))
+		}
+	}
+	return out
+}
+
+// rolloutOptionsValidator: checkpoints increase and are for fixed
+// droplets, max_error_rate needs checkpoints, resize_disk needs an
+// in-place resize.
+type rolloutOptionsValidator struct{}
+
+func (rolloutOptionsValidator) Description(context.Context) string {
+	return "rollout.checkpoints increase and are not used with autoscale; rollout.max_error_rate needs checkpoints; rollout.resize_disk needs resize = \"in_place\""
+}
+
+func (v rolloutOptionsValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (rolloutOptionsValidator) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var ro *rolloutModel
+	if !readConfig(ctx, req, resp, path.Root("rollout"), &ro) || ro == nil {
+		return
+	}
+	at := path.Root("rollout")
+	cps := checkpointsOf(ro.Checkpoints)
+	for i := 1; i < len(cps); i++ {
+		if cps[i] <= cps[i-1] {
+			addError(resp, at.AtName("checkpoints"), "Checkpoints not increasing",
+				"rollout.checkpoints is %v: each checkpoint is a larger share of the fleet than the one before (such as [10, 50]).", cps)
+			break
+		}
+	}
+	if len(cps) > 0 {
+		var auto types.Object
+		if !req.Config.GetAttribute(ctx, path.Root("autoscale"), &auto).HasError() && !auto.IsNull() {
+			addError(resp, at.AtName("checkpoints"), "Checkpoints with autoscale",
+				"rollout.checkpoints is %v, but the tier has an autoscale block: checkpoints pause rollouts of fixed droplets only. Remove checkpoints (and max_error_rate), or use droplet.instances.", cps)
+		}
+	}
+	if !ro.MaxErrorRate.IsNull() && !ro.MaxErrorRate.IsUnknown() && ro.Checkpoints.IsNull() {
+		addError(resp, at.AtName("max_error_rate"), "max_error_rate without checkpoints",
+			"rollout.max_error_rate is %g, but it is read during checkpoint pauses and rollout.checkpoints is not set: add checkpoints such as [10, 50].", ro.MaxErrorRate.ValueFloat64())
+	}
+	if ro.ResizeDisk.ValueBool() && stringOr(ro.Resize, tier.ResizeReplace) != tier.ResizeInPlace {
+		addError(resp, at.AtName("resize_disk"), "resize_disk without an in-place resize",
+			"rollout.resize_disk is true, but rollout.resize is %q: the disk grows only in an in-place resize. Set resize = \"in_place\", or remove resize_disk.", stringOr(ro.Resize, tier.ResizeReplace))
+	}
 }

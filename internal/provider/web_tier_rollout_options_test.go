@@ -2,6 +2,8 @@ package provider_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -273,3 +275,101 @@ func publicIP(d godo.Droplet) string  { ip, _ := d.PublicIPv4(); return ip }
 func privateIP(d godo.Droplet) string { ip, _ := d.PrivateIPv4(); return ip }
 
 func knownString(s string) knownvalue.Check { return knownvalue.StringExact(s) }
+
+func canaryConfig(e *acctest.Env, image, onFailure string) string {
+	return e.ProviderConfig() + fmt.Sprintf(`
+resource "scalable_web_tier" "web" {
+  name   = "canary"
+  region = "nyc3"
+  droplet {
+    instances = 4
+    size      = "s-1vcpu-1gb"
+    image     = %q
+  }
+  load_balancer {
+    forwarding_rule {
+      entry_protocol  = "http"
+      entry_port      = 80
+      target_protocol = "http"
+      target_port     = 80
+    }
+    healthcheck {
+      protocol = "http"
+      port     = 80
+      path     = "/health"
+    }
+  }
+  rollout {
+    max_surge        = 1
+    checkpoints      = [25, 50]
+    checkpoint_delay = "4m"
+    max_error_rate   = 0.05
+    on_failure       = %q
+  }
+}
+`, image, onFailure)
+}
+
+// sendTraffic requests the tier's load balancer until stopped, as users
+// would, so its metrics count real responses.
+func sendTraffic(t *testing.T, e *acctest.Env, lbID string) (stop func() int) {
+	ls, err := e.Sandbox.LoadBalancerListeners(lbID)
+	if err != nil || len(ls) == 0 {
+		t.Fatalf("listeners of %s: %v %v", lbID, ls, err)
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	n := 0
+	go func() {
+		defer close(finished)
+		hc := &http.Client{Timeout: 2 * time.Second}
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if resp, err := hc.Get("http://" + ls[0].Address + "/"); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				n++
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var once sync.Once
+	return func() int { once.Do(func() { close(done); <-finished }); return n }
+}
+
+// Canary checkpoints through Terraform with real traffic: an image that
+// answers 500 to 25 of every 100 requests is caught at the 25% checkpoint
+// by the load balancer's response metrics; with on_failure = "rollback"
+// the fleet ends on the old image and revision; the apply fails saying so.
+func TestAccWebTierCanaryCheckpointRollsBack(t *testing.T) {
+	e := acctest.New(t, func(o *sandbox.Options) { o.Traffic = true })
+	const tag = "scalable-tier:canary"
+	stop := func() int { return 0 }
+	defer func() { t.Logf("%d requests answered through the load balancer", stop()) }()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: e.Factories(),
+		CheckDestroy:             e.CheckEmpty,
+		Steps: []resource.TestStep{
+			{
+				Config: canaryConfig(e, "ubuntu-22-04-x64", "rollback"),
+				Check: func(s *terraform.State) error {
+					stop = sendTraffic(t, e, s.RootModule().Resources[addr].Primary.Attributes["load_balancer_id"])
+					return nil
+				},
+			},
+			{
+				Config: canaryConfig(e, "canary-500-25", "rollback"),
+				ExpectError: regexp.MustCompile(`(?s)rollout\s+stopped\s+at\s+the\s+25%\s+checkpoint:\s+the\s+new\s+droplets\s+answered\s+2\d\.\d%\s+of\s+\d+\s+requests\s+with\s+5xx.*above\s+max_error_rate\s+5\.0%` +
+					`.*every\s+droplet\s+runs\s+the\s+previous\s+template\s+again`),
+			},
+			{
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				Check:              checkImages(e, tag, "ubuntu-22-04-x64", 4),
+			},
+		},
+	})
+}

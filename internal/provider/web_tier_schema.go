@@ -576,6 +576,32 @@ func rolloutBlock() schema.SingleNestedBlock {
 					"disk: afterwards no size with a smaller disk can be set in place (nor by replacement on a snapshot of it). " +
 					"Default `false` (the disk stays; the size can go down again).",
 			},
+			"checkpoints": schema.ListAttribute{
+				ElementType: types.Int64Type,
+				Optional:    true,
+				MarkdownDescription: "Canary checkpoints: percentages of the fleet (1 to 99, increasing) at which a rollout of fixed " +
+					"droplets pauses, such as `[10, 50]`. Waves are cut so that exactly that share is replaced (rounded up) when " +
+					"the pause starts; it comes after the wave's new droplets are healthy and before its old droplets leave. " +
+					"Not with `autoscale`.",
+				Validators: []validator.List{listvalidator.ValueInt64sAre(int64validator.Between(1, 99))},
+			},
+			"checkpoint_delay": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long each checkpoint pauses, watching the new droplets. A duration such as `\"10m\"`. " +
+					"Default `\"" + defaultCheckpointDelay + "\"`.",
+				CustomType:    durationType{},
+				Validators:    []validator.String{durationValidator{}},
+				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
+			},
+			"max_error_rate": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: "The most a checkpoint accepts of 5xx responses among the responses the new droplets gave " +
+					"through the load balancer during its pause (DigitalOcean's `droplets_http_responses` load balancer metric), " +
+					"as a fraction: `0.05` is 5%. More fails the wave, as an unhealthy wave does (`on_failure`): with `stop` the " +
+					"new droplets of the wave that reached the checkpoint are removed while their old ones still serve. Unset: " +
+					"the checkpoints only pause. Needs `checkpoints`.",
+				Validators: []validator.Float64{float64validator.Between(0, 1)},
+			},
 			"scale_in_policy": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Which droplets go first when scaling in: `newest_first` (default) or `oldest_first`.",

@@ -130,6 +130,11 @@ func (r *rolloutModel) spec() tier.RolloutSpec {
 		s.OnFailure = stringOr(r.OnFailure, tier.OnFailureStop)
 		s.Resize = stringOr(r.Resize, tier.ResizeReplace)
 		s.ResizeDisk = r.ResizeDisk.ValueBool()
+		s.Checkpoints = checkpointsOf(r.Checkpoints)
+		if len(s.Checkpoints) > 0 {
+			s.CheckpointDelay = durationOr(r.CheckpointDelay, defaultCheckpointDelayDuration)
+			s.MaxErrorRate = r.MaxErrorRate.ValueFloat64()
+		}
 	}
 	s.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
 	return s

@@ -39,6 +39,9 @@ type Executor struct {
 	// (doclient's Client.Catalog): Apply then refuses a spec with a bad
 	// reference before its first write.
 	Catalog CatalogSource
+	// Responses reads the load balancer's per-droplet responses for the
+	// error rate of canary checkpoints (rollout_checkpoint_execute.go).
+	Responses ResponseReader
 }
 
 // CatalogSource reads a fresh catalog for a preflight with these needs.
@@ -314,6 +317,8 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return x.createDroplets(ctx, s.Wave, s.Count)
 	case OpResizeDroplets:
 		return x.resizeWave(ctx, s)
+	case OpCheckpoint:
+		return x.checkpoint(ctx, s)
 	case OpWaitDroplets:
 		return x.waitDroplets(ctx, s)
 	case OpDrainDroplets:

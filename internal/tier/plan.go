@@ -76,6 +76,8 @@ func (s Step) String() string {
 			pool = "new " + s.PoolName
 		}
 		fmt.Fprintf(&b, " %s to=%d leaving=%v", pool, s.Count, s.Droplets)
+	case OpCheckpoint:
+		fmt.Fprintf(&b, " %d%% after wave=%d", s.Count, s.Wave)
 	case OpWaitDroplets:
 		fmt.Fprintf(&b, " wave=%d", s.Wave)
 		if len(s.Droplets) > 0 {
@@ -270,6 +272,8 @@ type planner struct {
 	fleet   Fleet
 	setup   Phase // concurrent with the first wave's creates
 	summary Summary
+	// checkpoints are a canary rollout's pauses: percent by wave number.
+	checkpoints map[int]int
 }
 
 func (p *planner) plan() Plan {
@@ -316,7 +320,7 @@ func (p *planner) plan() Plan {
 		waves[0].removeFirst = slices.Concat(scaleIn, waves[0].removeFirst)
 	}
 
-	phases := slices.Concat(p.wavePhases(waves, pending, len(outdated) > 0), p.resizePhases(n, resize))
+	phases := slices.Concat(insertCheckpoints(p.wavePhases(waves, pending, len(outdated) > 0), p.checkpoints), p.resizePhases(n, resize))
 	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
 		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
 	}
@@ -410,7 +414,12 @@ func (p *planner) waves(n, current int, outdated []Droplet) []wave {
 	var out []wave
 	created, replacedOld := 0, 0
 	surge, unavailable := p.spec.Rollout.Budgets(n)
-	for _, w := range Waves(n, current, len(old), surge, unavailable) {
+	engine := Waves(n, current, len(old), surge, unavailable)
+	if len(p.spec.Rollout.Checkpoints) > 0 && len(old) > 0 {
+		engine, p.checkpoints = checkpointWaves(n, current, len(old), surge, unavailable, p.spec.Rollout.Checkpoints)
+		p.summary.Checkpoints = len(p.checkpoints)
+	}
+	for _, w := range engine {
 		var step wave
 		step.removeFirst, old = old[:w.RemoveFirst:w.RemoveFirst], old[w.RemoveFirst:]
 		step.create = w.Add

@@ -68,6 +68,8 @@ func (e *RollbackError) Error() string {
 		b.WriteString("Not rolled back: the provider knows no previous template for the droplets left (it keeps the templates of earlier applies in the resource's private state); they are kept as the rollout stopped.")
 	case e.Err != nil:
 		fmt.Fprintf(&b, "The rollback to the previous template (revision %s: image %s, size %s) did not finish: %s. The state records what exists; the next apply continues.", e.Revision, e.Template.Image, e.Template.Size, e.Err)
+	case e.Returned == 0:
+		fmt.Fprintf(&b, "Rolled back: no droplet of the new template was left to return (the failed wave's were removed); every droplet runs the previous template again (revision %s: image %s, size %s).", e.Revision, e.Template.Image, e.Template.Size)
 	default:
 		fmt.Fprintf(&b, "Rolled back: %s returned to the previous template (revision %s: image %s, size %s) in %s in %s, within the same max_surge and max_unavailable; every droplet runs the previous template again.",
 			count(e.Returned, "droplet of the new template was", "droplets of the new template were"), e.Revision, e.Template.Image, e.Template.Size, count(e.Waves, "wave", "waves"), e.Elapsed.Round(time.Second))
@@ -112,5 +114,6 @@ func (e *Executor) rollBack(ctx context.Context, spec Spec, ref Ref, fleet Fleet
 // answers.
 func failedRollout(err error) bool {
 	var rerr *RolloutError
-	return errors.As(err, &rerr)
+	var cerr *CheckpointError
+	return errors.As(err, &rerr) || errors.As(err, &cerr)
 }

@@ -132,8 +132,12 @@ type RolloutSpec struct {
 	ScaleInPolicy  string // newest_first | oldest_first
 	// MinReady is how long a new droplet must stay healthy before it counts.
 	MinReady time.Duration
-	// CheckpointDelay is the pause at each checkpoint (rollout_checkpoint.go).
+	// Checkpoints are percentages of the fleet at which a rollout pauses
+	// for CheckpointDelay, watching the new droplets' share of 5xx
+	// responses (at most MaxErrorRate, 0..1; 0 not watched).
+	Checkpoints     []int
 	CheckpointDelay time.Duration
+	MaxErrorRate    float64
 	// OnFailure is what a failed wave leads to: OnFailureStop (default) or
 	// OnFailureRollback (rollout_rollback.go).
 	OnFailure string
