@@ -131,7 +131,7 @@ func TestConfigValidatorsAreTheRuleGroups(t *testing.T) {
 		"provider.reservedTagsValidator", "provider.dropletCountValidator", "provider.autoscaleValidator",
 		"provider.backupsValidator", "provider.forwardingRulesValidator", "provider.healthCheckValidator",
 		"provider.stickySessionsValidator", "provider.alertRecipientsValidator", "provider.timeoutsValidator",
-		"provider.rolloutValidator", "provider.firewallPortsValidator", "provider.domainValidator",
+		"provider.rolloutValidator", "provider.rolloutOptionsValidator", "provider.firewallPortsValidator", "provider.domainValidator",
 	}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("ConfigValidators = %v, want %v", names, want)
@@ -410,7 +410,10 @@ func TestTimeoutsValidator(t *testing.T) {
 
 func TestRolloutValidator(t *testing.T) {
 	rollout := func(surge, unavailable types.String) func(m *webTierModel) {
-		return func(m *webTierModel) { m.Rollout = &rolloutModel{MaxSurge: surge, MaxUnavailable: unavailable} }
+		return func(m *webTierModel) {
+			m.Rollout = nullRollout()
+			m.Rollout.MaxSurge, m.Rollout.MaxUnavailable = surge, unavailable
+		}
 	}
 	stuck := []wantDiag{{path.Root("rollout").AtName("max_surge"), "Rollout cannot progress",
 		"rollout.max_surge and rollout.max_unavailable are both 0: a rollout could neither add a new droplet nor take an old one out. Set max_surge to 1 or more (or a percentage such as \"25%\"; zero downtime) or max_unavailable to 1 or more."}}

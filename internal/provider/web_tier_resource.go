@@ -434,6 +434,9 @@ func planWarningDetail(spec tier.Spec, s tier.Summary) string {
 	if s.Replace > 0 && spec.Autoscale != nil {
 		msg += fmt.Sprintf(" The droplets move to a new autoscale pool built from the new template, which grows in waves of up to %d while the old droplets leave: each wave waits until its new members are healthy (%s, at most %s), then drains and deletes old ones. The pool holds a fixed size during the rollout and takes the autoscale settings once no old droplet serves.",
 			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout)
+	} else if s.Resize > 0 {
+		msg += fmt.Sprintf(" Droplets are resized in place (same ids and IPs), %d at a time: each wave is drained from the load balancer, powered off, resized to %s%s, powered on and waited for until healthy (%s, at most %s).",
+			max(s.WaveSize, 1), spec.Droplet.Size, map[bool]string{true: " with its disk", false: ""}[spec.Rollout.ResizeDisk], spec.Rollout.Health, spec.Rollout.HealthTimeout)
 	} else if s.Replace > 0 {
 		_, unavailable := spec.Rollout.Budgets(spec.Droplet.Instances)
 		msg += fmt.Sprintf(" Droplets are replaced in waves: each wave creates up to %d new droplet(s), waits until they are healthy (%s, at most %s), then drains and deletes old ones; at least %d droplet(s) keep serving throughout.",
