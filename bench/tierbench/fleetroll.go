@@ -58,6 +58,11 @@ func (b *bench) fleetRollout(n int, surge string, runs int) (fleetRollRow, error
 			if _, _, err := w.tf("apply", "-auto-approve", "-input=false"); err != nil {
 				return err
 			}
+			// A create does not wait for the load balancer's health checks:
+			// the fleet is measured from when all of it serves.
+			if err := w.waitHealthy(n, 5*time.Minute); err != nil {
+				return err
+			}
 			if err := w.writeFleet(n, "ubuntu-24-04-x64", surge); err != nil {
 				return err
 			}
@@ -92,6 +97,35 @@ func (w *world) tfOutput(args ...string) (time.Duration, sandbox.RequestCounts, 
 	defer func() { w.capture = nil }()
 	t, c, err := w.tf(args...)
 	return t, c, out, err
+}
+
+// waitHealthy polls the sandbox until its load balancer holds n droplets
+// healthy, within timeout.
+func (w *world) waitHealthy(n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		var lbID string
+		w.srv.Inspect(func(wd *sandbox.World) {
+			for id := range wd.LoadBalancers {
+				lbID = id
+			}
+		})
+		healthy := 0
+		if h, err := w.srv.LoadBalancerHealth(lbID); err == nil {
+			for _, ok := range h {
+				if ok {
+					healthy++
+				}
+			}
+		}
+		if healthy >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("after %s the load balancer holds %d of %d droplets healthy", timeout, healthy, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // watchService samples the sandbox every 10 ms until stopped: the most
@@ -146,7 +180,7 @@ func writeFleetRollouts(w *strings.Builder, rows []fleetRollRow, scale float64) 
 		"An image change of N droplets at a percentage `max_surge`, health mode `load_balancer` (healthy threshold 5 x 10 s checks). "+
 		"\"waves\" is what the apply's summary said; \"waves x (boot + 5 x 10 s)\" is the floor the issue names, with the sandbox's "+
 		"45 s boot, scaled: %s a wave. \"most droplets\" is the largest number carrying the tier tag at once, \"least in service\" the fewest "+
-		"the load balancer held healthy, both sampled every 10 ms.\n\n", perWave)
+		"the load balancer held healthy, both sampled every 10 ms from when all N served (this tier has no alert and no backups).\n\n", perWave)
 	fmt.Fprintln(w, "| N | max_surge | waves | apply | waves x (boot + 5 x 10 s) | apply / that | most droplets | least in service | droplet creates | requests (all) | 429s |\n|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		floor := time.Duration(r.waves) * perWave
