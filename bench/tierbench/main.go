@@ -32,16 +32,18 @@ func main() {
 		wrapProvider(real) // standing in for the provider, under Terraform
 	}
 	var (
-		scale     = flag.Float64("scale", 0.1, "sandbox time scale (every realistic delay is multiplied by it)")
-		runs      = flag.Int("runs", 3, "repetitions of each measurement (median reported)")
-		sizes     = flag.String("n", "1,10,50,100", "tier sizes to measure")
-		surges    = flag.String("surge", "1,2,5", "max_surge values of the rolling update of 10 droplets")
-		autoSurge = flag.String("autoscale-surge", "1,2,5", "max_surge values of the rolling update of an autoscale pool of 10 members")
-		out       = flag.String("out", "", "also write the results as markdown to this file")
-		terraform = flag.String("terraform", "/usr/local/bin/terraform", "terraform binary")
-		limit     = flag.Int("droplet-limit", 0, "the sandbox account's droplet limit (default: 250, or twice the largest N when that is more)")
-		title     = flag.String("title", "Benchmarks", "the report's heading")
-		appendOut = flag.Bool("append", false, "append the report to -out as a section (headings one level down) instead of replacing it")
+		scale      = flag.Float64("scale", 0.1, "sandbox time scale (every realistic delay is multiplied by it)")
+		runs       = flag.Int("runs", 3, "repetitions of each measurement (median reported)")
+		sizes      = flag.String("n", "1,10,50,100", "tier sizes to measure")
+		surges     = flag.String("surge", "1,2,5", "max_surge values of the rolling update of 10 droplets")
+		autoSurge  = flag.String("autoscale-surge", "1,2,5", "max_surge values of the rolling update of an autoscale pool of 10 members")
+		out        = flag.String("out", "", "also write the results as markdown to this file")
+		terraform  = flag.String("terraform", "/usr/local/bin/terraform", "terraform binary")
+		limit      = flag.Int("droplet-limit", 0, "the sandbox account's droplet limit (default: 250, or twice the largest N when that is more)")
+		title      = flag.String("title", "Benchmarks", "the report's heading")
+		fleetN     = flag.String("fleet-rollout", "", "tier sizes of a rolling image update at fleet scale (fleetroll.go), such as 100")
+		fleetSurge = flag.String("fleet-surge", "25%", "max_surge of the fleet-scale rolling update")
+		appendOut  = flag.Bool("append", false, "append the report to -out as a section (headings one level down) instead of replacing it")
 	)
 	flag.Parse()
 	b, err := newBench(*terraform, *scale)
@@ -101,6 +103,17 @@ func main() {
 		fmt.Fprintf(os.Stderr, "autoscale rollout surge=%d done: %s\n", s, r.apply)
 	}
 	writeAutoscaleRollouts(&report, autoRolls)
+
+	var fleetRolls []fleetRollRow
+	for _, n := range ints(*fleetN) {
+		r, err := b.fleetRollout(n, *fleetSurge, *runs)
+		if err != nil {
+			fail(fmt.Errorf("fleet rollout of %d: %w", n, err))
+		}
+		fleetRolls = append(fleetRolls, r)
+		fmt.Fprintf(os.Stderr, "fleet rollout N=%d done: %s in %d waves\n", n, r.apply, r.waves)
+	}
+	writeFleetRollouts(&report, fleetRolls, *scale)
 
 	fmt.Print(report.String())
 	if *out != "" {
@@ -182,6 +195,8 @@ type world struct {
 	// sshKey is the fingerprint of the account's key, which autoscaled
 	// tiers name: DigitalOcean refuses pool templates without a known key.
 	sshKey string
+	// capture, when set, receives what the next terraform command printed.
+	capture *string
 	// peakKiB is the largest peak resident set of the provider processes
 	// the last terraform command ran; providers how many ran.
 	peakKiB, providers int
@@ -326,6 +341,9 @@ func (w *world) tf(args ...string) (time.Duration, sandbox.RequestCounts, error)
 	err := cmd.Run()
 	took := time.Since(start)
 	w.peakKiB, w.providers = providerPeak(w.b.rssFile)
+	if w.capture != nil {
+		*w.capture = out.String()
+	}
 	if err != nil {
 		return took, sandbox.RequestCounts{}, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}

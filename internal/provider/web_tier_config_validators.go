@@ -33,6 +33,7 @@ func (r *webTierResource) ConfigValidators(context.Context) []resource.ConfigVal
 		alertRecipientsValidator{},
 		timeoutsValidator{},
 		rolloutValidator{},
+		rolloutOptionsValidator{},
 		firewallPortsValidator{},
 		domainValidator{},
 	}
@@ -384,8 +385,8 @@ func (rolloutValidator) ValidateResource(ctx context.Context, req resource.Valid
 	if !readConfig(ctx, req, resp, path.Root("rollout"), &ro) || ro == nil || ro.MaxSurge.IsUnknown() || ro.MaxUnavailable.IsUnknown() {
 		return
 	}
-	if intOr(ro.MaxSurge, defaultMaxSurge) == 0 && intOr(ro.MaxUnavailable, defaultMaxUnavailable) == 0 {
+	if budgetOr(ro.MaxSurge, defaultMaxSurge).Value == 0 && budgetOr(ro.MaxUnavailable, defaultMaxUnavailable).Value == 0 {
 		addError(resp, path.Root("rollout").AtName("max_surge"), "Rollout cannot progress",
-			"rollout.max_surge and rollout.max_unavailable are both 0: a rollout could neither add a new droplet nor take an old one out. Set max_surge >= 1 (zero downtime) or max_unavailable >= 1.")
+			"rollout.max_surge and rollout.max_unavailable are both 0: a rollout could neither add a new droplet nor take an old one out. Set max_surge to 1 or more (or a percentage such as \"25%%\"; zero downtime) or max_unavailable to 1 or more.")
 	}
 }

@@ -131,7 +131,7 @@ func TestConfigValidatorsAreTheRuleGroups(t *testing.T) {
 		"provider.reservedTagsValidator", "provider.dropletCountValidator", "provider.autoscaleValidator",
 		"provider.backupsValidator", "provider.forwardingRulesValidator", "provider.healthCheckValidator",
 		"provider.stickySessionsValidator", "provider.alertRecipientsValidator", "provider.timeoutsValidator",
-		"provider.rolloutValidator", "provider.firewallPortsValidator", "provider.domainValidator",
+		"provider.rolloutValidator", "provider.rolloutOptionsValidator", "provider.firewallPortsValidator", "provider.domainValidator",
 	}
 	if !reflect.DeepEqual(names, want) {
 		t.Fatalf("ConfigValidators = %v, want %v", names, want)
@@ -409,18 +409,23 @@ func TestTimeoutsValidator(t *testing.T) {
 }
 
 func TestRolloutValidator(t *testing.T) {
-	rollout := func(surge, unavailable types.Int64) func(m *webTierModel) {
-		return func(m *webTierModel) { m.Rollout = &rolloutModel{MaxSurge: surge, MaxUnavailable: unavailable} }
+	rollout := func(surge, unavailable types.String) func(m *webTierModel) {
+		return func(m *webTierModel) {
+			m.Rollout = nullRollout()
+			m.Rollout.MaxSurge, m.Rollout.MaxUnavailable = surge, unavailable
+		}
 	}
 	stuck := []wantDiag{{path.Root("rollout").AtName("max_surge"), "Rollout cannot progress",
-		"rollout.max_surge and rollout.max_unavailable are both 0: a rollout could neither add a new droplet nor take an old one out. Set max_surge >= 1 (zero downtime) or max_unavailable >= 1."}}
-	zero := types.Int64Value(0)
+		"rollout.max_surge and rollout.max_unavailable are both 0: a rollout could neither add a new droplet nor take an old one out. Set max_surge to 1 or more (or a percentage such as \"25%\"; zero downtime) or max_unavailable to 1 or more."}}
+	zero := types.StringValue("0")
 	testConfigValidator(t, rolloutValidator{}, []configValidatorCase{
 		{name: "no rollout block passes"},
-		{name: "surge 0 with unavailable 1 passes", change: rollout(zero, types.Int64Value(1))},
+		{name: "surge 0 with unavailable 1 passes", change: rollout(zero, types.StringValue("1"))},
+		{name: "0% with 0 cannot progress", change: rollout(types.StringValue("0%"), zero), want: stuck},
+		{name: "0 with 10% passes (one droplet at a time on a small fleet)", change: rollout(zero, types.StringValue("10%"))},
 		{name: "both 0 say the rollout cannot progress", change: rollout(zero, zero), want: stuck},
-		{name: "surge 0 with the default unavailable cannot progress", change: rollout(zero, types.Int64Null()), want: stuck},
-		{name: "an unknown unavailable waits", change: rollout(zero, types.Int64Unknown())},
+		{name: "surge 0 with the default unavailable cannot progress", change: rollout(zero, types.StringNull()), want: stuck},
+		{name: "an unknown unavailable waits", change: rollout(zero, types.StringUnknown())},
 	})
 }
 

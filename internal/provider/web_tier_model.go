@@ -121,11 +121,18 @@ type autoscaleModel struct {
 }
 
 type rolloutModel struct {
-	MaxSurge       types.Int64   `tfsdk:"max_surge"`
-	MaxUnavailable types.Int64   `tfsdk:"max_unavailable"`
-	Health         types.String  `tfsdk:"health"`
-	HealthTimeout  durationValue `tfsdk:"health_timeout"`
-	ScaleInPolicy  types.String  `tfsdk:"scale_in_policy"`
+	MaxSurge        types.String  `tfsdk:"max_surge"`
+	MaxUnavailable  types.String  `tfsdk:"max_unavailable"`
+	Health          types.String  `tfsdk:"health"`
+	HealthTimeout   durationValue `tfsdk:"health_timeout"`
+	ScaleInPolicy   types.String  `tfsdk:"scale_in_policy"`
+	MinReady        durationValue `tfsdk:"min_ready"`
+	OnFailure       types.String  `tfsdk:"on_failure"`
+	Resize          types.String  `tfsdk:"resize"`
+	ResizeDisk      types.Bool    `tfsdk:"resize_disk"`
+	Checkpoints     types.List    `tfsdk:"checkpoints"`
+	CheckpointDelay durationValue `tfsdk:"checkpoint_delay"`
+	MaxErrorRate    types.Float64 `tfsdk:"max_error_rate"`
 }
 
 // dropletObjectType is one element of the computed droplets list.

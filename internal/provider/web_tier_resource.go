@@ -108,6 +108,7 @@ func (r *webTierResource) Create(ctx context.Context, req resource.CreateRequest
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
+	resp.Diagnostics.Append(setPrivateTemplates(ctx, resp.Private, []tier.DropletSpec{spec.Droplet})...)
 }
 
 func (r *webTierResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -171,9 +172,9 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() || !r.client(&resp.Diagnostics) {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
-	resp.Diagnostics.Append(d...)
 	spec, d := plan.spec(ctx)
+	resp.Diagnostics.Append(d...)
+	timeout, d := plan.Timeouts.Update(ctx, r.defaultUpdateTimeout(ctx, req.Private, spec))
 	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -183,7 +184,9 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 
 	ref := prior.ref(ctx)
 	ref.Adopt = privateAdoption(ctx, req.Private)
-	fleet, _, err := r.data.executor().Apply(ctx, spec, ref)
+	spec.Rollout.Previous = priorTemplates(ctx, &prior, req.Private)
+	started := time.Now()
+	fleet, applied, err := r.data.executor().Apply(ctx, spec, ref)
 	if preflightError(&resp.Diagnostics, err) {
 		resp.Diagnostics.Append(resp.State.Set(ctx, &prior)...) // nothing was written
 		return
@@ -195,15 +198,18 @@ func (r *webTierResource) Update(ctx context.Context, req resource.UpdateRequest
 		state.observe(fleet.AdoptedView(spec.Name), false)
 		state.setComputed(fleet.AdoptedView(spec.Name))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		resp.Diagnostics.Append(setPrivateTemplates(ctx, resp.Private, mergeTemplates(spec.Rollout.Previous, []tier.DropletSpec{spec.Droplet}))...)
 		resp.Diagnostics.AddError("Unable to update web tier "+spec.Name, applyErrorDetail(err, fleet, timeout, "update"))
 		return
 	}
+	resp.Diagnostics.Append(setPrivateTemplates(ctx, resp.Private, mergeTemplates([]tier.DropletSpec{spec.Droplet}, spec.Rollout.Previous))...)
 	state.setComputedKeepingPlanned(fleet, plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if ref.Adopt != nil && !fleet.Adopting(spec.Name) {
 		fleet.Adopt = nil // adopted: from now on the tag is the inventory
 		resp.Diagnostics.Append(setPrivateJSON(ctx, resp.Private, privateAdoptionKey, nil)...)
 	}
+	resp.Diagnostics.Append(appliedSummary(spec.Name, applied.Summary, time.Since(started))...)
 	resp.Diagnostics.Append(setPrivateFleet(ctx, resp.Private, fleet)...)
 }
 
@@ -314,7 +320,17 @@ func (r *webTierResource) modifyUpdatePlan(ctx context.Context, req resource.Mod
 	if r.data != nil && !r.preflight(ctx, plan, fleet, &resp.Diagnostics) {
 		return
 	}
-	resp.Diagnostics.Append(planFleetChange(plan, spec, *fleet, p)...)
+	scale := 1.0
+	if r.data != nil {
+		scale = r.data.timeScale
+	}
+	var progress string
+	if p.Summary.Waves > 0 && spec.Autoscale == nil {
+		p.Summary.Estimate = "about " + rolloutEstimate(spec, p.Summary, scale).String()
+		progress = rolloutEstimateDetail(ctx, plan, spec, p.Summary, scale)
+		resp.Diagnostics.Append(timeoutWarning(ctx, plan, spec, p.Summary, scale)...)
+	}
+	resp.Diagnostics.Append(planFleetChange(plan, spec, *fleet, p, progress)...)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, plan)...)
 }
 
@@ -336,19 +352,19 @@ func privateFleet(ctx context.Context, private interface {
 
 // planFleetChange warns what the apply will do to the fleet and marks the
 // computed attributes it will change as unknown.
-func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.Plan) diag.Diagnostics {
+func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tier.Plan, progress string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	s := p.Summary
 	diags.Append(adoptionNotes(plan, spec, fleet, p)...)
 	diags.Append(replacementNotes(spec, fleet, p)...)
 	if s.Create+s.Replace+s.Remove+s.Repair > 0 {
-		diags.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s))
+		diags.AddWarning("scalable_web_tier "+spec.Name+": "+s.String(), planWarningDetail(spec, s)+progress)
 	}
 	if s.DropletsChange() {
 		if spec.Autoscale != nil {
 			plan.Droplets = types.ListUnknown(dropletObjectType) // the pool decides how many
 		} else {
-			plan.Droplets = plannedDroplets(fleet, p, spec.Droplet.Instances)
+			plan.Droplets = plannedDroplets(fleet, p, spec.Droplet)
 		}
 	}
 	if s.LoadBalancer == "created" {
@@ -379,7 +395,8 @@ func planFleetChange(plan *webTierModel, spec tier.Spec, fleet tier.Fleet, p tie
 // plannedDroplets is the droplets list after the apply: droplets that stay
 // (and are active) are known, every new one is unknown, so the plan shows
 // exactly which droplets change.
-func plannedDroplets(fleet tier.Fleet, p tier.Plan, instances int) types.List {
+func plannedDroplets(fleet tier.Fleet, p tier.Plan, template tier.DropletSpec) types.List {
+	instances := template.Instances
 	byID := map[int]tier.Droplet{}
 	for _, d := range fleet.Droplets {
 		byID[d.ID] = d
@@ -388,6 +405,7 @@ func plannedDroplets(fleet tier.Fleet, p tier.Plan, instances int) types.List {
 	for _, id := range p.Keep {
 		d, ok := byID[id]
 		if ok && d.Status == tier.StatusActive {
+			d.Size = template.Size // resized in place, or already of that size
 			elems = append(elems, dropletObject(d))
 		} else {
 			elems = append(elems, types.ObjectUnknown(dropletObjectType.AttrTypes))
@@ -442,9 +460,13 @@ func planWarningDetail(spec tier.Spec, s tier.Summary) string {
 	if s.Replace > 0 && spec.Autoscale != nil {
 		msg += fmt.Sprintf(" The droplets move to a new autoscale pool built from the new template, which grows in waves of up to %d while the old droplets leave: each wave waits until its new members are healthy (%s, at most %s), then drains and deletes old ones. The pool holds a fixed size during the rollout and takes the autoscale settings once no old droplet serves.",
 			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout)
+	} else if s.Resize > 0 {
+		msg += fmt.Sprintf(" Droplets are resized in place (same ids and IPs), %d at a time: each wave is drained from the load balancer, powered off, resized to %s%s, powered on and waited for until healthy (%s, at most %s).",
+			max(s.WaveSize, 1), spec.Droplet.Size, map[bool]string{true: " with its disk", false: ""}[spec.Rollout.ResizeDisk], spec.Rollout.Health, spec.Rollout.HealthTimeout)
 	} else if s.Replace > 0 {
+		_, unavailable := spec.Rollout.Budgets(spec.Droplet.Instances)
 		msg += fmt.Sprintf(" Droplets are replaced in waves: each wave creates up to %d new droplet(s), waits until they are healthy (%s, at most %s), then drains and deletes old ones; at least %d droplet(s) keep serving throughout.",
-			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout, max(spec.Droplet.Instances-spec.Rollout.MaxUnavailable, 0))
+			max(s.WaveSize, 1), spec.Rollout.Health, spec.Rollout.HealthTimeout, max(spec.Droplet.Instances-unavailable, 0))
 	}
 	if s.Repair > 0 {
 		msg += " Droplets that are off or were left half-removed by an interrupted apply are deleted and replaced."
@@ -489,7 +511,12 @@ func setPrivateFleet(ctx context.Context, p interface {
 func applyErrorDetail(err error, fleet tier.Fleet, timeout time.Duration, op string) string {
 	detail := err.Error()
 	var rollout *tier.RolloutError
+	var rollback *tier.RollbackError
 	switch {
+	case errors.As(err, &rollback) && rollback.Err == nil && !rollback.Missing:
+		detail += "\n\nThe configuration still asks for the new template: fix the cause (the image, user_data or health check) and apply again to retry the rollout, or put the previous template back in the configuration."
+	case errors.As(err, &rollback):
+		detail += "\n\nFix the cause and apply again: the rollout resumes from what exists."
 	case errors.As(err, &rollout):
 		detail += "\n\nFix the cause (the image, user_data or health check) and apply again: the rollout resumes from here."
 	case errors.Is(err, context.DeadlineExceeded):

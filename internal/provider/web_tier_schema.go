@@ -31,9 +31,7 @@ import (
 
 // Rollout defaults.
 const (
-	defaultMaxSurge       = 1
-	defaultMaxUnavailable = 0
-	defaultHealthTimeout  = "10m"
+	defaultHealthTimeout = "10m"
 )
 
 var (
@@ -58,6 +56,7 @@ func webTierSchema(ctx context.Context) schema.Schema {
 	maps.Copy(attrs, computedAttributes())
 	maps.Copy(attrs, domainComputedAttributes())
 	return schema.Schema{
+		Version:             webTierSchemaVersion,
 		MarkdownDescription: webTierDescription,
 		Attributes:          attrs,
 		Blocks: map[string]schema.Block{
@@ -75,7 +74,8 @@ func webTierSchema(ctx context.Context) schema.Schema {
 					"members). Transient create failures are retried within it. A duration such as `\"45m\"`. Default `30m`.",
 				UpdateDescription: "How long one update may take, a whole rollout included: every wave created and healthy (each within " +
 					"`rollout.health_timeout`), old droplets drained and deleted, scaling, and load balancer, firewall and alert changes. A " +
-					"rollout stopped by it is resumed by the next apply. A duration such as `\"2h\"`. Default `60m`.",
+					"rollout stopped by it is resumed by the next apply. A duration such as `\"2h\"`. Default `60m`, or 1.5 times the " +
+					"rollout's estimate when that is longer (the plan gives the estimate, and warns when a timeout set here is shorter).",
 				DeleteDescription: "How long destroying the tier may take: its droplets (or autoscale pool), load balancer, firewall and " +
 					"alert policies deleted. A duration such as `\"30m\"`. Default `20m`.",
 			}),
@@ -514,15 +514,18 @@ func rolloutBlock() schema.SingleNestedBlock {
 			"built from the new template, which grows wave by wave while the old droplets leave, and takes the autoscale " +
 			"settings once the last old droplet is gone (the tier holds its size, without autoscaling, during the rollout).",
 		Attributes: map[string]schema.Attribute{
-			"max_surge": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Extra droplets allowed during a rollout. Default `%d`.", defaultMaxSurge),
-				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
+			"max_surge": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Extra droplets allowed during a rollout: a whole number (`2`) or a percentage of the fleet " +
+					"(`\"25%\"`, rounded up, as Kubernetes does). Default `\"" + defaultMaxSurge + "\"`: 100 droplets roll in 4 waves of 25.",
+				Validators: []validator.String{budgetValidator{}},
 			},
-			"max_unavailable": schema.Int64Attribute{
-				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Droplets allowed out of service at once. Default `%d`. Not both 0 with `max_surge`.", defaultMaxUnavailable),
-				Validators:          []validator.Int64{int64validator.Between(0, 1000)},
+			"max_unavailable": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Droplets allowed out of service at once: a whole number (`1`) or a percentage of the fleet " +
+					"(`\"10%\"`, rounded down). Default `" + defaultMaxUnavailable + "`. Not both 0 with `max_surge`; when percentages " +
+					"of a small fleet both come to 0, one droplet may be out of service so the rollout moves.",
+				Validators: []validator.String{budgetValidator{}},
 			},
 			"health": schema.StringAttribute{
 				Optional: true,
@@ -538,6 +541,66 @@ func rolloutBlock() schema.SingleNestedBlock {
 				CustomType:    durationType{},
 				Validators:    []validator.String{durationValidator{}},
 				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
+			},
+			"min_ready": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long a new droplet must stay healthy, without a failed check, before it counts and old " +
+					"droplets leave for it (Kubernetes' `minReadySeconds`, AWS's instance warmup). A droplet that fails a check " +
+					"in that time starts again; the wave fails when its droplets have not made it within `health_timeout` plus " +
+					"`min_ready`. A duration such as `\"30s\"`. Default `0s`.",
+				CustomType:    durationType{},
+				Validators:    []validator.String{zeroOrDurationValidator{}},
+				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
+			},
+			"on_failure": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "What a wave that does not become healthy leads to: `stop` (default: its unhealthy droplets are " +
+					"removed, the droplets already replaced stay on the new template, the old ones keep serving, the next apply " +
+					"resumes) or `rollback` (also every replaced droplet returns to the previous template, kept in the resource's " +
+					"private state with its revision tag, in waves under the same `max_surge` and `max_unavailable`; the apply " +
+					"fails saying what was rolled back).",
+				Validators: []validator.String{stringvalidator.OneOf(tier.OnFailureStop, tier.OnFailureRollback)},
+			},
+			"resize": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How a change of `droplet.size` alone rolls out: `replace` (default: new droplets, as for any " +
+					"template change) or `in_place`: each wave is drained from the load balancer, powered off, resized " +
+					"(DigitalOcean's resize action), powered on and waited for until healthy, one wave at a time of " +
+					"`max_unavailable` droplets (at least 1), keeping every droplet's id, IPs and disk. Changes of more than the " +
+					"size, or together with a change of `instances`, are replaced.",
+				Validators: []validator.String{stringvalidator.OneOf(tier.ResizeReplace, tier.ResizeInPlace)},
+			},
+			"resize_disk": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "With `resize = \"in_place\"`, also grow the disk to the new size's. DigitalOcean cannot shrink a " +
+					"disk: afterwards no size with a smaller disk can be set in place (nor by replacement on a snapshot of it). " +
+					"Default `false` (the disk stays; the size can go down again).",
+			},
+			"checkpoints": schema.ListAttribute{
+				ElementType: types.Int64Type,
+				Optional:    true,
+				MarkdownDescription: "Canary checkpoints: percentages of the fleet (1 to 99, increasing) at which a rollout of fixed " +
+					"droplets pauses, such as `[10, 50]`. Waves are cut so that exactly that share is replaced (rounded up) when " +
+					"the pause starts; it comes after the wave's new droplets are healthy and before its old droplets leave. " +
+					"Not with `autoscale`.",
+				Validators: []validator.List{listvalidator.ValueInt64sAre(int64validator.Between(1, 99))},
+			},
+			"checkpoint_delay": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long each checkpoint pauses, watching the new droplets. A duration such as `\"10m\"`. " +
+					"Default `\"" + defaultCheckpointDelay + "\"`.",
+				CustomType:    durationType{},
+				Validators:    []validator.String{durationValidator{}},
+				PlanModifiers: []planmodifier.String{sameDurationKeepsState{}},
+			},
+			"max_error_rate": schema.Float64Attribute{
+				Optional: true,
+				MarkdownDescription: "The most a checkpoint accepts of 5xx responses among the responses the new droplets gave " +
+					"through the load balancer during its pause (DigitalOcean's `droplets_http_responses` load balancer metric), " +
+					"as a fraction: `0.05` is 5%. More fails the wave, as an unhealthy wave does (`on_failure`): with `stop` the " +
+					"new droplets of the wave that reached the checkpoint are removed while their old ones still serve. Unset: " +
+					"the checkpoints only pause. Needs `checkpoints`.",
+				Validators: []validator.Float64{float64validator.Between(0, 1)},
 			},
 			"scale_in_policy": schema.StringAttribute{
 				Optional:            true,

@@ -115,16 +115,26 @@ func (a *alertModel) spec() tier.AlertSpec {
 // is all defaults.
 func (r *rolloutModel) spec() tier.RolloutSpec {
 	s := tier.RolloutSpec{
-		MaxSurge: defaultMaxSurge, MaxUnavailable: defaultMaxUnavailable,
-		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst,
+		MaxSurge: budgetOr(types.StringNull(), defaultMaxSurge), MaxUnavailable: budgetOr(types.StringNull(), defaultMaxUnavailable),
+		Health: tier.HealthLoadBalancer, ScaleInPolicy: tier.ScaleInNewestFirst, OnFailure: tier.OnFailureStop,
+		Resize: tier.ResizeReplace,
 	}
 	timeout := defaultHealthTimeout
 	if r != nil {
-		s.MaxSurge = intOr(r.MaxSurge, defaultMaxSurge)
-		s.MaxUnavailable = intOr(r.MaxUnavailable, defaultMaxUnavailable)
+		s.MaxSurge = budgetOr(r.MaxSurge, defaultMaxSurge)
+		s.MaxUnavailable = budgetOr(r.MaxUnavailable, defaultMaxUnavailable)
 		s.Health = stringOr(r.Health, tier.HealthLoadBalancer)
 		s.ScaleInPolicy = stringOr(r.ScaleInPolicy, tier.ScaleInNewestFirst)
 		timeout = stringOr(r.HealthTimeout.StringValue, defaultHealthTimeout)
+		s.MinReady = durationOr(r.MinReady, 0)
+		s.OnFailure = stringOr(r.OnFailure, tier.OnFailureStop)
+		s.Resize = stringOr(r.Resize, tier.ResizeReplace)
+		s.ResizeDisk = r.ResizeDisk.ValueBool()
+		s.Checkpoints = checkpointsOf(r.Checkpoints)
+		if len(s.Checkpoints) > 0 {
+			s.CheckpointDelay = durationOr(r.CheckpointDelay, defaultCheckpointDelayDuration)
+			s.MaxErrorRate = r.MaxErrorRate.ValueFloat64()
+		}
 	}
 	s.HealthTimeout, _ = time.ParseDuration(timeout) // validated by the schema
 	return s

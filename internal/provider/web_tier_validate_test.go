@@ -187,6 +187,7 @@ func validationCases() []validationCase {
 		cookieRule = "must be 2 to 40 letters, digits, '-' or '_'"
 		fwRule     = `is not "ip:<IPv4 or IPv6 address>" or "cidr:<network>/<bits>".`
 		durRule    = `is not a duration such as "30s", "10m" or "1h30m".`
+		budgetRule = `Allowed: a whole number of droplets from 0 to 1000 (such as 2) or a percentage of the fleet from "0%" to "100%" (such as "25%").`
 	)
 	fpr := "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"
 
@@ -570,21 +571,40 @@ func validationCases() []validationCase {
 				alertHCL(metrics[0], "GreaterThan", "100", "5m", emailOps)}},
 
 		// rollout
-		{name: "max_surge below 0 names the range",
+		{name: "max_surge below 0 names the value and the allowed forms",
 			tier: validationTier{Top: rolloutHCL("max_surge = -1")},
-			err:  diag(between("rollout.max_surge", 0, 1000, -1))},
-		{name: "max_surge above 1000 names the range",
+			err:  diag(`Attribute rollout.max_surge value "-1" is not allowed`, budgetRule)},
+		{name: "max_surge above 1000 names the limit",
 			tier: validationTier{Top: rolloutHCL("max_surge = 1001")},
-			err:  diag(between("rollout.max_surge", 0, 1000, 1001))},
-		{name: "max_unavailable below 0 names the range",
-			tier: validationTier{Top: rolloutHCL("max_unavailable = -1")},
-			err:  diag(between("rollout.max_unavailable", 0, 1000, -1))},
-		{name: "max_unavailable above 1000 names the range",
+			err:  diag(`Attribute rollout.max_surge value "1001" is not allowed: "1001" is more than 1000 droplets.`, budgetRule)},
+		{name: "max_surge above 100% names the limit",
+			tier: validationTier{Top: rolloutHCL(`max_surge = "101%"`)},
+			err:  diag(`Attribute rollout.max_surge value "101%" is not allowed: "101%" is more than 100%.`)},
+		{name: "max_surge with a space before % is rejected",
+			tier: validationTier{Top: rolloutHCL(`max_surge = "25 %"`)},
+			err:  diag(`Attribute rollout.max_surge value "25 %" is not allowed`, budgetRule)},
+		{name: "max_unavailable with a fraction is rejected",
+			tier: validationTier{Top: rolloutHCL("max_unavailable = 1.5")},
+			err:  diag(`Attribute rollout.max_unavailable value "1.5" is not allowed`, budgetRule)},
+		{name: "max_unavailable above 1000 names the limit",
 			tier: validationTier{Top: rolloutHCL("max_unavailable = 1001")},
-			err:  diag(between("rollout.max_unavailable", 0, 1000, 1001))},
+			err:  diag(`Attribute rollout.max_unavailable value "1001" is not allowed`)},
 		{name: "max_surge and max_unavailable both 0 say the rollout cannot progress",
 			tier: validationTier{Top: rolloutHCL("max_surge = 0\nmax_unavailable = 0")},
-			err:  diag("rollout.max_surge and rollout.max_unavailable are both 0", "Set max_surge >= 1 (zero downtime) or max_unavailable >= 1.")},
+			err:  diag("rollout.max_surge and rollout.max_unavailable are both 0", `Set max_surge to 1 or more (or a percentage such as "25%"; zero downtime) or max_unavailable to 1 or more.`)},
+		{name: "max_surge 0% and max_unavailable 0 say the rollout cannot progress",
+			tier: validationTier{Top: rolloutHCL("max_surge = \"0%\"\nmax_unavailable = 0")},
+			err:  diag("rollout.max_surge and rollout.max_unavailable are both 0")},
+		{name: "negative min_ready is rejected",
+			tier: validationTier{Top: rolloutHCL(`min_ready = "-1s"`)},
+			err:  diag(`Attribute rollout.min_ready value "-1s" is not a duration of 0 or more such as "0s", "30s" or "2m".`)},
+		{name: "min_ready without a unit is rejected",
+			tier: validationTier{Top: rolloutHCL(`min_ready = "30"`)},
+			err:  diag(`Attribute rollout.min_ready value "30" is not a duration of 0 or more`)},
+		{name: "min_ready 0s plans",
+			tier: validationTier{Top: rolloutHCL(`min_ready = "0s"`)}},
+		{name: "max_surge 50% and max_unavailable 10% plan",
+			tier: validationTier{Top: rolloutHCL("max_surge = \"50%\"\nmax_unavailable = \"10%\"")}},
 		{name: "max_surge 0 with the default max_unavailable says the rollout cannot progress",
 			tier: validationTier{Top: rolloutHCL("max_surge = 0")},
 			err:  diag("rollout.max_surge and rollout.max_unavailable are both 0")},

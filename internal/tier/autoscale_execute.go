@@ -129,7 +129,7 @@ func countActive(ds []Droplet) int {
 
 func (x *execution) healthContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if x.spec.Rollout.HealthTimeout > 0 {
-		return context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout)
+		return context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout+x.scaled(x.spec.Rollout.MinReady))
 	}
 	return context.WithCancel(ctx)
 }
@@ -156,7 +156,8 @@ func (x *execution) rollPool(ctx context.Context, s Step) error {
 		if len(old) == 0 {
 			break
 		}
-		w := NextWave(s.Count, len(members), len(old), r.MaxSurge, r.MaxUnavailable)
+		surge, unavailable := r.Budgets(s.Count)
+		w := NextWave(s.Count, len(members), len(old), surge, unavailable)
 		x.e.info(ctx, fmt.Sprintf("autoscale rollout wave %d: %d new members, %d old droplets leave", wave, w.Add, w.RemoveFirst+w.RemoveAfter),
 			map[string]any{"tier": x.spec.Name, "members": len(members), "old": len(old), "target": s.Count})
 		if err := x.retire(ctx, old[:w.RemoveFirst]); err != nil {
@@ -246,6 +247,9 @@ func (x *execution) waitNewMembers(ctx context.Context, had map[int]bool, want i
 			}
 			if active := countActive(members); active >= want && active == len(members) {
 				healthy, seen, err := x.waitHealthy(ctx, fresh)
+				if err == nil {
+					healthy, seen, err = x.stayHealthy(ctx, 0, healthy)
+				}
 				return fresh, healthy, seen, err
 			}
 		}

@@ -187,7 +187,8 @@ func (p *planner) keepPool(pool *AutoscalePool) []Phase {
 // summarizePoolRollout counts what the rollout's waves create and remove.
 func (p *planner) summarizePoolRollout(members, leaving, target int) {
 	r := p.spec.Rollout
-	waves := PoolWaves(target, members, leaving, r.MaxSurge, r.MaxUnavailable)
+	surge, unavailable := r.Budgets(target)
+	waves := PoolWaves(target, members, leaving, surge, unavailable)
 	created, size := 0, 0
 	for _, w := range waves {
 		created += w.Add

@@ -100,7 +100,7 @@ func TestPlanAutoscaleSummaries(t *testing.T) {
 	}
 	s := autoscaleSpec()
 	s.Droplet.Image = "debian-12-x64"
-	s.Rollout.MaxSurge = 2
+	s.Rollout.MaxSurge = Droplets(2)
 	sum := ComputePlan(s, poolFleet(spec, 5, spec.DropletTags())).Summary
 	if sum.Replace != 5 || sum.Waves != 3 || sum.WaveSize != 2 || sum.Pool != "replaced" {
 		t.Errorf("5 members with max_surge 2: %+v, want 5 replaced in 3 waves of 2 and the pool replaced", sum)

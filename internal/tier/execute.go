@@ -39,6 +39,9 @@ type Executor struct {
 	// (doclient's Client.Catalog): Apply then refuses a spec with a bad
 	// reference before its first write.
 	Catalog CatalogSource
+	// Responses reads the load balancer's per-droplet responses for the
+	// error rate of canary checkpoints (rollout_checkpoint_execute.go).
+	Responses ResponseReader
 }
 
 // CatalogSource reads a fresh catalog for a preflight with these needs.
@@ -117,6 +120,9 @@ func (e *Executor) Apply(ctx context.Context, spec Spec, ref Ref) (Fleet, Plan, 
 		cancel()
 		if obsErr != nil {
 			return fleet, first, errors.Join(runErr, obsErr)
+		}
+		if runErr != nil && spec.Rollout.OnFailure == OnFailureRollback && failedRollout(runErr) {
+			after, runErr = e.rollBack(ctx, spec, ref, after, runErr)
 		}
 		if runErr != nil {
 			return after, first, runErr
@@ -254,6 +260,7 @@ type execution struct {
 	waves map[int][]Droplet // new droplets by wave
 	byID  map[int]Droplet
 	taken map[string]bool // droplet names in use
+	clock *waveClock      // tells the rollout's waves (rollout_progress.go)
 }
 
 func (x *execution) knownIDs() []int {
@@ -268,6 +275,7 @@ func (x *execution) knownIDs() []int {
 }
 
 func (x *execution) run(ctx context.Context, plan Plan) error {
+	x.clock = newWaveClock(plan)
 	for i, phase := range plan.Phases {
 		if err := fanOut(len(phase), len(phase), func(j int) error { return x.step(ctx, phase[j]) }); err != nil {
 			return err
@@ -307,6 +315,10 @@ func (x *execution) step(ctx context.Context, s Step) error {
 		return x.deletePool(ctx, s.Pool)
 	case OpCreateDroplets:
 		return x.createDroplets(ctx, s.Wave, s.Count)
+	case OpResizeDroplets:
+		return x.resizeWave(ctx, s)
+	case OpCheckpoint:
+		return x.checkpoint(ctx, s)
 	case OpWaitDroplets:
 		return x.waitDroplets(ctx, s)
 	case OpDrainDroplets:
@@ -314,7 +326,11 @@ func (x *execution) step(ctx context.Context, s Step) error {
 	case OpWaitDrained:
 		return Sleep(ctx, x.drainWait())
 	case OpDeleteDroplets:
-		return x.deleteDroplets(ctx, s.Droplets)
+		if err := x.deleteDroplets(ctx, s.Droplets); err != nil {
+			return err
+		}
+		x.clock.done(ctx, x, s.Wave, len(s.Droplets))
+		return nil
 	case OpSetBackups:
 		return x.setBackups(ctx, s)
 	case OpTagDroplets:
@@ -476,6 +492,7 @@ func (x *execution) scaled(d time.Duration) time.Duration {
 // createDroplets makes count droplets in batches of 10, all batches at
 // once. Droplets that exist are kept even when a batch fails.
 func (x *execution) createDroplets(ctx context.Context, wave, count int) error {
+	x.clock.started(ctx, x, wave, count)
 	names := x.newNames(count)
 	d := x.spec.Droplet
 	batches := (len(names) + batchSize - 1) / batchSize
@@ -548,7 +565,7 @@ func (x *execution) waitDroplets(ctx context.Context, s Step) error {
 	healthCtx := ctx
 	if s.Health && x.spec.Rollout.HealthTimeout > 0 {
 		var cancel context.CancelFunc
-		healthCtx, cancel = context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout)
+		healthCtx, cancel = context.WithTimeout(ctx, x.spec.Rollout.HealthTimeout+x.scaled(x.spec.Rollout.MinReady))
 		defer cancel()
 	}
 	active, err := x.waitActive(healthCtx, want)
@@ -568,6 +585,14 @@ func (x *execution) waitDroplets(ctx context.Context, s Step) error {
 		}
 		return err
 	}
+	x.clock.healthy(ctx, x, s.Wave, len(healthy))
+	if healthy, seen, err = x.stayHealthy(healthCtx, s.Wave, healthy); err != nil {
+		if ctx.Err() == nil {
+			return x.failWave(ctx, s.Wave, want, healthy, seen, err)
+		}
+		return err
+	}
+	x.clock.ready(ctx, x, s.Wave)
 	return nil
 }
 

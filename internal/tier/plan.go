@@ -76,6 +76,8 @@ func (s Step) String() string {
 			pool = "new " + s.PoolName
 		}
 		fmt.Fprintf(&b, " %s to=%d leaving=%v", pool, s.Count, s.Droplets)
+	case OpCheckpoint:
+		fmt.Fprintf(&b, " %d%% after wave=%d", s.Count, s.Wave)
 	case OpWaitDroplets:
 		fmt.Fprintf(&b, " wave=%d", s.Wave)
 		if len(s.Droplets) > 0 {
@@ -144,12 +146,17 @@ func (p Plan) String() string {
 
 // Summary counts what a plan changes, for plan-time messages.
 type Summary struct {
-	Create       int // droplets added for capacity
-	Replace      int // outdated droplets replaced by new ones
-	Remove       int // droplets removed without replacement (scale in, strangers)
-	Repair       int // broken or half-drained droplets deleted (and replaced by Create)
-	Waves        int // rollout waves
-	WaveSize     int // largest number of droplets a wave creates
+	Create      int // droplets added for capacity
+	Replace     int // outdated droplets replaced by new ones
+	Remove      int // droplets removed without replacement (scale in, strangers)
+	Repair      int // broken or half-drained droplets deleted (and replaced by Create)
+	Waves       int // rollout waves
+	WaveSize    int // largest number of droplets a wave creates
+	Checkpoints int // pauses of a canary rollout
+	Resize      int // droplets of Replace resized in place (same ids and IPs)
+	// Estimate, set by a caller that knows the clock (RolloutEstimate), is
+	// shown after the waves: "about 4m30s".
+	Estimate     string
 	LoadBalancer string
 	// ExtraLoadBalancers counts load balancers other than the tier's that
 	// target its tag: deleted.
@@ -189,7 +196,14 @@ func (s Summary) String() string {
 		parts = append(parts, fmt.Sprintf("%s will be adopted", plural(s.Adopted, "droplet")))
 	}
 	if s.Replace > 0 {
-		parts = append(parts, fmt.Sprintf("%s will be replaced in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize))
+		part := fmt.Sprintf("%s will be replaced in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize)
+		if s.Resize > 0 {
+			part = fmt.Sprintf("%s will be resized in place in %s of %d", plural(s.Replace, "droplet"), plural(s.Waves, "wave"), s.WaveSize)
+		}
+		if s.Estimate != "" {
+			part += ", " + s.Estimate
+		}
+		parts = append(parts, part)
 	}
 	if s.Create > 0 {
 		parts = append(parts, fmt.Sprintf("%s will be created", plural(s.Create, "droplet")))
@@ -266,11 +280,17 @@ type planner struct {
 	fleet   Fleet
 	setup   Phase // concurrent with the first wave's creates
 	summary Summary
+	// checkpoints are a canary rollout's pauses: percent by wave number.
+	checkpoints map[int]int
 }
 
 func (p *planner) plan() Plan {
 	current, outdated, broken := p.classify()
 	n := max(p.spec.Droplet.Instances, 0)
+	resize := p.resizable(n, current, outdated, broken) // in place (rollout_resize.go)
+	if len(resize) > 0 {
+		outdated = nil
+	}
 
 	// Broken and half-drained droplets serve nothing: delete them now.
 	if len(broken) > 0 {
@@ -286,7 +306,7 @@ func (p *planner) plan() Plan {
 		scaleIn, current = slices.Clone(current[:len(current)-n]), slices.Clone(current[len(current)-n:])
 	}
 
-	waves := p.waves(n, len(current), outdated)
+	waves := p.waves(n, len(current)+len(resize), outdated)
 	p.loadBalancerSteps()
 	lbPhase := slices.Concat(p.alertSteps(), p.firewallSteps())
 	p.dropletSettingSteps(current)
@@ -312,7 +332,7 @@ func (p *planner) plan() Plan {
 		waves[0].removeFirst = slices.Concat(scaleIn, waves[0].removeFirst)
 	}
 
-	phases := p.wavePhases(waves, pending, len(outdated) > 0)
+	phases := slices.Concat(insertCheckpoints(p.wavePhases(waves, pending, len(outdated) > 0), p.checkpoints), p.resizePhases(n, resize))
 	if p.summary.LoadBalancer == "created" && !hasOp(phases, OpWaitLoadBalancer) {
 		phases = append(phases, Phase{{Op: OpWaitLoadBalancer}})
 	}
@@ -327,7 +347,7 @@ func (p *planner) plan() Plan {
 		// Alerts on load balancer metrics need its id: after its creation.
 		phases = insertAfterLoadBalancer(phases, lbPhase)
 	}
-	keep := slices.Clone(current)
+	keep := slices.Concat(current, resize)
 	SortDroplets(keep)
 	return Plan{Phases: phases, Summary: p.summary, Keep: ids(keep)}
 }
@@ -384,7 +404,7 @@ func (p *planner) wavePhases(waves []wave, pending []int, rollout bool) []Phase 
 		if len(w.removeAfter) > 0 {
 			phases = append(phases, drain(w.removeAfter))
 			phases = append(phases, Phase{{Op: OpWaitDrained, Droplets: ids(w.removeAfter)}})
-			phases = append(phases, Phase{{Op: OpDeleteDroplets, Droplets: ids(w.removeAfter)}})
+			phases = append(phases, Phase{{Op: OpDeleteDroplets, Wave: num, Droplets: ids(w.removeAfter)}})
 		}
 	}
 	if len(first) > 0 {
@@ -417,7 +437,13 @@ func (p *planner) waves(n, current int, outdated []Droplet) []wave {
 	p.sortOutdated(old)
 	var out []wave
 	created, replacedOld := 0, 0
-	for _, w := range Waves(n, current, len(old), p.spec.Rollout.MaxSurge, p.spec.Rollout.MaxUnavailable) {
+	surge, unavailable := p.spec.Rollout.Budgets(n)
+	engine := Waves(n, current, len(old), surge, unavailable)
+	if len(p.spec.Rollout.Checkpoints) > 0 && len(old) > 0 {
+		engine, p.checkpoints = checkpointWaves(n, current, len(old), surge, unavailable, p.spec.Rollout.Checkpoints)
+		p.summary.Checkpoints = len(p.checkpoints)
+	}
+	for _, w := range engine {
 		var step wave
 		step.removeFirst, old = old[:w.RemoveFirst:w.RemoveFirst], old[w.RemoveFirst:]
 		step.create = w.Add

@@ -25,7 +25,7 @@ func baseSpec(n int) Spec {
 			HealthCheck:     HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 3},
 			StickySessions:  StickySessions{Type: "none"},
 		},
-		Rollout: RolloutSpec{MaxSurge: 1, MaxUnavailable: 0, Health: HealthLoadBalancer, HealthTimeout: 10 * time.Minute},
+		Rollout: RolloutSpec{MaxSurge: Droplets(1), MaxUnavailable: Droplets(0), Health: HealthLoadBalancer, HealthTimeout: 10 * time.Minute},
 	}
 }
 
@@ -71,8 +71,9 @@ func simulate(t *testing.T, spec Spec, f Fleet, p Plan) (serving, total int) {
 	}
 	startServing, startTotal := count()
 	n := spec.Droplet.Instances
-	floor := n - spec.Rollout.MaxUnavailable
-	ceiling := max(n+spec.Rollout.MaxSurge, startTotal)
+	surge, unavailable := spec.Rollout.Budgets(n)
+	floor := n - unavailable
+	ceiling := max(n+surge, startTotal)
 	for i, ph := range p.Phases {
 		for _, s := range ph {
 			switch s.Op {
@@ -134,7 +135,7 @@ func TestPlanRolloutShapes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := baseSpec(tc.instances)
-			spec.Rollout.MaxSurge, spec.Rollout.MaxUnavailable = tc.surge, tc.unavailable
+			spec.Rollout.MaxSurge, spec.Rollout.MaxUnavailable = Droplets(tc.surge), Droplets(tc.unavailable)
 			f := fleetOf(spec, tc.cur, tc.old)
 			p := ComputePlan(spec, f)
 			s := p.Summary
@@ -165,7 +166,7 @@ func TestPlanRolloutInvariantsExhaustive(t *testing.T) {
 							continue
 						}
 						spec := baseSpec(n)
-						spec.Rollout.MaxSurge, spec.Rollout.MaxUnavailable = surge, unavailable
+						spec.Rollout.MaxSurge, spec.Rollout.MaxUnavailable = Droplets(surge), Droplets(unavailable)
 						f := fleetOf(spec, cur, old)
 						name := fmt.Sprintf("n=%d cur=%d old=%d surge=%d unavail=%d", n, cur, old, surge, unavailable)
 						t.Run(name, func(t *testing.T) {

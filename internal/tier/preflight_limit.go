@@ -55,7 +55,8 @@ func PeakDroplets(spec Spec, fleet Fleet) int {
 func poolRolloutPeak(r RolloutSpec, s Step, count int) (after, peak int) {
 	leaving := len(s.Droplets)
 	peak = count
-	for _, w := range PoolWaves(s.Count, count-leaving, leaving, r.MaxSurge, r.MaxUnavailable) {
+	surge, unavailable := r.Budgets(s.Count)
+	for _, w := range PoolWaves(s.Count, count-leaving, leaving, surge, unavailable) {
 		count -= w.RemoveFirst
 		peak = max(peak, count+w.Add)
 		count += w.Add - w.RemoveAfter
@@ -98,17 +99,21 @@ func (c *preflight) checkDropletLimit() {
 	if peak <= room || peak <= have {
 		return
 	}
-	c.add(Problem{Path: pathMaxSurge, Code: ProblemDropletLimit, Value: strconv.Itoa(c.spec.Rollout.MaxSurge),
+	c.add(Problem{Path: pathMaxSurge, Code: ProblemDropletLimit, Value: c.spec.Rollout.MaxSurge.String(),
 		Message: fmt.Sprintf("this change holds up to %d droplets at once while droplets are replaced (%d now), but %s", peak, have, why),
 		Allowed: allowed, Suggestions: c.surgeThatFits(room)})
 }
 
-// surgeThatFits is the largest max_surge below the spec's whose rollout
-// peak fits in room, if any.
+// surgeThatFits is the largest max_surge (in droplets) below the spec's
+// whose rollout peak fits in room, if any.
 func (c *preflight) surgeThatFits(room int) []string {
 	s := c.spec
-	for surge := s.Rollout.MaxSurge - 1; surge >= 0; surge-- {
-		s.Rollout.MaxSurge = surge
+	target := s.Droplet.Instances
+	if s.Autoscale != nil {
+		target = s.Autoscale.MinInstances
+	}
+	for surge := s.Rollout.MaxSurge.Of(target, true) - 1; surge >= 0; surge-- {
+		s.Rollout.MaxSurge = Droplets(surge)
 		if PeakDroplets(s, c.fleet) <= room {
 			return []string{strconv.Itoa(surge)}
 		}

@@ -335,7 +335,7 @@ func TestEditDistance(t *testing.T) {
 // in the room the limit leaves after the account's other droplets.
 func TestPreflightDropletLimit(t *testing.T) {
 	rollout := func(surge, unavailable int) func(*Spec) {
-		return func(s *Spec) { s.Rollout.MaxSurge, s.Rollout.MaxUnavailable = surge, unavailable }
+		return func(s *Spec) { s.Rollout.MaxSurge, s.Rollout.MaxUnavailable = Droplets(surge), Droplets(unavailable) }
 	}
 	pool := func(min, max int) func(*Spec) {
 		return func(s *Spec) {

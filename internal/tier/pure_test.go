@@ -12,6 +12,7 @@ import (
 // give the same answer).
 var planningFiles = []string{
 	"plan.go", "wave.go", "autoscale_plan.go", "loadbalancer.go", "alerts.go", "firewall.go", "domain.go",
+	"rollout_budget.go", "rollout_resize.go", "rollout_checkpoint.go",
 	"preflight.go", "preflight_refs.go", "preflight_limit.go", "catalog.go", "path.go", "suggest.go",
 }
 

@@ -59,7 +59,7 @@ func spec(name string, n int) tier.Spec {
 			HealthCheck:     tier.HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 3},
 			StickySessions:  tier.StickySessions{Type: "none"},
 		},
-		Rollout: tier.RolloutSpec{MaxSurge: 1, Health: tier.HealthDropletStatus, HealthTimeout: time.Minute},
+		Rollout: tier.RolloutSpec{MaxSurge: tier.Droplets(1), Health: tier.HealthDropletStatus, HealthTimeout: time.Minute},
 	}
 }
 

@@ -130,11 +130,29 @@ type SlackTarget struct {
 
 // RolloutSpec bounds how droplets are replaced.
 type RolloutSpec struct {
-	MaxSurge       int
-	MaxUnavailable int
+	MaxSurge       Budget // extra droplets during a rollout (rollout_budget.go)
+	MaxUnavailable Budget // droplets out of service at once
 	Health         string // load_balancer | droplet_status | http
 	HealthTimeout  time.Duration
 	ScaleInPolicy  string // newest_first | oldest_first
+	// MinReady is how long a new droplet must stay healthy before it counts.
+	MinReady time.Duration
+	// Checkpoints are percentages of the fleet at which a rollout pauses
+	// for CheckpointDelay, watching the new droplets' share of 5xx
+	// responses (at most MaxErrorRate, 0..1; 0 not watched).
+	Checkpoints     []int
+	CheckpointDelay time.Duration
+	MaxErrorRate    float64
+	// OnFailure is what a failed wave leads to: OnFailureStop (default) or
+	// OnFailureRollback (rollout_rollback.go).
+	OnFailure string
+	// Resize is how a change of size alone rolls out: ResizeReplace
+	// (default) or ResizeInPlace, which with ResizeDisk grows the disks.
+	Resize     string
+	ResizeDisk bool
+	// Previous are templates the tier ran before, newest first: a rollback
+	// returns to the one the outdated droplets carry.
+	Previous []DropletSpec
 }
 
 // Health modes of a rollout.

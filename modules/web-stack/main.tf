@@ -144,10 +144,17 @@ resource "scalable_web_tier" "this" {
   }
 
   rollout {
-    max_surge       = var.rollout.max_surge
-    max_unavailable = var.rollout.max_unavailable
-    health          = var.rollout.health
-    health_timeout  = var.rollout.health_timeout
-    scale_in_policy = var.rollout.scale_in_policy
+    max_surge        = var.rollout.max_surge
+    max_unavailable  = var.rollout.max_unavailable
+    health           = var.rollout.health
+    health_timeout   = var.rollout.health_timeout
+    scale_in_policy  = var.rollout.scale_in_policy
+    min_ready        = var.rollout.min_ready
+    on_failure       = var.rollout.on_failure
+    resize           = var.rollout.resize
+    resize_disk      = var.rollout.resize_disk
+    checkpoints      = var.rollout.checkpoints
+    checkpoint_delay = var.rollout.checkpoint_delay
+    max_error_rate   = var.rollout.max_error_rate
   }
 }

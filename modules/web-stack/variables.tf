@@ -422,23 +422,41 @@ variable "backup_hour" {
 }
 
 variable "rollout" {
-  description = "How droplets are replaced when the image, size or app change: extra droplets allowed (max_surge), droplets allowed out of service (max_unavailable), what counts as healthy (load_balancer, droplet_status or http), how long a wave may take, and which droplets go first on scale-in (newest_first or oldest_first)."
+  description = "How droplets are replaced when the image, size or app change: extra droplets allowed (max_surge, a number or a percentage of the fleet such as \"25%\"), droplets allowed out of service (max_unavailable, the same forms), what counts as healthy (load_balancer, droplet_status or http), how long a wave may take, which droplets go first on scale-in (newest_first or oldest_first), how long a new droplet stays healthy before it counts (min_ready), what a failed wave leads to (on_failure: stop or rollback), whether a size change alone resizes in place (resize: replace or in_place; resize_disk), and canary checkpoints (checkpoints as percentages of the fleet, checkpoint_delay, max_error_rate)."
   type = object({
-    max_surge       = optional(number, 1)
-    max_unavailable = optional(number, 0)
-    health          = optional(string, "load_balancer")
-    health_timeout  = optional(string, "10m")
-    scale_in_policy = optional(string, "newest_first")
+    max_surge        = optional(string, "25%")
+    max_unavailable  = optional(string, "0")
+    health           = optional(string, "load_balancer")
+    health_timeout   = optional(string, "10m")
+    scale_in_policy  = optional(string, "newest_first")
+    min_ready        = optional(string)
+    on_failure       = optional(string, "stop")
+    resize           = optional(string, "replace")
+    resize_disk      = optional(bool)
+    checkpoints      = optional(list(number))
+    checkpoint_delay = optional(string)
+    max_error_rate   = optional(number)
   })
   default = {}
 
   validation {
-    condition = (
-      var.rollout.max_surge >= 0 && var.rollout.max_unavailable >= 0 &&
-      floor(var.rollout.max_surge) == var.rollout.max_surge && floor(var.rollout.max_unavailable) == var.rollout.max_unavailable &&
-      var.rollout.max_surge + var.rollout.max_unavailable >= 1
+    condition     = contains(["stop", "rollback"], var.rollout.on_failure) && contains(["replace", "in_place"], var.rollout.resize)
+    error_message = "rollout.on_failure must be stop or rollback, and rollout.resize replace or in_place."
+  }
+
+  validation {
+    condition = alltrue([
+      for v in [var.rollout.max_surge, var.rollout.max_unavailable] :
+      can(regex("^(0|[1-9][0-9]*)%?$", v)) && (endswith(v, "%") ? tonumber(trimsuffix(v, "%")) <= 100 : tonumber(v) <= 1000)
+    ])
+    error_message = "rollout.max_surge and rollout.max_unavailable must each be a whole number from 0 to 1000 (such as 2) or a percentage from \"0%\" to \"100%\" (such as \"25%\")."
+  }
+
+  validation {
+    condition = !can(regex("^(0|[1-9][0-9]*)%?$", var.rollout.max_surge)) || !can(regex("^(0|[1-9][0-9]*)%?$", var.rollout.max_unavailable)) || (
+      tonumber(trimsuffix(var.rollout.max_surge, "%")) + tonumber(trimsuffix(var.rollout.max_unavailable, "%")) >= 1
     )
-    error_message = "rollout.max_surge and rollout.max_unavailable must be whole numbers >= 0, and not both 0 (a rollout could not progress)."
+    error_message = "rollout.max_surge and rollout.max_unavailable are not both 0 (a rollout could not progress)."
   }
 
   validation {

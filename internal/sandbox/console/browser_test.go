@@ -73,7 +73,7 @@ func rollSpec(image string) tier.Spec {
 			HealthCheck:     tier.HealthCheck{Protocol: "http", Port: 80, Path: "/", CheckIntervalSeconds: 10, ResponseTimeoutSeconds: 5, HealthyThreshold: 3, UnhealthyThreshold: 3},
 			StickySessions:  tier.StickySessions{Type: "none"},
 		},
-		Rollout: tier.RolloutSpec{MaxSurge: 1, Health: tier.HealthLoadBalancer, HealthTimeout: time.Minute},
+		Rollout: tier.RolloutSpec{MaxSurge: tier.Droplets(1), Health: tier.HealthLoadBalancer, HealthTimeout: time.Minute},
 	}
 }
 

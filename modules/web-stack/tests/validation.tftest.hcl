@@ -41,6 +41,26 @@ run "rollout_that_cannot_progress" {
   expect_failures = [var.rollout]
 }
 
+run "rollout_surge_above_100_percent" {
+  command = plan
+  variables {
+    rollout = {
+      max_surge = "150%"
+    }
+  }
+  expect_failures = [var.rollout]
+}
+
+run "rollout_surge_as_a_fraction" {
+  command = plan
+  variables {
+    rollout = {
+      max_unavailable = 1.5
+    }
+  }
+  expect_failures = [var.rollout]
+}
+
 run "alert_threshold_above_100" {
   command = plan
   variables {
