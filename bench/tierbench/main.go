@@ -43,6 +43,8 @@ func main() {
 		title      = flag.String("title", "Benchmarks", "the report's heading")
 		fleetN     = flag.String("fleet-rollout", "", "tier sizes of a rolling image update at fleet scale (fleetroll.go), such as 100")
 		fleetSurge = flag.String("fleet-surge", "25%", "max_surge of the fleet-scale rolling update")
+		canaryN    = flag.String("canary", "", "tier sizes of a canary rollout caught at its checkpoint (canary.go), such as 20")
+		canaryImg  = flag.String("canary-image", "canary-500-10", "the bad image of the canary rollout")
 		appendOut  = flag.Bool("append", false, "append the report to -out as a section (headings one level down) instead of replacing it")
 	)
 	flag.Parse()
@@ -114,6 +116,19 @@ func main() {
 		fmt.Fprintf(os.Stderr, "fleet rollout N=%d done: %s in %d waves\n", n, r.apply, r.waves)
 	}
 	writeFleetRollouts(&report, fleetRolls, *scale)
+
+	var canaries []canaryRow
+	for _, n := range ints(*canaryN) {
+		for _, onFailure := range []string{"stop", "rollback"} {
+			r, err := b.canaryCaught(n, *canaryImg, onFailure, *runs)
+			if err != nil {
+				fail(fmt.Errorf("canary rollout of %d (%s): %w", n, onFailure, err))
+			}
+			canaries = append(canaries, r)
+			fmt.Fprintf(os.Stderr, "canary N=%d on_failure=%s: failed after %s, saw %s\n", n, onFailure, r.failedAfter, r.seen)
+		}
+	}
+	writeCanaries(&report, canaries)
 
 	fmt.Print(report.String())
 	if *out != "" {
@@ -205,8 +220,12 @@ type world struct {
 // benchPublicKey is the key every bench sandbox account holds.
 const benchPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g tierbench"
 
-func (b *bench) newWorld() (*world, error) {
-	srv, err := sandbox.New(sandbox.Options{TimeScale: b.scale, DropletLimit: max(b.dropletLimit, 250)})
+func (b *bench) newWorld(opts ...func(*sandbox.Options)) (*world, error) {
+	o := sandbox.Options{TimeScale: b.scale, DropletLimit: max(b.dropletLimit, 250)}
+	for _, f := range opts {
+		f(&o)
+	}
+	srv, err := sandbox.New(o)
 	if err != nil {
 		return nil, err
 	}
