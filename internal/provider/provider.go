@@ -177,7 +177,9 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 	cfg.UserAgent = "terraform-provider-scalable/" + p.version
-	client, err := doclient.New(cfg)
+	// One client per token and settings in the process: every tier shares
+	// its list calls, waits and rate budget.
+	client, err := doclient.Shared(cfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create DigitalOcean client", err.Error())
 		return
@@ -212,6 +214,8 @@ func (m providerModel) clientConfig(diags *diag.Diagnostics) (doclient.Config, f
 		Endpoint:          endpoint,
 		RequestsPerSecond: m.RequestsPerSecond.ValueFloat64(),
 		Poll:              poll,
+		// DigitalOcean's per-minute window, scaled like the sandbox's.
+		RateWindow: time.Duration(float64(time.Minute) * scale),
 		Logf: func(ctx context.Context, msg string, fields map[string]any) {
 			tflog.Debug(ctx, msg, fields)
 		},
