@@ -37,6 +37,9 @@ type Config struct {
 	// 0 means DigitalOcean's 250.
 	RateWindow         time.Duration
 	RateLimitPerMinute int
+	// CoalesceWindow is how long concurrent reads of one kind are gathered
+	// into one list call (see coalescer); default 25 ms.
+	CoalesceWindow time.Duration
 	// Poll is the interval of action and status polls.
 	Poll      time.Duration
 	UserAgent string
@@ -52,6 +55,7 @@ type Client struct {
 	cfg     Config
 	limiter *rate.Limiter
 	budget  *rateBudget // shared by every client of the token in the process
+	readers *readers
 }
 
 // New builds a client. godo's own retries stay off: they would re-send a
@@ -93,7 +97,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api endpoint %q: %w", cfg.Endpoint, err)
 	}
+	if cfg.CoalesceWindow <= 0 {
+		cfg.CoalesceWindow = defaultCoalesceWindow
+	}
 	c := &Client{godo: g, cfg: cfg, budget: budget}
+	c.readers = c.newReaders(cfg.CoalesceWindow)
 	if cfg.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(math.Ceil(cfg.RequestsPerSecond))))
 	}
