@@ -22,6 +22,25 @@ type readers struct {
 	pools        *coalescer[struct{}, []*godo.DropletAutoscalePool]
 	certificates *coalescer[struct{}, []godo.Certificate]
 	firewalls    *coalescer[struct{}, []godo.Firewall]
+
+	window   time.Duration
+	partsMu  sync.Mutex
+	catalogs map[string]*coalescer[struct{}, any] // by catalog part key
+}
+
+// catalogPart is a partSource whose parts are shared by concurrent
+// preflights (the applies of many tiers) and fetched fresh each time. A
+// part's key names what it fetches ("image 123"), so the first fetch func
+// seen for a key serves every later caller of that key.
+func (r *readers) catalogPart(ctx context.Context, key string, fetch func(context.Context) (any, error)) (any, error) {
+	r.partsMu.Lock()
+	f := r.catalogs[key]
+	if f == nil {
+		f = accountList(r.window, fetch)
+		r.catalogs[key] = f
+	}
+	r.partsMu.Unlock()
+	return f.get(ctx, struct{}{})
 }
 
 // defaultCoalesceWindow is the quiet time that closes a batch: long enough
@@ -40,6 +59,8 @@ func (c *Client) newReaders(window time.Duration) *readers {
 	r := &readers{
 		droplets: &dropletReader{c: c, perTag: map[string]int{}},
 		lbs:      &loadBalancerReader{c: c},
+		window:   window,
+		catalogs: map[string]*coalescer[struct{}, any]{},
 	}
 	r.droplets.flight = newCoalescer(window, r.droplets.fetch)
 	r.lbs.flight = newCoalescer(window, r.lbs.fetch)

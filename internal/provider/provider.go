@@ -87,7 +87,8 @@ func configuredData(v any, diags *diag.Diagnostics) *providerData {
 
 func (d *providerData) executor() *tier.Executor {
 	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: d.client.ProbeHTTP,
-		Catalog: d.client.Catalog} // fresh at apply: a reference may have gone since the plan
+		Expect:  tier.DigitalOceanProvisioning, // waits shaped by the typical times, scaled
+		Catalog: d.client.Catalog}              // fresh at apply: a reference may have gone since the plan
 }
 
 // tflogLogger forwards the executor's progress ("4/10 droplets active") to

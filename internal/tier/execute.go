@@ -29,6 +29,9 @@ type Executor struct {
 	Cloud Cloud
 	// Poll is the time between status polls; default 5 s.
 	Poll time.Duration
+	// Expect, when set, shapes the droplet and load-balancer waits by the
+	// typical provisioning times (times TimeScale); see pollSchedule.
+	Expect Provisioning
 	// TimeScale multiplies fixed waits (draining); 1 for DigitalOcean, the
 	// sandbox's --time-scale when testing against it.
 	TimeScale float64
@@ -575,6 +578,7 @@ func (x *execution) waitDroplets(ctx context.Context, s Step) error {
 // returns those that were.
 func (x *execution) waitActive(ctx context.Context, want []int) ([]Droplet, error) {
 	last := -1
+	sched := x.e.schedule(x.e.Expect.Droplet)
 	for {
 		list, err := x.e.Cloud.ListDroplets(ctx, Tag(x.spec.Name))
 		if err != nil && ctx.Err() != nil {
@@ -613,7 +617,7 @@ func (x *execution) waitActive(ctx context.Context, want []int) ([]Droplet, erro
 		if len(ready) == len(want) {
 			return ready, nil
 		}
-		if err := Sleep(ctx, x.e.poll()); err != nil {
+		if err := sched.wait(ctx); err != nil {
 			return ready, fmt.Errorf("timed out waiting for droplets to become active (%d/%d active): %w", len(ready), len(want), err)
 		}
 	}
@@ -779,6 +783,7 @@ func (x *execution) waitLoadBalancer(ctx context.Context) error {
 	if id == "" {
 		return errors.New("no load balancer to wait for")
 	}
+	sched := x.e.schedule(x.e.Expect.LoadBalancer)
 	for {
 		lb, err := x.e.Cloud.GetLoadBalancer(ctx, id)
 		switch {
@@ -792,7 +797,7 @@ func (x *execution) waitLoadBalancer(ctx context.Context) error {
 		case err == nil && lb.Status == "errored":
 			return fmt.Errorf("load balancer %s is errored", id)
 		}
-		if err := Sleep(ctx, x.e.poll()); err != nil {
+		if err := sched.wait(ctx); err != nil {
 			return fmt.Errorf("timed out waiting for load balancer %s to become active: %w", id, err)
 		}
 	}
