@@ -849,7 +849,7 @@ func (x *execution) waitGone(ctx context.Context, ids []int) error {
 			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(ids)})
 			return nil
 		}
-		if err := Sleep(ctx, x.e.poll()); err != nil {
+		if err := x.e.schedule(0).wait(ctx); err != nil {
 			return fmt.Errorf("timed out waiting for droplets %v to be deleted: %w", left, err)
 		}
 	}

@@ -28,16 +28,17 @@ var DigitalOceanProvisioning = Provisioning{Droplet: 45 * time.Second, LoadBalan
 // step counted from the Unix epoch), so the waits of many tiers poll at
 // the same instants and doclient answers them all from one list.
 //
-// Without an expected time (an Executor with no Expect) it polls every
+// Without an expected time it polls every interval: on the grid when the
+// Executor has an Expect (the provider's), else simply interval after
 // interval, as before.
 type pollSchedule struct {
-	shaped            bool
+	shaped, aligned   bool
 	first, tightUntil time.Time
 	tight, relaxed    time.Duration
 }
 
 func (e *Executor) schedule(typical time.Duration) pollSchedule {
-	s := pollSchedule{relaxed: e.poll()}
+	s := pollSchedule{relaxed: e.poll(), aligned: e.Expect != Provisioning{}}
 	if typical <= 0 {
 		return s
 	}
@@ -57,6 +58,8 @@ func (e *Executor) schedule(typical time.Duration) pollSchedule {
 // next is when the poll after one at now goes.
 func (s pollSchedule) next(now time.Time) time.Time {
 	switch {
+	case !s.shaped && s.aligned:
+		return onGrid(now.Add(s.relaxed/2), s.relaxed) // at least half an interval after the last poll
 	case !s.shaped:
 		return now.Add(s.relaxed)
 	case now.Before(s.first):

@@ -59,3 +59,16 @@ func TestPollScheduleWithoutExpectationPollsEveryInterval(t *testing.T) {
 		t.Errorf("next poll in %v, want the 40 ms interval", got)
 	}
 }
+
+func TestPollScheduleWithoutExpectedTimeStaysOnTheGrid(t *testing.T) {
+	e := &Executor{Poll: time.Second, Expect: DigitalOceanProvisioning}
+	s := e.schedule(0)
+	now := time.Now()
+	next := s.next(now)
+	if next.UnixNano()%int64(time.Second) != 0 {
+		t.Errorf("next poll at %v, off the grid of the 1 s interval", next)
+	}
+	if gap := next.Sub(now); gap < 500*time.Millisecond || gap > 1500*time.Millisecond {
+		t.Errorf("next poll in %v, want within half to one and a half intervals", gap)
+	}
+}
