@@ -36,13 +36,21 @@ func main() {
 		autoSurge = flag.String("autoscale-surge", "1,2,5", "max_surge values of the rolling update of an autoscale pool of 10 members")
 		out       = flag.String("out", "", "also write the results as markdown to this file")
 		terraform = flag.String("terraform", "/usr/local/bin/terraform", "terraform binary")
+		many      = flag.String("many", "", "many-tiers mode: numbers of tiers M in one configuration (e.g. 1,10,20,50); only this mode runs")
+		manyN     = flag.String("many-n", "5,10", "many-tiers mode: droplets per tier")
+		src       = flag.String("src", ".", "directory of the provider to build (another checkout gives before figures)")
+		label     = flag.String("label", "", "many-tiers mode: a heading suffix for the section (e.g. \"before\")")
 	)
 	flag.Parse()
-	b, err := newBench(*terraform, *scale)
+	b, err := newBench(*terraform, *scale, *src)
 	if err != nil {
 		fail(err)
 	}
 	defer os.RemoveAll(b.dir)
+	if *many != "" {
+		runMany(b, *many, *manyN, *label, *out)
+		return
+	}
 
 	var report strings.Builder
 	fmt.Fprintf(&report, "# Benchmarks\n\nProduced by `go run ./bench/tierbench %s` on %s (%s).\n\n",
@@ -112,13 +120,14 @@ type bench struct {
 	env       []string
 }
 
-func newBench(terraform string, scale float64) (*bench, error) {
+func newBench(terraform string, scale float64, src string) (*bench, error) {
 	dir, err := os.MkdirTemp("", "tierbench")
 	if err != nil {
 		return nil, err
 	}
 	bin := filepath.Join(dir, "bin")
 	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-scalable"), ".")
+	build.Dir = src
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return nil, fmt.Errorf("build provider: %w", err)
@@ -148,7 +157,11 @@ type world struct {
 const benchPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g tierbench"
 
 func (b *bench) newWorld() (*world, error) {
-	srv, err := sandbox.New(sandbox.Options{TimeScale: b.scale, DropletLimit: 250})
+	return b.newWorldWith(sandbox.Options{TimeScale: b.scale, DropletLimit: 250})
+}
+
+func (b *bench) newWorldWith(opts sandbox.Options) (*world, error) {
+	srv, err := sandbox.New(opts)
 	if err != nil {
 		return nil, err
 	}

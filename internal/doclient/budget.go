@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -175,8 +176,33 @@ func (b *rateBudget) done(resp *http.Response) {
 	}
 	if resp != nil {
 		b.observe(resp.Header)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			b.learnFullWindow(resp.Header)
+		}
 	}
 	b.notify()
+}
+
+// learnFullWindow takes a 429 as news that the minute window is full of
+// requests this budget did not count (another process of the token: the
+// plan before this apply, another pipeline). It fills the window up to the
+// limit with requests assumed to expire one by one from the reset the
+// answer names, at the budget's average pace, so the requests waiting go
+// out as room appears instead of all at the reset, into more 429s.
+func (b *rateBudget) learnFullWindow(h http.Header) {
+	reset, err := strconv.ParseInt(h.Get("Ratelimit-Reset"), 10, 64)
+	if b.window <= 0 || err != nil {
+		return
+	}
+	missing := b.perMinute - len(b.answered) - b.inFlight
+	step := b.window / time.Duration(b.perMinute)
+	// Counted one step early: writes keep one request spare, so the first
+	// goes at the reset.
+	first := time.Unix(reset, 0).Add(-b.window - step)
+	for i := 0; i < missing; i++ {
+		b.answered = append(b.answered, first.Add(time.Duration(i)*step))
+	}
+	slices.SortFunc(b.answered, time.Time.Compare)
 }
 
 // observe reads DigitalOcean's ratelimit-* headers. Answers come back out

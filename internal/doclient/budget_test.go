@@ -122,3 +122,30 @@ func TestClientsOfATokenShareItsMinuteBudget(t *testing.T) {
 		t.Errorf("the write finished at %v, after all 40 reads (%v): reads starved it", writeAt, readsDone)
 	}
 }
+
+// A 429 the budget did not foresee (another process spent the window)
+// fills the window: the requests waiting go out one by one as it drains.
+func TestRateBudgetLearnsAFullWindowFromA429(t *testing.T) {
+	b := &rateBudget{perMinute: 10, window: time.Minute, wake: make(chan struct{})}
+	if err := b.acquire(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	reset := time.Now().Add(10 * time.Second).Truncate(time.Second)
+	resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{}}
+	resp.Header.Set("Ratelimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+	b.done(resp)
+	if n := len(b.answered); n != 10 {
+		t.Fatalf("%d requests in the window after a 429, want the limit of 10", n)
+	}
+	if w := b.room(reset.Add(-time.Second), true); w <= 0 {
+		t.Errorf("a write may go before the reset the 429 named")
+	}
+	// Right after the reset one slot is free, then one every 6 s.
+	if w := b.room(reset.Add(time.Millisecond), true); w != 0 {
+		t.Errorf("a write waits %v after the reset", w)
+	}
+	b.inFlight++
+	if w := b.room(reset.Add(2*time.Millisecond), true); w <= 0 {
+		t.Errorf("a second write may go at the reset too: the waiting requests would rush into more 429s")
+	}
+}

@@ -31,7 +31,6 @@ func (c *Client) Catalog(ctx context.Context, needs tier.CatalogNeeds) (tier.Cat
 // cache.
 type partSource func(ctx context.Context, key string, fetch func(context.Context) (any, error)) (any, error)
 
-
 // part gets a typed part through src.
 func part[T any](ctx context.Context, src partSource, key string, fetch func(context.Context) (T, error)) (T, error) {
 	v, err := src(ctx, key, func(ctx context.Context) (any, error) { return fetch(ctx) })

@@ -38,7 +38,7 @@ type Config struct {
 	RateWindow         time.Duration
 	RateLimitPerMinute int
 	// CoalesceWindow is how long concurrent reads of one kind are gathered
-	// into one list call (see coalescer); default 25 ms.
+	// into one list call (see coalescer); default 100 ms.
 	CoalesceWindow time.Duration
 	// Poll is the interval of action and status polls.
 	Poll      time.Duration

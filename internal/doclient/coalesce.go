@@ -17,9 +17,9 @@ import (
 // while a fetch runs opens the next batch.
 //
 // The window closes when no caller has joined for quiet, or at most
-// longest after it opened: tiers that Terraform refreshes at once, or that
-// a shared poll schedule wakes together, land in one batch, and a lone
-// caller waits only quiet.
+// longest (10 quiet) after it opened: tiers that Terraform refreshes at
+// once, or that a shared poll schedule wakes together, land in one batch,
+// and a lone caller waits only quiet.
 type coalescer[K comparable, V any] struct {
 	quiet, longest time.Duration
 	// fetch answers every key of a batch; a key it leaves out gets V's zero.
@@ -45,7 +45,7 @@ type batch[K comparable, V any] struct {
 }
 
 func newCoalescer[K comparable, V any](quiet time.Duration, fetch func(context.Context, []K) (map[K]V, error)) *coalescer[K, V] {
-	return &coalescer[K, V]{quiet: quiet, longest: 4 * quiet, fetch: fetch}
+	return &coalescer[K, V]{quiet: quiet, longest: 10 * quiet, fetch: fetch}
 }
 
 // get returns key's value from the next fetch that starts after the call.

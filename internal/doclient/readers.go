@@ -43,10 +43,13 @@ func (r *readers) catalogPart(ctx context.Context, key string, fetch func(contex
 	return f.get(ctx, struct{}{})
 }
 
-// defaultCoalesceWindow is the quiet time that closes a batch: long enough
-// for the tiers Terraform refreshes together to join, short against any
-// request's own latency.
-const defaultCoalesceWindow = 25 * time.Millisecond
+// defaultCoalesceWindow is the quiet time that closes a batch (a batch
+// closes at the latest ten windows after it opened): long enough for the
+// tiers Terraform refreshes or applies together to join, whose calls
+// reach the provider tens of milliseconds apart when Terraform is busy
+// with fifty resources, and short against a plan's own second. It does
+// not scale with time_scale: Terraform's pace does not.
+const defaultCoalesceWindow = 100 * time.Millisecond
 
 // perPage is the page size of every list: DigitalOcean's largest.
 const perPage = 200
