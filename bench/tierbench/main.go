@@ -295,7 +295,8 @@ func (w *world) tf(args ...string) (time.Duration, sandbox.RequestCounts, error)
 	err := cmd.Run()
 	took := time.Since(start)
 	if err != nil {
-		return took, sandbox.RequestCounts{}, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out.String())
+		// The counts of a failed command are a result too (its 429s).
+		return took, w.srv.Counts(), fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}
 	return took, w.srv.Counts(), nil
 }

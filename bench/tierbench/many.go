@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -19,13 +20,16 @@ type manyRow struct {
 	floor                time.Duration
 	// lbSpread is from the first load balancer's create to the last's:
 	// how long the apply took to start every tier's slowest part.
-	lbSpread             time.Duration
+	lbSpread time.Duration
 	// firstCreate is when the first load balancer was created, from the
 	// start of terraform apply: Terraform's own plan walk and the
 	// preflight, before any tier can start provisioning.
-	firstCreate time.Duration
-	applyReq, planReq    sandbox.RequestCounts
-	destroyReq           sandbox.RequestCounts
+	firstCreate       time.Duration
+	applyReq, planReq sandbox.RequestCounts
+	destroyReq        sandbox.RequestCounts
+	// failed names the phase that failed (a provider giving up after its
+	// retries is a result too, for before figures); "" when none did.
+	failed string
 }
 
 // writeMany writes main.tf with m tiers (t01, t02, ...) of n droplets,
@@ -85,7 +89,8 @@ func (b *bench) manyTiers(m, n int) (manyRow, error) {
 	par := fmt.Sprintf("-parallelism=%d", max(m, 1))
 	applyStart := time.Now()
 	if r.apply, r.applyReq, err = w.tf("apply", "-auto-approve", "-input=false", par); err != nil {
-		return r, err
+		r.failed = "apply: " + lastError(err)
+		return r, nil
 	}
 	w.srv.Inspect(func(wd *sandbox.World) {
 		var first, last time.Time
@@ -103,7 +108,29 @@ func (b *bench) manyTiers(m, n int) (manyRow, error) {
 		return r, fmt.Errorf("plan after apply is not empty (or failed): %w", err)
 	}
 	r.destroy, r.destroyReq, err = w.tf("destroy", "-auto-approve", "-input=false", par)
-	return r, err
+	if err != nil {
+		r.failed = "destroy: " + lastError(err)
+	}
+	return r, nil
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// lastError is the first line of Terraform's last "Error:" detail.
+func lastError(err error) string {
+	s := err.Error()
+	i := strings.LastIndex(s, "Error:")
+	if i < 0 {
+		return strings.SplitN(s, "\n", 2)[0]
+	}
+	var words []string
+	for _, line := range strings.Split(s[i:], "\n")[1:] {
+		line = strings.Trim(ansi.ReplaceAllString(line, ""), " │╵")
+		if line != "" {
+			words = append(words, line)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 func writeMany(w *strings.Builder, rows []manyRow, scale float64) {
@@ -114,12 +141,27 @@ func writeMany(w *strings.Builder, rows []manyRow, scale float64) {
 	fmt.Fprintln(tw, "| M x N\t apply\t apply/floor\t first create at\t LB creates spread\t apply requests\t plan\t plan requests\t destroy\t destroy requests\t 429s (apply/plan/destroy)\t")
 	fmt.Fprintln(tw, "|---\t---\t---\t---\t---\t---\t---\t---\t---\t---\t---\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "| %d x %d\t %.2f s\t %.2f\t %.2f s\t %.2f s\t %d\t %.2f s\t %d\t %.2f s\t %d\t %d / %d / %d\t\n", r.m, r.n,
+		if strings.HasPrefix(r.failed, "apply") {
+			fmt.Fprintf(tw, "| %d x %d\t failed after %.2f s\t -\t -\t -\t %d\t -\t -\t -\t -\t %d / - / -\t\n", r.m, r.n,
+				r.apply.Seconds(), r.applyReq.Total, status(r.applyReq, "429"))
+			continue
+		}
+		destroy := fmt.Sprintf("%.2f s", r.destroy.Seconds())
+		if r.failed != "" {
+			destroy = "failed after " + destroy
+		}
+		fmt.Fprintf(tw, "| %d x %d\t %.2f s\t %.2f\t %.2f s\t %.2f s\t %d\t %.2f s\t %d\t %s\t %d\t %d / %d / %d\t\n", r.m, r.n,
 			r.apply.Seconds(), r.apply.Seconds()/r.floor.Seconds(), r.firstCreate.Seconds(), r.lbSpread.Seconds(), r.applyReq.Total,
-			r.plan.Seconds(), r.planReq.Total, r.destroy.Seconds(), r.destroyReq.Total,
+			r.plan.Seconds(), r.planReq.Total, destroy, r.destroyReq.Total,
 			status(r.applyReq, "429"), status(r.planReq, "429"), status(r.destroyReq, "429"))
 	}
 	tw.Flush()
+	fmt.Fprintln(w)
+	for _, r := range rows {
+		if r.failed != "" {
+			fmt.Fprintf(w, "- %d x %d failed: %s\n", r.m, r.n, r.failed)
+		}
+	}
 	fmt.Fprintln(w)
 	if len(rows) > 0 {
 		r := rows[len(rows)-1]
@@ -178,6 +220,9 @@ func runMany(b *bench, ms, ns, label, out string) {
 			r, err := b.manyTiers(m, n)
 			if err != nil {
 				fail(fmt.Errorf("%d tiers of %d droplets: %w", m, n, err))
+			}
+			if r.failed != "" {
+				fmt.Fprintf(os.Stderr, "M=%d N=%d failed: %s\n", m, n, r.failed)
 			}
 			rows = append(rows, r)
 			fmt.Fprintf(os.Stderr, "M=%d N=%d: apply %.2f s (%.2fx, first LB create at %.2f s, LB creates over %.2f s), plan %.2f s / %d requests, destroy %.2f s, 429s %d/%d/%d\n",

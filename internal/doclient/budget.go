@@ -56,6 +56,10 @@ const (
 	readShare = 0.8
 )
 
+// wakeLater is how long a request waiting for another's answer (or for a
+// waiting write) sleeps at most: the answer normally wakes it first.
+const wakeLater = 50 * time.Millisecond
+
 // readReserve is how much of the hourly budget reads leave to writes.
 func (b *rateBudget) readReserve() int {
 	return max(writeReserve+1, b.limit/20)
@@ -143,7 +147,7 @@ func (b *rateBudget) room(now time.Time, write bool) time.Duration {
 			if len(b.answered) > 0 {
 				wait = b.answered[0].Add(b.window).Sub(now)
 			}
-			wait = max(wait, time.Millisecond) // else an answer will wake us
+			wait = max(wait, wakeLater) // else an answer frees room, and wakes us
 		}
 	}
 	if b.known {
@@ -160,7 +164,7 @@ func (b *rateBudget) room(now time.Time, write bool) time.Duration {
 		}
 	}
 	if !write && b.writersWaiting > 0 {
-		wait = max(wait, time.Millisecond) // a write goes first; it wakes us
+		wait = max(wait, wakeLater) // a write goes first; it wakes us when it goes
 	}
 	return wait
 }

@@ -228,7 +228,7 @@ func createOnce[T any](ctx context.Context, c *Client, op string, create func(co
 		}
 		previous = err
 		if outcomeUnknown(resp, err) {
-			if found, ok := find(ctx); ok {
+			if found, ok := find(unbatched(ctx)); ok {
 				c.logf(ctx, "create answered with an error but the object exists", map[string]any{"op": op, "error": err.Error()})
 				return found, nil
 			}

@@ -48,11 +48,24 @@ func newCoalescer[K comparable, V any](quiet time.Duration, fetch func(context.C
 	return &coalescer[K, V]{quiet: quiet, longest: 10 * quiet, fetch: fetch}
 }
 
+type unbatchedKey struct{}
+
+// unbatched marks ctx's reads as not worth waiting for company: the look
+// for what a failed create made runs against the create's deadline, and
+// shares nothing with other tiers.
+func unbatched(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unbatchedKey{}, true)
+}
+
 // get returns key's value from the next fetch that starts after the call.
 func (c *coalescer[K, V]) get(ctx context.Context, key K) (V, error) {
 	var zero V
 	if err := ctx.Err(); err != nil {
 		return zero, err
+	}
+	if ctx.Value(unbatchedKey{}) != nil {
+		res, err := c.fetch(ctx, []K{key})
+		return res[key], err
 	}
 	c.mu.Lock()
 	b := c.open

@@ -108,7 +108,7 @@ func (c *Client) CreateDroplets(ctx context.Context, req tier.DropletRequest) ([
 // adoptMade lists tag for droplets named in missing, removes their names
 // from it and returns them.
 func (c *Client) adoptMade(ctx context.Context, tag string, missing *[]string) ([]tier.Droplet, error) {
-	found, err := c.ListDroplets(ctx, tag)
+	found, err := c.ListDroplets(unbatched(ctx), tag)
 	if err != nil {
 		return nil, fmt.Errorf("look for droplets the failed request made: %w", err)
 	}
