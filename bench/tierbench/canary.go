@@ -49,10 +49,7 @@ func (w *world) writeCanary(n int, image, onFailure string) error {
 `, n, image, httpLoadBalancer, onFailure))
 }
 
-var (
-	checkpointSaw = regexp.MustCompile(`answered (\d+(?:\.\d+)?% of \d+) requests`)
-	ansi          = regexp.MustCompile("\x1b\\[[0-9;]*m")
-)
+var checkpointSaw = regexp.MustCompile(`answered (\d+(?:\.\d+)?% of \d+) requests`)
 
 // plainText is terraform's output without colours, box lines and breaks.
 func plainText(out string) string {

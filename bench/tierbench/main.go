@@ -46,9 +46,13 @@ func main() {
 		canaryN    = flag.String("canary", "", "tier sizes of a canary rollout caught at its checkpoint (canary.go), such as 20")
 		canaryImg  = flag.String("canary-image", "canary-500-10", "the bad image of the canary rollout")
 		appendOut  = flag.Bool("append", false, "append the report to -out as a section (headings one level down) instead of replacing it")
+		many       = flag.String("many", "", "many-tiers mode: numbers of tiers M in one configuration (e.g. 1,10,20,50); only this mode runs")
+		manyN      = flag.String("many-n", "5,10", "many-tiers mode: droplets per tier")
+		src        = flag.String("src", ".", "directory of the provider to build (another checkout gives before figures)")
+		label      = flag.String("label", "", "many-tiers mode: a heading suffix for the section (e.g. \"before\")")
 	)
 	flag.Parse()
-	b, err := newBench(*terraform, *scale)
+	b, err := newBench(*terraform, *scale, *src)
 	if err != nil {
 		fail(err)
 	}
@@ -56,6 +60,10 @@ func main() {
 	b.dropletLimit = *limit
 	if b.dropletLimit == 0 {
 		b.dropletLimit = max(250, 2*slices.Max(append(ints(*sizes), 0)))
+	}
+	if *many != "" {
+		runMany(b, *many, *manyN, *label, *out)
+		return
 	}
 
 	var report strings.Builder
@@ -175,14 +183,18 @@ type bench struct {
 	dropletLimit int
 }
 
-func newBench(terraform string, scale float64) (*bench, error) {
+func newBench(terraform string, scale float64, src string) (*bench, error) {
 	dir, err := os.MkdirTemp("", "tierbench")
 	if err != nil {
 		return nil, err
 	}
 	bin := filepath.Join(dir, "bin")
-	real := filepath.Join(dir, "real", "terraform-provider-scalable")
+	real, err := filepath.Abs(filepath.Join(dir, "real", "terraform-provider-scalable"))
+	if err != nil {
+		return nil, err
+	}
 	build := exec.Command("go", "build", "-o", real, ".")
+	build.Dir = src
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		return nil, fmt.Errorf("build provider: %w", err)
@@ -225,7 +237,11 @@ func (b *bench) newWorld(opts ...func(*sandbox.Options)) (*world, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	srv, err := sandbox.New(o)
+	return b.newWorldWith(o)
+}
+
+func (b *bench) newWorldWith(opts sandbox.Options) (*world, error) {
+	srv, err := sandbox.New(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -364,7 +380,8 @@ func (w *world) tf(args ...string) (time.Duration, sandbox.RequestCounts, error)
 		*w.capture = out.String()
 	}
 	if err != nil {
-		return took, sandbox.RequestCounts{}, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out.String())
+		// The counts of a failed command are a result too (its 429s).
+		return took, w.srv.Counts(), fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, out.String())
 	}
 	return took, w.srv.Counts(), nil
 }

@@ -2,6 +2,7 @@ package doclient
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/digitalocean/godo"
@@ -11,9 +12,7 @@ import (
 
 // ListAlertPolicies returns every alert policy of the account.
 func (c *Client) ListAlertPolicies(ctx context.Context) ([]tier.AlertPolicy, error) {
-	all, err := listAll(ctx, c, "list alert policies", func(ctx context.Context, opt *godo.ListOptions) ([]godo.AlertPolicy, *godo.Response, error) {
-		return c.godo.Monitoring.ListAlertPolicies(ctx, opt)
-	})
+	all, err := c.readers.alerts.get(ctx, struct{}{})
 	if err != nil {
 		return nil, err
 	}
@@ -103,8 +102,8 @@ func alertsOf(req tier.AlertRequest) godo.Alerts {
 func alertFromGodo(p *godo.AlertPolicy) tier.AlertPolicy {
 	out := tier.AlertPolicy{UUID: p.UUID, AlertRequest: tier.AlertRequest{
 		Type: p.Type, Description: p.Description, Compare: string(p.Compare),
-		Value: float32ToFloat64(p.Value), Window: p.Window, Entities: p.Entities, Tags: p.Tags,
-		Emails: p.Alerts.Email, Enabled: p.Enabled,
+		Value: float32ToFloat64(p.Value), Window: p.Window, Entities: slices.Clone(p.Entities), Tags: slices.Clone(p.Tags),
+		Emails: slices.Clone(p.Alerts.Email), Enabled: p.Enabled,
 	}}
 	for _, s := range p.Alerts.Slack {
 		out.Slack = append(out.Slack, tier.SlackTarget{Channel: s.Channel, URL: s.URL})

@@ -21,18 +21,15 @@ import (
 // backups for an image id (and one GET of the image when the list lacks
 // it: an application image, or a typo to tell apart); certificates, SSH
 // keys and VPCs only when needed. Apply time uses it: a reference deleted
-// since the plan must be seen.
+// since the plan must be seen. The applies of many tiers share each part's
+// request (see readers.catalogPart): still fetched after every caller asked.
 func (c *Client) Catalog(ctx context.Context, needs tier.CatalogNeeds) (tier.Catalog, error) {
-	return c.fillCatalog(ctx, needs, fetchNow)
+	return c.fillCatalog(ctx, needs, c.readers.catalogPart)
 }
 
 // partSource gets one part of a catalog by key: fetching it, or from a
 // cache.
 type partSource func(ctx context.Context, key string, fetch func(context.Context) (any, error)) (any, error)
-
-func fetchNow(ctx context.Context, _ string, fetch func(context.Context) (any, error)) (any, error) {
-	return fetch(ctx)
-}
 
 // part gets a typed part through src.
 func part[T any](ctx context.Context, src partSource, key string, fetch func(context.Context) (T, error)) (T, error) {

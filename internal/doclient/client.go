@@ -1,6 +1,6 @@
 // Package doclient implements tier.Cloud with godo: batched creates that are
 // safe to retry, list-by-tag polling, action waits, retries with backoff,
-// and a rate budget shared by every request of the provider.
+// and a rate budget shared by every client of a token in the process.
 package doclient
 
 import (
@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/digitalocean/godo"
@@ -32,6 +31,15 @@ type Config struct {
 	// RequestsPerSecond paces requests client-side; 0 leaves pacing to the
 	// API's rate-limit headers.
 	RequestsPerSecond float64
+	// RateWindow is the length of DigitalOcean's per-minute window at this
+	// endpoint (a minute, times the sandbox's time scale); 0 leaves the
+	// per-minute budget to the 429 answers. RateLimitPerMinute is its size;
+	// 0 means DigitalOcean's 250.
+	RateWindow         time.Duration
+	RateLimitPerMinute int
+	// CoalesceWindow is how long concurrent reads of one kind are gathered
+	// into one list call (see coalescer); default 100 ms.
+	CoalesceWindow time.Duration
 	// Poll is the interval of action and status polls.
 	Poll      time.Duration
 	UserAgent string
@@ -46,7 +54,8 @@ type Client struct {
 	godo    *godo.Client
 	cfg     Config
 	limiter *rate.Limiter
-	budget  budget
+	budget  *rateBudget // shared by every client of the token in the process
+	readers *readers
 }
 
 // New builds a client. godo's own retries stay off: they would re-send a
@@ -72,7 +81,11 @@ func New(cfg Config) (*Client, error) {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	hc = &http.Client{Transport: &bearer{token: cfg.Token, base: base}, Timeout: hc.Timeout}
+	if cfg.RateLimitPerMinute <= 0 {
+		cfg.RateLimitPerMinute = 250
+	}
+	budget := budgetFor(cfg.Endpoint, cfg.Token, cfg.RateLimitPerMinute, cfg.RateWindow)
+	hc = &http.Client{Transport: &bearer{token: cfg.Token, base: &budgeted{budget: budget, base: base}}, Timeout: hc.Timeout}
 	opts := []godo.ClientOpt{}
 	if cfg.Endpoint != "" {
 		opts = append(opts, godo.SetBaseURL(strings.TrimRight(cfg.Endpoint, "/")))
@@ -84,7 +97,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api endpoint %q: %w", cfg.Endpoint, err)
 	}
-	c := &Client{godo: g, cfg: cfg}
+	if cfg.CoalesceWindow <= 0 {
+		cfg.CoalesceWindow = defaultCoalesceWindow
+	}
+	c := &Client{godo: g, cfg: cfg, budget: budget}
+	c.readers = c.newReaders(cfg.CoalesceWindow)
 	if cfg.RequestsPerSecond > 0 {
 		c.limiter = rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), max(1, int(math.Ceil(cfg.RequestsPerSecond))))
 	}
@@ -105,64 +122,18 @@ func (b *bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.base.RoundTrip(r)
 }
 
-// budget tracks DigitalOcean's rate-limit headers. When the remaining
-// budget runs low every request waits for the reset instead of spending the
-// last requests and meeting a 429.
-type budget struct {
-	mu        sync.Mutex
-	remaining int
-	reset     time.Time
-	known     bool
-}
-
-// reserve is how many requests are kept back for other clients of the
-// same token.
-const reserve = 2
-
-func (b *budget) observe(r *godo.Response) {
-	if r == nil || r.Response == nil || r.Header.Get("Ratelimit-Remaining") == "" {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.remaining = r.Remaining
-	b.reset = r.Reset.Time
-	b.known = true
-}
-
-func (b *budget) wait() time.Duration {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.known || b.remaining > reserve {
-		return 0
-	}
-	d := time.Until(b.reset)
-	if d <= 0 {
-		b.known = false
-		return 0
-	}
-	return d
-}
-
 // call runs one API request with the rate budget and retries. 429 means
 // DigitalOcean did not process the request, so it is retried for any
 // method, after the reset the response names. 5xx and network errors are
 // retried only when idempotent: a POST may have been done.
 func (c *Client) call(ctx context.Context, op string, idempotent bool, f func(context.Context) (*godo.Response, error)) (*godo.Response, error) {
 	for attempt := 0; ; attempt++ {
-		if d := c.budget.wait(); d > 0 {
-			c.logf(ctx, "rate budget low: waiting for reset", map[string]any{"op": op, "wait": d.String()})
-			if err := tier.Sleep(ctx, d); err != nil {
-				return nil, fmt.Errorf("%s: waiting for the API rate limit to reset: %w", op, err)
-			}
-		}
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
 				return nil, fmt.Errorf("%s: %w", op, err)
 			}
 		}
-		resp, err := f(ctx)
-		c.budget.observe(resp)
+		resp, err := f(ctx) // the transport waits for room in the rate budget
 		if err == nil {
 			return resp, nil
 		}
@@ -257,7 +228,7 @@ func createOnce[T any](ctx context.Context, c *Client, op string, create func(co
 		}
 		previous = err
 		if outcomeUnknown(resp, err) {
-			if found, ok := find(ctx); ok {
+			if found, ok := find(unbatched(ctx)); ok {
 				c.logf(ctx, "create answered with an error but the object exists", map[string]any{"op": op, "error": err.Error()})
 				return found, nil
 			}

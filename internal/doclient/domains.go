@@ -3,6 +3,7 @@ package doclient
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/digitalocean/godo"
@@ -104,9 +105,7 @@ func recordEdit(req tier.RecordRequest) *godo.DomainRecordEditRequest {
 
 // FindCertificate returns the certificate named name, nil when none is.
 func (c *Client) FindCertificate(ctx context.Context, name string) (*tier.Certificate, error) {
-	all, err := listAll(ctx, c, "list certificates", func(ctx context.Context, opt *godo.ListOptions) ([]godo.Certificate, *godo.Response, error) {
-		return c.godo.Certificates.List(ctx, opt)
-	})
+	all, err := c.readers.certificates.get(ctx, struct{}{})
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +146,7 @@ func (c *Client) DeleteCertificate(ctx context.Context, id string) error {
 }
 
 func certificateFromGodo(cert *godo.Certificate) *tier.Certificate {
-	return &tier.Certificate{ID: cert.ID, Name: cert.Name, Type: cert.Type, State: cert.State, DNSNames: cert.DNSNames}
+	return &tier.Certificate{ID: cert.ID, Name: cert.Name, Type: cert.Type, State: cert.State, DNSNames: slices.Clone(cert.DNSNames)}
 }
 
 // ProjectResources lists the URNs of a project's objects.

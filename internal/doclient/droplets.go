@@ -15,11 +15,10 @@ import (
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
-// ListDroplets returns every droplet carrying tag, oldest first.
+// ListDroplets returns every droplet carrying tag, oldest first, from a
+// list that started after the call (shared with concurrent callers).
 func (c *Client) ListDroplets(ctx context.Context, tag string) ([]tier.Droplet, error) {
-	list, err := listAll(ctx, c, "list droplets tagged "+tag, func(ctx context.Context, opt *godo.ListOptions) ([]godo.Droplet, *godo.Response, error) {
-		return c.godo.Droplets.ListByTag(ctx, tag, opt)
-	})
+	list, err := c.readers.droplets.list(ctx, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +108,7 @@ func (c *Client) CreateDroplets(ctx context.Context, req tier.DropletRequest) ([
 // adoptMade lists tag for droplets named in missing, removes their names
 // from it and returns them.
 func (c *Client) adoptMade(ctx context.Context, tag string, missing *[]string) ([]tier.Droplet, error) {
-	found, err := c.ListDroplets(ctx, tag)
+	found, err := c.ListDroplets(unbatched(ctx), tag)
 	if err != nil {
 		return nil, fmt.Errorf("look for droplets the failed request made: %w", err)
 	}
@@ -352,7 +351,22 @@ func (c *Client) recentAction(ctx context.Context, dropletID int, kind string, s
 
 // BackupPolicies returns the policy of every droplet with backups enabled.
 func (c *Client) BackupPolicies(ctx context.Context) (map[int]tier.BackupSpec, error) {
+	all, err := c.readers.backups.get(ctx, struct{}{})
+	if err != nil {
+		return nil, err
+	}
 	out := map[int]tier.BackupSpec{}
+	for id, p := range all {
+		if p != nil && p.BackupEnabled && p.BackupPolicy != nil {
+			out[id] = tier.BackupSpec{Plan: p.BackupPolicy.Plan, Weekday: weekdayOf(p.BackupPolicy), Hour: p.BackupPolicy.Hour}
+		}
+	}
+	return out, nil
+}
+
+// fetchBackupPolicies lists the policies of every droplet of the account.
+func (c *Client) fetchBackupPolicies(ctx context.Context) (map[int]*godo.DropletBackupPolicy, error) {
+	out := map[int]*godo.DropletBackupPolicy{}
 	opt := &godo.ListOptions{Page: 1, PerPage: 200}
 	for {
 		var page map[int]*godo.DropletBackupPolicy
@@ -366,9 +380,7 @@ func (c *Client) BackupPolicies(ctx context.Context) (map[int]tier.BackupSpec, e
 			return nil, err
 		}
 		for id, p := range page {
-			if p != nil && p.BackupEnabled && p.BackupPolicy != nil {
-				out[id] = tier.BackupSpec{Plan: p.BackupPolicy.Plan, Weekday: weekdayOf(p.BackupPolicy), Hour: p.BackupPolicy.Hour}
-			}
+			out[id] = p
 		}
 		if resp == nil || resp.Links == nil || resp.Links.IsLastPage() {
 			return out, nil

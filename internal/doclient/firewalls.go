@@ -14,12 +14,11 @@ import (
 
 // ListFirewalls returns every firewall of the account, oldest first.
 func (c *Client) ListFirewalls(ctx context.Context) ([]tier.Firewall, error) {
-	all, err := listAll(ctx, c, "list firewalls", func(ctx context.Context, opt *godo.ListOptions) ([]godo.Firewall, *godo.Response, error) {
-		return c.godo.Firewalls.List(ctx, opt)
-	})
+	shared, err := c.readers.firewalls.get(ctx, struct{}{})
 	if err != nil {
 		return nil, err
 	}
+	all := slices.Clone(shared) // the list is shared with other callers
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Created < all[j].Created })
 	out := make([]tier.Firewall, len(all))
 	for i := range all {
@@ -105,18 +104,18 @@ func firewallRequest(req tier.FirewallRequest) *godo.FirewallRequest {
 
 func firewallFromGodo(fw *godo.Firewall) tier.Firewall {
 	out := tier.Firewall{ID: fw.ID, Status: fw.Status, CreatedAt: parseTime(fw.Created),
-		FirewallRequest: tier.FirewallRequest{Name: fw.Name, Tags: fw.Tags}}
+		FirewallRequest: tier.FirewallRequest{Name: fw.Name, Tags: slices.Clone(fw.Tags)}}
 	for _, r := range fw.InboundRules {
 		rule := tier.FirewallRule{Protocol: r.Protocol, Ports: r.PortRange}
 		if s := r.Sources; s != nil {
-			rule.Addresses, rule.Tags, rule.DropletIDs, rule.LoadBalancerUIDs = s.Addresses, s.Tags, s.DropletIDs, s.LoadBalancerUIDs
+			rule.Addresses, rule.Tags, rule.DropletIDs, rule.LoadBalancerUIDs = slices.Clone(s.Addresses), slices.Clone(s.Tags), slices.Clone(s.DropletIDs), slices.Clone(s.LoadBalancerUIDs)
 		}
 		out.Inbound = append(out.Inbound, rule)
 	}
 	for _, r := range fw.OutboundRules {
 		rule := tier.FirewallRule{Protocol: r.Protocol, Ports: r.PortRange}
 		if d := r.Destinations; d != nil {
-			rule.Addresses, rule.Tags, rule.DropletIDs, rule.LoadBalancerUIDs = d.Addresses, d.Tags, d.DropletIDs, d.LoadBalancerUIDs
+			rule.Addresses, rule.Tags, rule.DropletIDs, rule.LoadBalancerUIDs = slices.Clone(d.Addresses), slices.Clone(d.Tags), slices.Clone(d.DropletIDs), slices.Clone(d.LoadBalancerUIDs)
 		}
 		out.Outbound = append(out.Outbound, rule)
 	}

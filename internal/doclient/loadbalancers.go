@@ -14,30 +14,25 @@ import (
 	"github.com/scalable-tf/terraform-provider-scalable/internal/tier"
 )
 
-// GetLoadBalancer returns nil, nil when it does not exist.
+// GetLoadBalancer returns nil, nil when it does not exist. Concurrent
+// calls share one list of the account's load balancers when that costs
+// fewer requests than a get each (see loadBalancerReader).
 func (c *Client) GetLoadBalancer(ctx context.Context, id string) (*tier.LoadBalancer, error) {
-	var lb *godo.LoadBalancer
-	resp, err := c.call(ctx, "get load balancer "+id, true, func(ctx context.Context) (*godo.Response, error) {
-		var resp *godo.Response
-		var err error
-		lb, resp, err = c.godo.LoadBalancers.Get(ctx, id)
-		return resp, err
-	})
-	if isNotFound(resp, err) {
-		return nil, nil
-	}
+	found, err := c.readers.lbs.flight.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return c.loadBalancerFromGodo(ctx, lb)
+	if len(found) == 0 {
+		return nil, nil
+	}
+	lb := found[0]
+	return c.loadBalancerFromGodo(ctx, &lb)
 }
 
 // FindLoadBalancers lists every load balancer targeting tag, whatever its
 // name, oldest first.
 func (c *Client) FindLoadBalancers(ctx context.Context, tag string) ([]tier.LoadBalancer, error) {
-	all, err := listAll(ctx, c, "list load balancers", func(ctx context.Context, opt *godo.ListOptions) ([]godo.LoadBalancer, *godo.Response, error) {
-		return c.godo.LoadBalancers.List(ctx, opt)
-	})
+	all, err := c.readers.lbs.flight.get(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -244,9 +239,7 @@ func (c *Client) loadBalancerRequest(ctx context.Context, req tier.LoadBalancerR
 
 // certificateIDs maps certificate names to ids.
 func (c *Client) certificateIDs(ctx context.Context) (map[string]string, error) {
-	all, err := listAll(ctx, c, "list certificates", func(ctx context.Context, opt *godo.ListOptions) ([]godo.Certificate, *godo.Response, error) {
-		return c.godo.Certificates.List(ctx, opt)
-	})
+	all, err := c.readers.certificates.get(ctx, struct{}{})
 	if err != nil {
 		return nil, err
 	}

@@ -61,13 +61,7 @@ func (c *Client) GetPool(ctx context.Context, id string) (*tier.AutoscalePool, e
 }
 
 func (c *Client) listPools(ctx context.Context) ([]*godo.DropletAutoscalePool, error) {
-	all, err := listAll(ctx, c, "list autoscale pools", func(ctx context.Context, opt *godo.ListOptions) ([]*godo.DropletAutoscalePool, *godo.Response, error) {
-		return c.godo.DropletAutoscale.List(ctx, opt)
-	})
-	if isNotFound(nil, err) {
-		return nil, nil // an API without autoscale pools has none
-	}
-	return all, err
+	return c.readers.pools.get(ctx, struct{}{})
 }
 
 func (c *Client) poolWithMembers(ctx context.Context, p *godo.DropletAutoscalePool) (*tier.AutoscalePool, error) {

@@ -87,7 +87,8 @@ func configuredData(v any, diags *diag.Diagnostics) *providerData {
 
 func (d *providerData) executor() *tier.Executor {
 	return &tier.Executor{Cloud: d.client, Poll: d.poll, TimeScale: d.timeScale, Log: tflogLogger{}, Probe: d.client.ProbeHTTP,
-		Catalog:   d.client.Catalog, // fresh at apply: a reference may have gone since the plan
+		Expect:    tier.DigitalOceanProvisioning, // waits shaped by the typical times, scaled
+		Catalog:   d.client.Catalog,              // fresh at apply: a reference may have gone since the plan
 		Responses: responseReader(d.client)}
 }
 
@@ -178,7 +179,9 @@ func (p *ScalableProvider) Configure(ctx context.Context, req provider.Configure
 		return
 	}
 	cfg.UserAgent = "terraform-provider-scalable/" + p.version
-	client, err := doclient.New(cfg)
+	// One client per token and settings in the process: every tier shares
+	// its list calls, waits and rate budget.
+	client, err := doclient.Shared(cfg)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to create DigitalOcean client", err.Error())
 		return
@@ -213,6 +216,8 @@ func (m providerModel) clientConfig(diags *diag.Diagnostics) (doclient.Config, f
 		Endpoint:          endpoint,
 		RequestsPerSecond: m.RequestsPerSecond.ValueFloat64(),
 		Poll:              poll,
+		// DigitalOcean's per-minute window, scaled like the sandbox's.
+		RateWindow: time.Duration(float64(time.Minute) * scale),
 		Logf: func(ctx context.Context, msg string, fields map[string]any) {
 			tflog.Debug(ctx, msg, fields)
 		},

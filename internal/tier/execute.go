@@ -29,6 +29,9 @@ type Executor struct {
 	Cloud Cloud
 	// Poll is the time between status polls; default 5 s.
 	Poll time.Duration
+	// Expect, when set, shapes the droplet and load-balancer waits by the
+	// typical provisioning times (times TimeScale); see pollSchedule.
+	Expect Provisioning
 	// TimeScale multiplies fixed waits (draining); 1 for DigitalOcean, the
 	// sandbox's --time-scale when testing against it.
 	TimeScale float64
@@ -600,6 +603,7 @@ func (x *execution) waitDroplets(ctx context.Context, s Step) error {
 // returns those that were.
 func (x *execution) waitActive(ctx context.Context, want []int) ([]Droplet, error) {
 	last := -1
+	sched := x.e.schedule(x.e.Expect.Droplet)
 	for {
 		list, err := x.e.Cloud.ListDroplets(ctx, Tag(x.spec.Name))
 		if err != nil && ctx.Err() != nil {
@@ -638,7 +642,7 @@ func (x *execution) waitActive(ctx context.Context, want []int) ([]Droplet, erro
 		if len(ready) == len(want) {
 			return ready, nil
 		}
-		if err := Sleep(ctx, x.e.poll()); err != nil {
+		if err := sched.wait(ctx); err != nil {
 			return ready, fmt.Errorf("timed out waiting for droplets to become active (%d/%d active): %w", len(ready), len(want), err)
 		}
 	}
@@ -804,6 +808,7 @@ func (x *execution) waitLoadBalancer(ctx context.Context) error {
 	if id == "" {
 		return errors.New("no load balancer to wait for")
 	}
+	sched := x.e.schedule(x.e.Expect.LoadBalancer)
 	for {
 		lb, err := x.e.Cloud.GetLoadBalancer(ctx, id)
 		switch {
@@ -817,7 +822,7 @@ func (x *execution) waitLoadBalancer(ctx context.Context) error {
 		case err == nil && lb.Status == "errored":
 			return fmt.Errorf("load balancer %s is errored", id)
 		}
-		if err := Sleep(ctx, x.e.poll()); err != nil {
+		if err := sched.wait(ctx); err != nil {
 			return fmt.Errorf("timed out waiting for load balancer %s to become active: %w", id, err)
 		}
 	}
@@ -869,7 +874,7 @@ func (x *execution) waitGone(ctx context.Context, ids []int) error {
 			x.e.info(ctx, fmt.Sprintf("%d droplets deleted", len(ids)), map[string]any{"tier": x.spec.Name, "droplets": logIDs(ids)})
 			return nil
 		}
-		if err := Sleep(ctx, x.e.poll()); err != nil {
+		if err := x.e.schedule(0).wait(ctx); err != nil {
 			return fmt.Errorf("timed out waiting for droplets %v to be deleted: %w", left, err)
 		}
 	}
@@ -888,6 +893,9 @@ func (x *execution) deleteFleet(ctx context.Context, ds []Droplet) error {
 		}
 	}
 	for _, tag := range []string{Tag(x.spec.Name), DrainTag(x.spec.Name)} {
+		if !slices.ContainsFunc(ds, func(d Droplet) bool { return slices.Contains(d.Tags, tag) }) {
+			continue // no droplet listed carries it: a request saved per tier, fifty in a large destroy
+		}
 		if err := x.e.Cloud.DeleteDropletsByTag(ctx, tag); err != nil {
 			return fmt.Errorf("delete droplets tagged %s: %w", tag, err)
 		}
