@@ -63,19 +63,7 @@ func (e *Env) SampleTraffic(lbID string) *TrafficSampler {
 	return s
 }
 
-func (s *TrafficSampler) run() {
-	defer close(s.done)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.sample()
-		select {
-		case <-s.stop:
-			return
-		case <-tick.C:
-		}
-	}
-}
+func (s *TrafficSampler) run() { sampleEvery(5*time.Millisecond, s.stop, s.done, s.sample) }
 
 func (s *TrafficSampler) sample() {
 	healthy := s.env.healthyTargets(s.lbID)

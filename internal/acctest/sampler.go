@@ -32,14 +32,18 @@ func (e *Env) Sample(tag string) *Sampler {
 	return s
 }
 
-func (s *Sampler) run() {
-	defer close(s.done)
-	tick := time.NewTicker(5 * time.Millisecond)
+func (s *Sampler) run() { sampleEvery(5*time.Millisecond, s.stop, s.done, s.sample) }
+
+// sampleEvery calls sample at once and then every interval until stop is
+// closed, then closes done.
+func sampleEvery(interval time.Duration, stop <-chan struct{}, done chan<- struct{}, sample func()) {
+	defer close(done)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	for {
-		s.sample()
+		sample()
 		select {
-		case <-s.stop:
+		case <-stop:
 			return
 		case <-tick.C:
 		}
