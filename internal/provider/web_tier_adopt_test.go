@@ -99,52 +99,10 @@ import {
   to = scalable_web_tier.shop
   id = "name=shop,load_balancer=shop-lb,droplets=tag:web"
 }
-
-resource "scalable_web_tier" "legacy" {
-  name   = "legacy"
-  region = "nyc3"
-  droplet {
-    instances = 2
-    size      = "s-1vcpu-1gb"
-    image     = "ubuntu-24-04-x64"
-  }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
-  alert {
-    metric  = "cpu"
-    compare = "GreaterThan"
-    value   = 80
-    window  = "5m"
-    emails  = ["ops@example.com"]
-  }
-}
-
-# The shop's droplets lose the tag "web" (no tags here), after its load
-# balancer stops targeting it; one droplet runs an older image.
-resource "scalable_web_tier" "shop" {
-  name   = "shop"
-  region = "nyc3"
-  droplet {
-    instances = 2
-    size      = "s-1vcpu-1gb"
-    image     = "ubuntu-24-04-x64"
-  }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
-}
-`, legacyID, alertID)
+`, legacyID, alertID) + minimalTier("legacy", "legacy", "", cpuAlert) +
+		// The shop's droplets lose the tag "web" (no tags here) after its
+		// load balancer stops targeting it; one droplet runs an older image.
+		minimalTier("shop", "shop", "", "")
 }
 
 // A stack built by hand (droplets, a load balancer by droplet ids and its

@@ -16,8 +16,15 @@ import (
 // minimalTierConfig leaves every optional block out: import must not fill
 // them in (sticky_sessions, healthcheck) when the values are the defaults.
 func minimalTierConfig(e *acctest.Env, name string, extraDroplet string) string {
-	return e.ProviderConfig() + fmt.Sprintf(`
-resource "scalable_web_tier" "web" {
+	return e.ProviderConfig() + minimalTier("web", name, extraDroplet, "")
+}
+
+// minimalTier is a scalable_web_tier resource at addr: two droplets of
+// ubuntu-24-04-x64 in nyc3 behind an HTTP load balancer, with extraDroplet
+// inside the droplet block and extra after the load balancer block.
+func minimalTier(addr, name, extraDroplet, extra string) string {
+	return fmt.Sprintf(`
+resource "scalable_web_tier" %q {
   name   = %q
   region = "nyc3"
   droplet {
@@ -34,9 +41,19 @@ resource "scalable_web_tier" "web" {
       target_port     = 80
     }
   }
+%s}
+`, addr, name, extraDroplet, extra)
 }
-`, name, extraDroplet)
-}
+
+// cpuAlert is an alert block on CPU above 80% for 5 minutes.
+const cpuAlert = `  alert {
+    metric  = "cpu"
+    compare = "GreaterThan"
+    value   = 80
+    window  = "5m"
+    emails  = ["ops@example.com"]
+  }
+`
 
 // Importing a tier we made, with its own configuration, plans nothing:
 // by the import command and by an import block.

@@ -22,32 +22,7 @@ func twoTiers(e *acctest.Env) string {
 	var b strings.Builder
 	b.WriteString(e.ProviderConfig())
 	for _, name := range []string{"a", "b"} {
-		fmt.Fprintf(&b, `
-resource "scalable_web_tier" %[1]q {
-  name   = %[1]q
-  region = "nyc3"
-  droplet {
-    instances = 2
-    size      = "s-1vcpu-1gb"
-    image     = "ubuntu-24-04-x64"
-  }
-  load_balancer {
-    forwarding_rule {
-      entry_protocol  = "http"
-      entry_port      = 80
-      target_protocol = "http"
-      target_port     = 80
-    }
-  }
-  alert {
-    metric  = "cpu"
-    compare = "GreaterThan"
-    value   = 80
-    window  = "5m"
-    emails  = ["ops@example.com"]
-  }
-}
-`, name)
+		b.WriteString(minimalTier(name, name, "", cpuAlert))
 	}
 	return b.String()
 }
